@@ -1,0 +1,71 @@
+import { UserError } from './errors.js';
+import { type HistoryMessage, modelContent } from './message.js';
+import type { Session } from './session.js';
+import { type TokenCounter, TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMING } from './tokens.js';
+
+export interface ChatMessage {
+  readonly role: 'system' | 'user' | 'assistant';
+  readonly content: string;
+}
+
+export interface Context {
+  /** What the completion carries, in order: system prompt, kept history, the question. */
+  readonly messages: readonly ChatMessage[];
+  /** Prompt tokens of `messages` including the chat format's overhead. */
+  readonly tokens: number;
+  /** History messages left out to fit the budget (oldest unpinned first). */
+  readonly omitted: number;
+}
+
+export interface ContextInput {
+  readonly session: Session;
+  readonly systemPrompt: string;
+  /** The message being answered; not yet history (it is committed with its reply). */
+  readonly question: HistoryMessage;
+  readonly budget: number;
+  readonly tokens: TokenCounter;
+}
+
+/** Tokens a history message costs in a request, from its cached count. */
+export function messageCost(message: Pick<HistoryMessage, 'tokens'>): number {
+  return message.tokens + TOKENS_PER_MESSAGE;
+}
+
+/**
+ * What a completion must carry within `budget` prompt tokens: the system prompt, the history in
+ * order and the question. The oldest unpinned history goes first when over budget. Pins, the
+ * system prompt and the question are never dropped: if they alone do not fit, that is an error.
+ */
+export function buildContext(input: ContextInput): Context {
+  const { session, systemPrompt, question, budget } = input;
+  const systemCost = systemPrompt === '' ? 0 : input.tokens.count(systemPrompt) + TOKENS_PER_MESSAGE;
+  const fixed = TOKENS_REPLY_PRIMING + systemCost + messageCost(question);
+  const pinnedCost = session.history.reduce((sum, m) => sum + (m.pinned ? messageCost(m) : 0), 0);
+  if (fixed + pinnedCost > budget) {
+    throw new UserError(
+      'context_over_budget',
+      `The system prompt, pinned messages and your message need ${fixed + pinnedCost} tokens, but the budget for a request is ${budget}. Unpin something (/unpin) or send a shorter message. Nothing was added to memory.`,
+    );
+  }
+  let total = session.history.reduce((sum, m) => sum + messageCost(m), fixed);
+  const keep = session.history.map(() => true);
+  let omitted = 0;
+  for (let position = 0; position < session.history.length && total > budget; position += 1) {
+    const message = session.history[position];
+    if (message === undefined || message.pinned) continue;
+    keep[position] = false;
+    total -= messageCost(message);
+    omitted += 1;
+  }
+  const messages: ChatMessage[] = [];
+  if (systemPrompt !== '') messages.push({ role: 'system', content: systemPrompt });
+  session.history.forEach((message, position) => {
+    if (keep[position] === true) messages.push(toChat(message));
+  });
+  messages.push(toChat(question));
+  return { messages, tokens: total, omitted };
+}
+
+function toChat(message: HistoryMessage): ChatMessage {
+  return { role: message.role, content: modelContent(message) };
+}

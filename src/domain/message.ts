@@ -1,0 +1,85 @@
+import { UserError } from './errors.js';
+import type { TokenCounter } from './tokens.js';
+
+export type Role = 'system' | 'user' | 'assistant';
+
+/** One message of a session's history, as stored. */
+export interface HistoryMessage {
+  readonly role: 'user' | 'assistant';
+  readonly content: string;
+  /** Discord user id of who said it (user messages). */
+  readonly authorId?: string;
+  /** Display name at the time it was said (user messages in shared channels). */
+  readonly authorName?: string;
+  /** Tokens of the content as the model sees it, counted once when the message is made. */
+  readonly tokens: number;
+  readonly pinned: boolean;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+  /** The Discord messages it came from (a long reply spans several). */
+  readonly discordMessageIds: readonly string[];
+  /** Set on messages added with forge, so /history can tell them apart. */
+  readonly forged?: boolean;
+}
+
+export interface NewMessage {
+  readonly role: 'user' | 'assistant';
+  readonly content: string;
+  readonly authorId?: string | undefined;
+  readonly authorName?: string | undefined;
+  readonly discordMessageIds?: readonly string[] | undefined;
+  readonly forged?: boolean | undefined;
+}
+
+export interface MessageRules {
+  readonly tokens: TokenCounter;
+  /** Longest content a person may put in one message, in characters. */
+  readonly maxMessageChars: number;
+  readonly now: () => number;
+}
+
+/**
+ * What the model is shown for a message. In a shared channel several people talk to the bot, so
+ * user messages carry the speaker's display name as a prefix: unlike OpenAI's `name` field, every
+ * OpenAI-compatible server passes it through to the model.
+ */
+export function modelContent(message: Pick<HistoryMessage, 'role' | 'content' | 'authorName'>): string {
+  if (message.role === 'user' && message.authorName !== undefined && message.authorName !== '') {
+    return `${message.authorName}: ${message.content}`;
+  }
+  return message.content;
+}
+
+/** Makes a history message, counting its tokens once. Rejects empty and over-long user content. */
+export function createMessage(input: NewMessage, rules: MessageRules): HistoryMessage {
+  const content = input.content;
+  if (input.role === 'user') {
+    if (content.trim() === '') {
+      throw new UserError('empty_message', 'The message is empty: say something after mentioning me.');
+    }
+    const length = [...content].length;
+    if (length > rules.maxMessageChars) {
+      throw new UserError(
+        'message_too_long',
+        `That message is ${length} characters long; the most I accept is ${rules.maxMessageChars}. Nothing was added to memory.`,
+      );
+    }
+  }
+  const authorName = input.authorName === undefined ? undefined : cleanName(input.authorName);
+  const base = {
+    role: input.role,
+    content,
+    pinned: false,
+    createdAt: rules.now(),
+    discordMessageIds: [...(input.discordMessageIds ?? [])],
+    ...(input.authorId === undefined ? {} : { authorId: input.authorId }),
+    ...(authorName === undefined ? {} : { authorName }),
+    ...(input.forged === true ? { forged: true } : {}),
+  };
+  return { ...base, tokens: rules.tokens.count(modelContent(base)) };
+}
+
+/** Display names may hold newlines or a colon that would confuse the "Name: text" prefix. */
+function cleanName(name: string): string {
+  return name.replace(/[\r\n:]+/g, ' ').trim().slice(0, 64);
+}

@@ -1,0 +1,135 @@
+import {
+  buildContext,
+  type Context,
+  commitRound,
+  createMessage,
+  forge,
+  type HistoryMessage,
+  type MessageRules,
+  type NewMessage,
+  pin,
+  type ResolvedSettings,
+  resolveSettings,
+  reset,
+  rollback,
+  type Session,
+  setLimit,
+  trimToLimit,
+  unpin,
+} from '../domain/index.js';
+import { KeyedQueue } from './keyed-queue.js';
+import type { SessionStore } from './session-store.js';
+
+export interface SessionDefaults extends ResolvedSettings {}
+
+/**
+ * Load → domain rule → save, one update at a time per session. A rule that throws (a UserError)
+ * leaves the stored session untouched, because nothing is saved unless the rule returned.
+ */
+export class SessionService {
+  private readonly queue = new KeyedQueue();
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly defaults: SessionDefaults,
+    private readonly rules: MessageRules,
+  ) {}
+
+  /** Runs `change` on the session under its lock; saves the session it returns. */
+  update<T>(key: string, change: (session: Session) => { session: Session; result: T }): Promise<T> {
+    return this.queue.run(key, async () => {
+      const before = await this.store.load(key);
+      const { session, result } = change(before);
+      if (session !== before) await this.store.save(key, session);
+      return result;
+    });
+  }
+
+  /** Reads the session, waiting for updates already queued for it. */
+  read(key: string): Promise<Session> {
+    return this.queue.run(key, () => this.store.load(key));
+  }
+
+  settings(session: Session): ResolvedSettings {
+    return resolveSettings(session, this.defaults);
+  }
+
+  message(input: NewMessage): HistoryMessage {
+    return createMessage(input, this.rules);
+  }
+
+  async context(key: string, question: HistoryMessage): Promise<{ context: Context; settings: ResolvedSettings }> {
+    const session = await this.read(key);
+    const settings = this.settings(session);
+    const context = buildContext({
+      session,
+      systemPrompt: settings.systemPrompt,
+      question,
+      budget: settings.tokenBudget,
+      tokens: this.rules.tokens,
+    });
+    return { context, settings };
+  }
+
+  commitRound(key: string, round: readonly HistoryMessage[]): Promise<readonly HistoryMessage[]> {
+    return this.update(key, (session) => {
+      const { session: next, removed } = commitRound(session, round, this.settings(session).limit);
+      return { session: next, result: removed };
+    });
+  }
+
+  rollback(key: string, count: number): Promise<readonly HistoryMessage[]> {
+    return this.update(key, (session) => {
+      const { session: next, removed } = rollback(session, count);
+      return { session: next, result: removed };
+    });
+  }
+
+  pin(key: string, indices: readonly number[]): Promise<readonly number[]> {
+    return this.update(key, (session) => {
+      const { session: next, changed } = pin(session, indices);
+      return { session: next, result: changed };
+    });
+  }
+
+  unpin(key: string, indices: readonly number[]): Promise<readonly number[]> {
+    return this.update(key, (session) => {
+      const { session: next, changed } = unpin(session, indices);
+      return { session: next, result: changed };
+    });
+  }
+
+  setLimit(key: string, limit: number): Promise<readonly HistoryMessage[]> {
+    return this.update(key, (session) => {
+      const { session: next, removed } = setLimit(session, limit);
+      return { session: next, result: removed };
+    });
+  }
+
+  reset(key: string): Promise<readonly HistoryMessage[]> {
+    return this.update(key, (session) => {
+      const { session: next, removed } = reset(session);
+      return { session: next, result: removed };
+    });
+  }
+
+  forge(key: string, messages: readonly NewMessage[]): Promise<readonly HistoryMessage[]> {
+    return this.update(key, (session) => {
+      const made = messages.map((m) => this.message({ ...m, forged: true }));
+      const { session: next, removed } = forge(session, made, this.settings(session).limit);
+      return { session: next, result: removed };
+    });
+  }
+
+  /** Re-applies the limit, e.g. after the configured default was lowered. */
+  trim(key: string): Promise<readonly HistoryMessage[]> {
+    return this.update(key, (session) => {
+      const { session: next, removed } = trimToLimit(session, this.settings(session).limit);
+      return { session: next, result: removed };
+    });
+  }
+
+  drain(): Promise<void> {
+    return this.queue.drain();
+  }
+}

@@ -1,0 +1,227 @@
+import { describe, expect, it } from 'vitest';
+import {
+  commitRound,
+  emptySession,
+  forge,
+  pin,
+  reset,
+  rollback,
+  rounds,
+  type Session,
+  setLimit,
+  trimToLimit,
+  UserError,
+  unpin,
+} from '../../src/domain/index.js';
+import { assistant, sessionOf, user, view } from '../helpers/domain.js';
+
+function ask(session: Session, question: string, answer: string, limit: number): Session {
+  return commitRound(session, [user(question), assistant(answer)], limit).session;
+}
+
+function expectUserError(run: () => unknown, code: string, text?: RegExp): void {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).code).toBe(code);
+    if (text) expect((error as UserError).message).toMatch(text);
+    return;
+  }
+  throw new Error(`expected a UserError ${code}`);
+}
+
+describe('the openai2 documentation example', () => {
+  it('limit 6 with pins ends with exactly the documented history', () => {
+    const limit = 6;
+    let s = setLimit(emptySession(), limit).session;
+    s = ask(s, 'UK', 'London', limit);
+    s = ask(s, 'Japan', 'Tokyo', limit);
+    s = ask(s, 'Italy', 'Rome', limit);
+    s = pin(s, [0, -2, -1]).session;
+    s = ask(s, 'USA', 'Washington', limit);
+    s = pin(s, [-2]).session;
+    s = ask(s, 'Largest country', 'Russia', limit);
+    s = ask(s, 'France', 'Paris', limit);
+    s = ask(s, 'Frog larva', 'Tadpole', limit);
+    s = ask(s, 'Largest ocean', 'Pacific', limit);
+    expect(view(s)).toEqual(['UK*', 'Italy*', 'Rome*', 'USA*', 'Largest ocean', 'Pacific']);
+    expect(s.history.map((m) => m.role)).toEqual(['user', 'user', 'assistant', 'user', 'user', 'assistant']);
+  });
+});
+
+describe('rounds', () => {
+  it.each([
+    { name: 'empty', history: [], expected: [] },
+    { name: 'one exchange', history: [user('a'), assistant('A')], expected: [{ start: 0, end: 2 }] },
+    {
+      name: 'two exchanges',
+      history: [user('a'), assistant('A'), user('b'), assistant('B')],
+      expected: [
+        { start: 0, end: 2 },
+        { start: 2, end: 4 },
+      ],
+    },
+    {
+      name: 'leading answers belong to the first round',
+      history: [assistant('A'), user('b'), assistant('B')],
+      expected: [{ start: 0, end: 3 }],
+    },
+    { name: 'only answers is one round', history: [assistant('A'), assistant('B')], expected: [{ start: 0, end: 2 }] },
+    {
+      name: 'user messages in a row are rounds of their own',
+      history: [user('a'), user('b'), assistant('B')],
+      expected: [
+        { start: 0, end: 1 },
+        { start: 1, end: 3 },
+      ],
+    },
+  ])('$name', ({ history, expected }) => {
+    expect(rounds(history)).toEqual(expected);
+  });
+});
+
+describe('commitRound', () => {
+  it('appends the question and answer together, then trims to the limit', () => {
+    const s = ask(ask(emptySession(), 'a', 'A', 3), 'b', 'B', 3);
+    expect(view(s)).toEqual(['A', 'b', 'B']);
+  });
+
+  it('refuses a round that does not start with a user message', () => {
+    expect(() => commitRound(emptySession(), [assistant('A')], 10)).toThrow(/starts with a user message/);
+  });
+});
+
+describe('rollback', () => {
+  const s = sessionOf(user('a'), assistant('A'), user('b'), assistant('B'), user('c'), assistant('C'));
+
+  it('removes the last round by default and returns it', () => {
+    const { session, removed } = rollback(s);
+    expect(view(session)).toEqual(['a', 'A', 'b', 'B']);
+    expect(removed.map((m) => m.content)).toEqual(['c', 'C']);
+  });
+
+  it('removes n whole rounds, pinned messages included', () => {
+    const pinned = pin(s, [2, 3]).session;
+    expect(view(rollback(pinned, 2).session)).toEqual(['a', 'A']);
+  });
+
+  it('rolling back every round empties the history, leading answers included', () => {
+    const trimmed = sessionOf(assistant('A'), user('b'), assistant('B'), user('c'), assistant('C'));
+    expect(rounds(trimmed.history)).toHaveLength(2);
+    expect(rollback(trimmed, 2).session.history).toEqual([]);
+  });
+
+  it.each([0, -1, 4, 1.5])('count %s is an error that names the number of rounds', (count) => {
+    expectUserError(() => rollback(s, count), 'rollback_out_of_range', /holds 3 rounds.*from 1 to 3/);
+  });
+
+  it('on an empty history says there is nothing to roll back', () => {
+    expectUserError(() => rollback(emptySession(), 1), 'empty_history');
+  });
+
+  it('does not change the session it was given', () => {
+    rollback(s, 2);
+    expect(s.history).toHaveLength(6);
+  });
+});
+
+describe('pin and unpin', () => {
+  const s = sessionOf(user('a'), assistant('A'), user('b'), assistant('B'));
+
+  it.each([
+    { indices: [0], expected: ['a*', 'A', 'b', 'B'] },
+    { indices: [-1], expected: ['a', 'A', 'b', 'B*'] },
+    { indices: [3, 0, -1, 0], expected: ['a*', 'A', 'b', 'B*'] },
+    { indices: [-4], expected: ['a*', 'A', 'b', 'B'] },
+  ])('pin $indices', ({ indices, expected }) => {
+    expect(view(pin(s, indices).session)).toEqual(expected);
+  });
+
+  it('reports only the positions that changed; pinning a pinned message is a no-op', () => {
+    const once = pin(s, [0]).session;
+    const again = pin(once, [0, 1]);
+    expect(again.changed).toEqual([1]);
+    expect(view(again.session)).toEqual(['a*', 'A*', 'b', 'B']);
+  });
+
+  it('unpins, and unpinning an unpinned message is a no-op', () => {
+    const pinned = pin(s, [0, 1]).session;
+    const result = unpin(pinned, [1, 2, -3]);
+    expect(view(result.session)).toEqual(['a*', 'A', 'b', 'B']);
+    expect(result.changed).toEqual([1]);
+  });
+
+  it.each([[[4]], [[-5]], [[0, 7]], [[1, -9, 2]]])('an index out of range (%j) changes nothing', (indices) => {
+    expectUserError(() => pin(s, indices), 'index_out_of_range', /out of range.*0 to 3/);
+    expectUserError(() => unpin(s, indices), 'index_out_of_range');
+    expect(view(s)).toEqual(['a', 'A', 'b', 'B']);
+  });
+
+  it('names every bad index', () => {
+    expectUserError(() => pin(s, [9, 0, -7]), 'index_out_of_range', /Index 9, -7 is out of range/);
+  });
+
+  it('on an empty history is a clear error', () => {
+    expectUserError(() => pin(emptySession(), [0]), 'empty_history');
+  });
+});
+
+describe('limit', () => {
+  it('trims the oldest unpinned messages right away', () => {
+    const s = pin(sessionOf(user('a'), assistant('A'), user('b'), assistant('B')), [0]).session;
+    const { session, removed } = setLimit(s, 2);
+    expect(view(session)).toEqual(['a*', 'B']);
+    expect(removed.map((m) => m.content)).toEqual(['A', 'b']);
+    expect(session.settings.limit).toBe(2);
+  });
+
+  it('pins count toward the limit but are never trimmed', () => {
+    const s = pin(sessionOf(user('a'), assistant('A'), user('b')), [0, 1, 2]).session;
+    expect(view(setLimit(s, 1).session)).toEqual(['a*', 'A*', 'b*']);
+  });
+
+  it('keeps everything when under the limit', () => {
+    const s = sessionOf(user('a'), assistant('A'));
+    expect(trimToLimit(s, 5).session).toBe(s);
+  });
+
+  it.each([0, -3, 1.5, 1001, Number.NaN])('limit %s is refused and changes nothing', (n) => {
+    const s = sessionOf(user('a'));
+    expectUserError(() => setLimit(s, n), 'bad_limit', /from 1 to 1000/);
+  });
+
+  it('with limit n a completion carries at most n stored messages', () => {
+    let s = setLimit(emptySession(), 4).session;
+    for (const q of ['a', 'b', 'c', 'd']) s = ask(s, q, q.toUpperCase(), 4);
+    expect(view(s)).toEqual(['c', 'C', 'd', 'D']);
+  });
+});
+
+describe('reset', () => {
+  it('empties history and pins but keeps settings', () => {
+    const s = setLimit(pin(sessionOf(user('a'), assistant('A')), [0]).session, 9).session;
+    const { session, removed } = reset(s);
+    expect(session.history).toEqual([]);
+    expect(session.settings).toEqual({ limit: 9 });
+    expect(removed).toHaveLength(2);
+  });
+});
+
+describe('forge', () => {
+  it('appends fabricated messages that then behave like any others', () => {
+    const s = forge(emptySession(), [user('fake q'), assistant('fake a')], 10).session;
+    expect(view(s)).toEqual(['fake q', 'fake a']);
+    expect(view(pin(s, [-1]).session)).toEqual(['fake q', 'fake a*']);
+    expect(rollback(s).session.history).toEqual([]);
+  });
+
+  it('respects the limit', () => {
+    const s = forge(sessionOf(user('a'), assistant('A')), [user('b'), assistant('B')], 3).session;
+    expect(view(s)).toEqual(['A', 'b', 'B']);
+  });
+
+  it('refuses nothing to add', () => {
+    expectUserError(() => forge(emptySession(), [], 10), 'bad_forge');
+  });
+});
