@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+const snowflake = z.string().regex(/^\d{17,20}$/, 'expected a Discord id (17 to 20 digits)');
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `expected a whole number from ${min} to ${max}`).max(max, `expected a whole number from ${min} to ${max}`));
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' }))
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
+const DEFAULT_SYSTEM_PROMPT =
+  'You are a helpful assistant in a Discord chat. Several people may talk to you; each user message starts with the speaker\'s display name and a colon. Answer concisely and use Discord markdown.';
+
+const TOKEN_HELP = 'is required: the bot token from the Discord developer portal (Bot → Reset Token)';
+const KEY_HELP = 'is required: an API key for the model server (any text for servers that need none, e.g. Ollama)';
+
+/** Every environment variable the bot reads, validated together so one run names every problem. */
+export const configSchema = z
+  .object({
+    DISCORD_TOKEN: z.string({ error: TOKEN_HELP }).trim().min(1, TOKEN_HELP),
+    OPENAI_API_KEY: z.string({ error: KEY_HELP }).trim().min(1, KEY_HELP),
+    OPENAI_BASE_URL: url.optional(),
+    OPENAI_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
+    SYSTEM_PROMPT: z.string().default(DEFAULT_SYSTEM_PROMPT),
+    HISTORY_LIMIT: int(1, 1000).default(100),
+    CONTEXT_TOKENS: int(256, 2_000_000).default(8192),
+    MAX_REPLY_TOKENS: int(16, 1_000_000).default(1024),
+    MAX_MESSAGE_CHARS: int(1, 100_000).default(4000),
+    STORE_URL: z
+      .string()
+      .trim()
+      .regex(/^(sqlite:\/\/.+|memory:\/\/)$/, 'expected sqlite://path/to/file.sqlite or memory://')
+      .default('sqlite://data/contextcord.sqlite'),
+    DISCORD_GUILD_ID: snowflake.optional(),
+    DISCORD_API_URL: url.optional(),
+    REGISTER_COMMANDS_ON_START: bool.default(false),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .refine((c) => c.MAX_REPLY_TOKENS < c.CONTEXT_TOKENS, {
+    path: ['MAX_REPLY_TOKENS'],
+    message: 'must be smaller than CONTEXT_TOKENS (the prompt budget is their difference)',
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Reads the configuration. Empty variables count as unset, as `.env` files often carry `KEY=` lines.
+ * Throws one ConfigError naming every bad variable and what it expects; values are never echoed,
+ * since some are secrets.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const present = Object.fromEntries(
+    Object.keys(configSchema.shape)
+      .map((key) => [key, env[key]] as const)
+      .filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = configSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`);
+  throw new ConfigError(`Configuration problem${problems.length > 1 ? 's' : ''}: ${problems.join('; ')}`);
+}
+
+/** Prompt tokens a request may use: the context window less the room kept for the reply. */
+export function promptBudget(config: Pick<Config, 'CONTEXT_TOKENS' | 'MAX_REPLY_TOKENS'>): number {
+  return config.CONTEXT_TOKENS - config.MAX_REPLY_TOKENS;
+}

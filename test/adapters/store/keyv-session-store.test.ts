@@ -1,0 +1,122 @@
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type KeyvSessionStore, openSessionStore } from '../../../src/adapters/store/keyv-session-store.js';
+import { emptySession, pin } from '../../../src/domain/index.js';
+import { SessionService } from '../../../src/services/session-service.js';
+import { captureLogs } from '../../helpers/logs.js';
+import { assistant, sessionOf, testRules, user } from '../../helpers/domain.js';
+import { tempDir } from '../../helpers/temp.js';
+
+const defaults = { limit: 1000, systemPrompt: 'sys', model: 'm', tokenBudget: 100_000 };
+
+describe('KeyvSessionStore on a real SQLite file', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let store: KeyvSessionStore;
+  let logs: ReturnType<typeof captureLogs>;
+  let url: string;
+
+  beforeEach(async () => {
+    dir = tempDir();
+    logs = captureLogs();
+    url = `sqlite://${join(dir.path, 'nested', 'folder', 'contextcord.sqlite')}`;
+    store = await openSessionStore(url, logs.logger);
+  });
+
+  afterEach(async () => {
+    await store.close();
+    dir.cleanup();
+  });
+
+  it('creates the folder, starts empty, and keeps what was saved across a reopen', async () => {
+    expect(existsSync(join(dir.path, 'nested', 'folder'))).toBe(true);
+    expect(await store.load('c1')).toEqual(emptySession());
+    const session = pin(sessionOf(user('hello', { authorId: '42', authorName: 'Ada' }), assistant('hi')), [0]).session;
+    await store.save('c1', { ...session, settings: { limit: 7, systemPrompt: 'be brief' } });
+    await store.close();
+    store = await openSessionStore(url, logs.logger);
+    const loaded = await store.load('c1');
+    expect(loaded.history).toEqual(session.history);
+    expect(loaded.settings).toEqual({ limit: 7, systemPrompt: 'be brief' });
+  });
+
+  it('stores a schema version with each record', async () => {
+    await store.save('c1', sessionOf(user('x')));
+    const raw = (await store.raw.get('session:c1')) as { v: number };
+    expect(raw.v).toBe(1);
+  });
+
+  it.each([
+    ['a record of the wrong shape', { v: 1, history: [{ role: 'wizard' }], settings: {} }],
+    ['a record of an unknown version', { v: 99, history: [], settings: {} }],
+    ['a bare string', 'not a session'],
+  ])('sets aside %s, logs the session key and starts fresh', async (_name, bad) => {
+    await store.raw.set('session:c9', bad);
+    expect(await store.load('c9')).toEqual(emptySession());
+    const line = logs.lines.find((l) => l.session === 'c9');
+    expect(line?.level).toBe(50);
+    const aside = String(line?.quarantinedAs);
+    expect(aside).toMatch(/^quarantine:c9:\d+$/);
+    expect(await store.raw.get(aside)).toEqual(bad);
+    expect(await store.raw.get('session:c9')).toBeUndefined();
+  });
+
+  it('sets aside a value that is not even JSON', async () => {
+    const sqlite = store.raw.store as { query: (sql: string, ...p: unknown[]) => Promise<unknown> };
+    await sqlite.query('INSERT INTO keyv (key, value) VALUES (?, ?)', 'contextcord:session:c8', '{broken');
+    expect(await store.load('c8')).toEqual(emptySession());
+    const line = logs.lines.find((l) => l.session === 'c8');
+    expect(await store.raw.get(String(line?.quarantinedAs))).toEqual({ undecodable: '{broken' });
+  });
+
+  it('serializes 100 concurrent commits to one session: 100 rounds, in the order accepted', async () => {
+    const service = new SessionService(store, defaults, testRules());
+    const commits = Array.from({ length: 100 }, (_, i) =>
+      service.commitRound('busy', [user(`q${i}`), assistant(`a${i}`)]),
+    );
+    await Promise.all(commits);
+    const session = await store.load('busy');
+    expect(session.history).toHaveLength(200);
+    expect(session.history.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(
+      Array.from({ length: 100 }, (_, i) => `q${i}`),
+    );
+  });
+
+  it('updates to different sessions do not wait for each other', async () => {
+    const service = new SessionService(store, defaults, testRules());
+    let releaseSlow: () => void = () => {};
+    const slowGate = new Promise<void>((resolve) => {
+      releaseSlow = resolve;
+    });
+    // Hold session A's lock until session B's update has finished.
+    const slow = service.update('A', (s) => ({ session: s, result: slowGate }));
+    const heldA = slow.then((gate) => gate);
+    await service.commitRound('B', [user('b'), assistant('B')]);
+    expect((await store.load('B')).history).toHaveLength(2);
+    releaseSlow();
+    await heldA;
+  });
+
+  it('a rule that throws saves nothing', async () => {
+    const service = new SessionService(store, defaults, testRules());
+    await service.commitRound('c', [user('q'), assistant('a')]);
+    await expect(service.pin('c', [5])).rejects.toThrow(/out of range/);
+    await expect(service.rollback('c', 2)).rejects.toThrow(/holds 1 round/);
+    expect((await store.load('c')).history.map((m) => m.pinned)).toEqual([false, false]);
+  });
+});
+
+describe('openSessionStore', () => {
+  it('refuses a store it does not know with what is allowed', async () => {
+    await expect(openSessionStore('mongodb://x', captureLogs().logger)).rejects.toThrow(
+      /"mongodb:" is not supported yet: use sqlite:\/\//,
+    );
+  });
+
+  it('memory:// works for tests and trials', async () => {
+    const store = await openSessionStore('memory://', captureLogs().logger);
+    await store.save('k', sessionOf(user('x')));
+    expect((await store.load('k')).history).toHaveLength(1);
+    await store.close();
+  });
+});

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { buildContext, pin, TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMING, UserError } from '../../src/domain/index.js';
+import { gptTokenCounter } from '../../src/adapters/gpt-tokenizer.js';
+import { assistant, sessionOf, user, wordTokens } from '../helpers/domain.js';
+
+// Each test message is 2 words = 2 tokens, so it costs 2 + 3 = 5 tokens in a request.
+const history = [user('q one'), assistant('a one'), user('q two'), assistant('a two')];
+const question = user('q new');
+const fixed = TOKENS_REPLY_PRIMING + (2 + TOKENS_PER_MESSAGE); // priming + question
+const systemCost = 2 + TOKENS_PER_MESSAGE; // "be kind"
+
+function contents(messages: readonly { content: string }[]): string[] {
+  return messages.map((m) => m.content);
+}
+
+describe('buildContext', () => {
+  it('carries system prompt, all history and the question when it fits', () => {
+    const c = buildContext({ session: sessionOf(...history), systemPrompt: 'be kind', question, budget: 1000, tokens: wordTokens });
+    expect(contents(c.messages)).toEqual(['be kind', 'q one', 'a one', 'q two', 'a two', 'q new']);
+    expect(c.messages[0]?.role).toBe('system');
+    expect(c.tokens).toBe(fixed + systemCost + 4 * 5);
+    expect(c.omitted).toBe(0);
+  });
+
+  it('leaves out the oldest unpinned messages until it fits, exactly at the budget', () => {
+    const budget = fixed + systemCost + 2 * 5;
+    const c = buildContext({ session: sessionOf(...history), systemPrompt: 'be kind', question, budget, tokens: wordTokens });
+    expect(contents(c.messages)).toEqual(['be kind', 'q two', 'a two', 'q new']);
+    expect(c.tokens).toBe(budget);
+    expect(c.omitted).toBe(2);
+  });
+
+  it('keeps pinned messages however old', () => {
+    const session = pin(sessionOf(...history), [0]).session;
+    const budget = fixed + systemCost + 2 * 5;
+    const c = buildContext({ session, systemPrompt: 'be kind', question, budget, tokens: wordTokens });
+    expect(contents(c.messages)).toEqual(['be kind', 'q one', 'a two', 'q new']);
+  });
+
+  it('with an empty system prompt sends no system message', () => {
+    const c = buildContext({ session: sessionOf(), systemPrompt: '', question, budget: 100, tokens: wordTokens });
+    expect(c.messages).toEqual([{ role: 'user', content: 'q new' }]);
+    expect(c.tokens).toBe(fixed);
+  });
+
+  it('is an error, not a silent cut, when pins, system prompt and question alone exceed the budget', () => {
+    const session = pin(sessionOf(...history), [0, 1, 2, 3]).session;
+    const budget = fixed + systemCost + 4 * 5 - 1;
+    expect(() => buildContext({ session, systemPrompt: 'be kind', question, budget, tokens: wordTokens })).toThrow(UserError);
+    expect(() => buildContext({ session, systemPrompt: 'be kind', question, budget, tokens: wordTokens })).toThrow(
+      new RegExp(`need ${budget + 1} tokens, but the budget for a request is ${budget}`),
+    );
+  });
+
+  it('never drops the question itself, even when it alone is too big', () => {
+    const big = user('w '.repeat(50));
+    expect(() => buildContext({ session: sessionOf(), systemPrompt: '', question: big, budget: 20, tokens: wordTokens })).toThrow(
+      /context_over_budget|budget/,
+    );
+  });
+
+  it('uses the cached token count of history messages instead of re-tokenizing them', () => {
+    let calls = 0;
+    const counting = { count: (t: string) => ((calls += 1), wordTokens.count(t)) };
+    buildContext({ session: sessionOf(...history), systemPrompt: 'be kind', question, budget: 1000, tokens: counting });
+    expect(calls).toBe(1); // the system prompt only
+  });
+
+  it('with the real tokenizer the total matches OpenAI-style counting', () => {
+    const q = { ...question, tokens: gptTokenCounter.count('q new') };
+    const c = buildContext({ session: sessionOf(), systemPrompt: 'You are helpful.', question: q, budget: 100, tokens: gptTokenCounter });
+    expect(c.tokens).toBe(gptTokenCounter.count('You are helpful.') + gptTokenCounter.count('q new') + 2 * 3 + 3);
+  });
+});

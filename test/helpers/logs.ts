@@ -1,0 +1,23 @@
+import pino, { type Logger } from 'pino';
+
+export interface CapturedLogs {
+  logger: Logger;
+  lines: Array<Record<string, unknown>>;
+  text(): string;
+}
+
+/** A real pino logger whose JSON lines are kept in memory for assertions. */
+export function captureLogs(level: pino.Level = 'debug'): CapturedLogs {
+  const raw: string[] = [];
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino(
+    { level },
+    {
+      write(line: string) {
+        raw.push(line);
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      },
+    },
+  );
+  return { logger, lines, text: () => raw.join('') };
+}
