@@ -120,6 +120,8 @@ export function rollback(session: Session, count = 1): RolledBack {
 
 export interface PinChange {
   readonly session: Session;
+  /** The positions asked for, without repeats, ascending. */
+  readonly positions: readonly number[];
   /** Positions whose pinned flag actually changed (repeats and no-ops left out). */
   readonly changed: readonly number[];
 }
@@ -133,12 +135,13 @@ export function unpin(session: Session, indices: readonly number[]): PinChange {
 }
 
 function setPinned(session: Session, indices: readonly number[], pinned: boolean): PinChange {
-  const positions = new Set(resolveIndices(indices, session.history.length));
-  const changed = [...positions].filter((p) => session.history[p]?.pinned !== pinned).sort((a, b) => a - b);
+  const asked = new Set(resolveIndices(indices, session.history.length));
+  const positions = [...asked].sort((a, b) => a - b);
+  const changed = positions.filter((p) => session.history[p]?.pinned !== pinned);
   const history = session.history.map((message, position) =>
-    positions.has(position) && message.pinned !== pinned ? { ...message, pinned } : message,
+    asked.has(position) && message.pinned !== pinned ? { ...message, pinned } : message,
   );
-  return { session: { ...session, history }, changed };
+  return { session: { ...session, history }, positions, changed };
 }
 
 export function validateLimit(limit: number): number {

@@ -7,6 +7,7 @@ import {
   type HistoryMessage,
   type MessageRules,
   type NewMessage,
+  type PinChange,
   pin,
   type ResolvedSettings,
   resolveSettings,
@@ -54,6 +55,10 @@ export class SessionService {
     return resolveSettings(session, this.defaults);
   }
 
+  get tokens(): MessageRules['tokens'] {
+    return this.rules.tokens;
+  }
+
   message(input: NewMessage): HistoryMessage {
     return createMessage(input, this.rules);
   }
@@ -85,17 +90,17 @@ export class SessionService {
     });
   }
 
-  pin(key: string, indices: readonly number[]): Promise<readonly number[]> {
+  pin(key: string, indices: readonly number[]): Promise<PinChange> {
     return this.update(key, (session) => {
-      const { session: next, changed } = pin(session, indices);
-      return { session: next, result: changed };
+      const change = pin(session, indices);
+      return { session: change.session, result: change };
     });
   }
 
-  unpin(key: string, indices: readonly number[]): Promise<readonly number[]> {
+  unpin(key: string, indices: readonly number[]): Promise<PinChange> {
     return this.update(key, (session) => {
-      const { session: next, changed } = unpin(session, indices);
-      return { session: next, result: changed };
+      const change = unpin(session, indices);
+      return { session: change.session, result: change };
     });
   }
 

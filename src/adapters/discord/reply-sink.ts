@@ -1,0 +1,129 @@
+import type { Message, MessageCreateOptions, MessageEditOptions, MessageReplyOptions } from 'discord.js';
+import type { Logger } from '../../logger.js';
+import type { ReplySink } from '../../services/chat-service.js';
+import { DISCORD_MESSAGE_LIMIT, splitForDisplay, splitMessage } from './split-message.js';
+
+/** Model output must never ping anyone; the reply may ping the person who asked. */
+export const NO_PINGS = { parse: [], repliedUser: true } as const;
+
+export interface ReplySinkOptions {
+  /** Least time between two edits of the streaming reply (Discord allows about one a second). */
+  readonly editIntervalMs: number;
+  readonly logger: Logger;
+}
+
+const TYPING_REFRESH_MS = 8_000; // Discord shows typing for about 10 s per request.
+const INTERRUPTED_MARK = '\n-# ⚠️ interrupted';
+
+/**
+ * Streams an answer into Discord: typing while waiting, a reply to the question that is edited as
+ * text arrives (throttled), and further messages when the text outgrows one message.
+ */
+export class DiscordReplySink implements ReplySink {
+  private readonly sent: Message[] = [];
+  private readonly shownContent: string[] = [];
+  private latest = '';
+  private lastRender = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private typing: NodeJS.Timeout | undefined;
+  private work: Promise<void> = Promise.resolve();
+  private renderError: unknown;
+  private done = false;
+
+  constructor(
+    private readonly trigger: Message,
+    private readonly options: ReplySinkOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.sendTyping();
+    this.typing = setInterval(() => void this.sendTyping(), TYPING_REFRESH_MS);
+  }
+
+  progress(textSoFar: string): void {
+    if (this.done) return;
+    this.latest = textSoFar;
+    if (this.timer !== undefined) return;
+    const wait = Math.max(0, this.lastRender + this.options.editIntervalMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.enqueue(splitForDisplay(this.latest));
+    }, wait);
+  }
+
+  async finish(text: string): Promise<readonly string[]> {
+    this.stop();
+    await this.work;
+    await this.render(splitMessage(text));
+    // The final split can need fewer messages than a streaming one did.
+    for (const extra of this.sent.splice(splitMessage(text).length)) {
+      await extra.delete().catch((error: unknown) => this.options.logger.debug({ err: error }, 'extra message not deleted'));
+    }
+    return this.sent.map((m) => m.id);
+  }
+
+  async fail(message: string, partial: string): Promise<void> {
+    this.stop();
+    await this.work;
+    try {
+      const last = this.sent.at(-1);
+      const lastContent = this.shownContent.at(-1);
+      if (partial !== '' && last !== undefined && lastContent !== undefined) {
+        if (lastContent.length + INTERRUPTED_MARK.length <= DISCORD_MESSAGE_LIMIT) {
+          await last.edit({ content: lastContent + INTERRUPTED_MARK, allowedMentions: NO_PINGS });
+        }
+      }
+      await this.trigger.reply({ content: `⚠️ ${message}`, allowedMentions: NO_PINGS });
+    } catch (error) {
+      this.options.logger.warn({ err: error, message: this.trigger.id }, 'could not tell the user that answering failed');
+    }
+  }
+
+  private stop(): void {
+    this.done = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.typing !== undefined) clearInterval(this.typing);
+    this.timer = undefined;
+    this.typing = undefined;
+  }
+
+  private enqueue(pieces: string[]): void {
+    this.work = this.work.then(() =>
+      this.render(pieces).catch((error: unknown) => {
+        // Kept for finish(); a failed progress edit must not become an unhandled rejection.
+        this.renderError ??= error;
+      }),
+    );
+  }
+
+  private async render(pieces: readonly string[]): Promise<void> {
+    if (this.renderError !== undefined) throw this.renderError;
+    this.lastRender = Date.now();
+    for (const [i, content] of pieces.entries()) {
+      const existing = this.sent[i];
+      if (existing === undefined) {
+        this.sent.push(await this.send(content, i === 0));
+        this.shownContent[i] = content;
+        if (i === 0 && this.typing !== undefined) clearInterval(this.typing);
+      } else if (this.shownContent[i] !== content) {
+        await existing.edit({ content, allowedMentions: NO_PINGS } satisfies MessageEditOptions);
+        this.shownContent[i] = content;
+      }
+    }
+  }
+
+  private async send(content: string, first: boolean): Promise<Message> {
+    if (first) {
+      return this.trigger.reply({ content, allowedMentions: NO_PINGS } satisfies MessageReplyOptions);
+    }
+    const channel = this.trigger.channel;
+    if (!('send' in channel)) throw new Error(`cannot send to channel ${channel.id}`);
+    return channel.send({ content, allowedMentions: { parse: [] } } satisfies MessageCreateOptions);
+  }
+
+  private async sendTyping(): Promise<void> {
+    const channel = this.trigger.channel;
+    if (!('sendTyping' in channel)) return;
+    await channel.sendTyping().catch((error: unknown) => this.options.logger.debug({ err: error }, 'typing failed'));
+  }
+}

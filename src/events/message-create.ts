@@ -1,0 +1,46 @@
+import { cleanContent, type Message, MessageType } from 'discord.js';
+import type { AppContext } from '../app-context.js';
+import { DiscordReplySink } from '../adapters/discord/reply-sink.js';
+import type { Question } from '../services/chat-service.js';
+
+/**
+ * Whether a message asks the bot something: it mentions the bot's user (not @everyone, @here or a
+ * role), replies to one of the bot's messages, or is in a DM with the bot. Bots (the bot itself
+ * included), webhooks and system messages never do.
+ */
+export function isForBot(message: Message, botId: string): boolean {
+  if (message.author.bot || message.webhookId !== null || message.system) return false;
+  if (message.type !== MessageType.Default && message.type !== MessageType.Reply) return false;
+  if (message.channel.isDMBased()) return true;
+  if (message.mentions.users.has(botId)) return true;
+  return message.mentions.repliedUser?.id === botId;
+}
+
+/**
+ * The text the model should see: the bot's own mention removed, other mentions turned into
+ * readable names (the model cannot resolve ids).
+ */
+export function questionText(message: Message, botId: string): string {
+  const withoutBot = message.content.replace(new RegExp(`<@!?${botId}>`, 'g'), ' ');
+  return cleanContent(withoutBot, message.channel).replace(/[ \t]{2,}/g, ' ').trim();
+}
+
+export function toQuestion(message: Message, botId: string): Question {
+  return {
+    sessionKey: message.channelId,
+    authorId: message.author.id,
+    authorName: message.member?.displayName ?? message.author.displayName,
+    content: questionText(message, botId),
+    discordMessageId: message.id,
+  };
+}
+
+export function onMessageCreate(ctx: AppContext) {
+  return async (message: Message): Promise<void> => {
+    const botId = message.client.user.id;
+    if (!isForBot(message, botId)) return;
+    const sink = new DiscordReplySink(message, { editIntervalMs: ctx.editIntervalMs, logger: ctx.logger });
+    const outcome = await ctx.chat.answer(toQuestion(message, botId), sink);
+    ctx.logger.debug({ session: message.channelId, message: message.id, outcome }, 'mention handled');
+  };
+}
