@@ -33,6 +33,7 @@ export class OpenAIChatModel implements ChatModel {
           model: request.model,
           messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
           // max_tokens, not max_completion_tokens: every OpenAI-compatible server understands it.
+          // eslint-disable-next-line @typescript-eslint/no-deprecated
           max_tokens: request.maxTokens,
           stream: true,
         },

@@ -57,6 +57,8 @@ export function createMessage(input: NewMessage, rules: MessageRules): HistoryMe
     if (content.trim() === '') {
       throw new UserError('empty_message', 'The message is empty: say something after mentioning me.');
     }
+    // Code points, as a person counts characters (an emoji is one), not UTF-16 units.
+    // eslint-disable-next-line @typescript-eslint/no-misused-spread
     const length = [...content].length;
     if (length > rules.maxMessageChars) {
       throw new UserError(

@@ -21,7 +21,7 @@ import {
 import { KeyedQueue } from './keyed-queue.js';
 import type { SessionStore } from './session-store.js';
 
-export interface SessionDefaults extends ResolvedSettings {}
+export type SessionDefaults = ResolvedSettings;
 
 /**
  * Load → domain rule → save, one update at a time per session. A rule that throws (a UserError)

@@ -8,7 +8,8 @@ import { TOKENS_PER_MESSAGE, type TokenCounter } from '../../domain/tokens.js';
 /** One line of a message, safe to show: whitespace folded, markdown escaped, shortened. */
 export function preview(content: string, max = 80): string {
   const flat = content.replace(/\s+/g, ' ').trim();
-  const short = [...flat].length > max ? `${[...flat].slice(0, max - 1).join('')}…` : flat;
+  const points = Array.from(flat); // by code point, so an emoji is never cut in half
+  const short = points.length > max ? `${points.slice(0, max - 1).join('')}…` : flat;
   return escapeMarkdown(short);
 }
 

@@ -27,7 +27,7 @@ export class DiscordReplySink implements ReplySink {
   private timer: NodeJS.Timeout | undefined;
   private typing: NodeJS.Timeout | undefined;
   private work: Promise<void> = Promise.resolve();
-  private renderError: unknown;
+  private renderError: Error | undefined;
   private done = false;
 
   constructor(
@@ -91,7 +91,7 @@ export class DiscordReplySink implements ReplySink {
     this.work = this.work.then(() =>
       this.render(pieces).catch((error: unknown) => {
         // Kept for finish(); a failed progress edit must not become an unhandled rejection.
-        this.renderError ??= error;
+        this.renderError ??= error instanceof Error ? error : new Error(String(error));
       }),
     );
   }

@@ -37,24 +37,20 @@ interface Fence {
 }
 
 /** What a line of the input is, as far as code fences go. */
-const enum LineKind {
-  Text,
-  Open,
-  Close,
-}
+const LineKind = { Text: 0, Open: 1, Close: 2 } as const;
+type LineKind = (typeof LineKind)[keyof typeof LineKind];
 
 /** Boundary classes, best first. */
-const enum Rank {
+const Rank = {
   /** A blank line in prose, or the line break just before or after a code block. */
-  Paragraph,
+  Paragraph: 0,
   /** Any line break (inside code, blank lines rank here too). */
-  Line,
+  Line: 1,
   /** Spaces or tabs inside a line. */
-  Space,
-  /** A line break that would leave an empty code block (just after ``` or just before its end). */
-  Awkward,
-}
-const RANK_COUNT = 4;
+  Space: 2,
+} as const;
+type Rank = (typeof Rank)[keyof typeof Rank];
+const RANK_COUNT = 3;
 
 interface Candidate {
   /** End of this piece's text (exclusive): the start of the whitespace run being dropped. */
@@ -155,9 +151,10 @@ function split(text: string, limit: number, closeTrailingFence: boolean): string
       pos = skipWhitespace(text, pos);
       continue;
     }
-    const close = fences.openAt(cut)?.close ?? '';
+    const next = startOfContent(text, cut);
+    const close = fences.openAt(next)?.close ?? '';
     pieces.push(prefix + text.slice(pos, cut) + close);
-    pos = startOfContent(text, cut);
+    pos = next;
   }
   return pieces;
 }
@@ -174,28 +171,37 @@ function findBoundary(text: string, fences: FenceMap, pos: number, room: number)
   const early: (Candidate | undefined)[] = new Array<Candidate | undefined>(RANK_COUNT);
 
   // Scan whitespace runs right to left, so the first candidate seen in each rank is the latest.
-  let i = Math.min(pos + room, text.length);
-  while (i > pos) {
-    if (!isWhitespace(text.charCodeAt(i - 1)) && !(i < text.length && isWhitespace(text.charCodeAt(i)))) {
-      i--;
+  let k = Math.min(pos + room, text.length - 1);
+  while (k > pos) {
+    if (!isWhitespace(text.charCodeAt(k))) {
+      k--;
       continue;
     }
-    // [runStart, runEnd) is a maximal whitespace run around i, clipped on the left at pos.
-    let runEnd = i;
-    while (runEnd < text.length && isWhitespace(text.charCodeAt(runEnd))) runEnd++;
-    let runStart = i;
+    let runStart = k;
     while (runStart > pos && isWhitespace(text.charCodeAt(runStart - 1))) runStart--;
-    i = runStart - 1;
+    // Only the indentation the piece starts with is left: nothing to cut before it.
     if (runStart === pos) break;
+    let runEnd = k + 1;
+    while (runEnd < text.length && isWhitespace(text.charCodeAt(runEnd))) runEnd++;
+    k = runStart - 1;
+
+    const inLateHalf = runStart >= half;
+    // Early candidates only matter when the late half has none.
+    if (!inLateHalf && late.some((candidate) => candidate !== undefined)) break;
+    const bucket = inLateHalf ? late : early;
+    // Runs are seen latest first, so a run can only help if it may rank better than what the bucket
+    // already holds; skip classifying the rest (a window of code has hundreds of space runs).
+    const bestSoFar = bucket.findIndex((candidate) => candidate !== undefined);
+    if (bestSoFar !== -1 && bestSoFar <= Rank.Line && !text.slice(runStart, runEnd).includes('\n')) continue;
 
     const candidate = classify(text, fences, runStart, runEnd);
     if (candidate === null) continue;
     const [rank, next] = candidate;
+    if (bestSoFar !== -1 && rank >= bestSoFar) continue;
     const close = fences.openAt(next)?.close ?? '';
     if (runStart - pos + close.length > room) continue;
-    const bucket = runStart >= half ? late : early;
-    bucket[rank] ??= { cut: runStart, next };
-    if (rank === Rank.Paragraph && bucket === late) break;
+    bucket[rank] = { cut: runStart, next };
+    if (rank === Rank.Paragraph && inLateHalf) break;
   }
   for (const bucket of [late, early]) {
     for (const candidate of bucket) if (candidate !== undefined) return candidate;
@@ -222,8 +228,10 @@ function classify(text: string, fences: FenceMap, runStart: number, runEnd: numb
   const nextLine = fences.lineOf(next);
   const inCode = at(fences.openAtStart, nextLine) !== null;
   if (inCode) {
-    const awkward = at(fences.kind, cutLine) === LineKind.Open || at(fences.kind, nextLine) === LineKind.Close;
-    return [awkward ? Rank.Awkward : Rank.Line, next];
+    // Just after "```ts" or just before the closing "```" would send an empty code block; a hard cut
+    // through a long code line is the better last resort.
+    const empty = at(fences.kind, cutLine) === LineKind.Open || at(fences.kind, nextLine) === LineKind.Close;
+    return empty ? null : [Rank.Line, next];
   }
   const besideCode = at(fences.kind, cutLine) === LineKind.Close || at(fences.kind, nextLine) === LineKind.Open;
   return [newlines >= 2 || besideCode ? Rank.Paragraph : Rank.Line, next];
@@ -234,41 +242,59 @@ function classify(text: string, fences: FenceMap, runStart: number, runEnd: numb
  * is near, and never between the two halves of a surrogate pair.
  */
 function hardCut(text: string, fences: FenceMap, pos: number, room: number): number {
-  let cut = pos + room;
-  // The window has no line break, so the code block (if any) is the same at pos and at the cut.
-  cut -= fences.openAt(pos)?.close.length ?? 0;
-  cut = Math.min(cut, text.length);
-  const grapheme = graphemeStart(text, pos, cut);
-  if (grapheme !== null) return grapheme;
-  if (isLowSurrogate(text.charCodeAt(cut)) && isHighSurrogate(text.charCodeAt(cut - 1)) && cut - 1 > pos) {
-    return cut - 1;
+  // Reserve room for closing whatever block is open where the cut lands; the cut only moves left,
+  // so this settles within a few rounds.
+  let cut = Math.min(pos + room, text.length);
+  for (;;) {
+    const close = fences.openAt(startOfContent(text, cut))?.close.length ?? 0;
+    const fitted = Math.min(pos + room - close, text.length);
+    if (fitted >= cut) break;
+    cut = fitted;
   }
+  // Never through a fence line: stop before it (the window ends just inside it).
+  const line = fences.lineOf(cut);
+  const lineStart = at(fences.lineStart, line);
+  if (at(fences.kind, line) !== LineKind.Text && lineStart > pos) cut = lineStart;
+  const grapheme = graphemeStart(text, pos, cut);
+  if (grapheme !== null) cut = grapheme;
+  else if (isLowSurrogate(text.charCodeAt(cut)) && isHighSurrogate(text.charCodeAt(cut - 1)) && cut - 1 > pos) cut--;
+  // Whitespace before the cut belongs to the split point, so the next piece keeps its indentation.
+  while (cut - 1 > pos && isWhitespace(text.charCodeAt(cut - 1))) cut--;
   return cut;
 }
 
-/** How far back to look for the start of a grapheme cluster (emoji ZWJ sequences are ~10-35 units). */
-const GRAPHEME_LOOKBACK = 64;
 let segmenter: Intl.Segmenter | undefined;
 
-/** Start of the grapheme cluster containing `cut` if it is safely after `pos`, else null. */
+/** Start of the grapheme cluster containing `cut` if it starts after `pos`, else null. */
 function graphemeStart(text: string, pos: number, cut: number): number | null {
-  const from = Math.max(pos, cut - GRAPHEME_LOOKBACK);
-  const to = Math.min(text.length, cut + GRAPHEME_LOOKBACK);
+  if (isSimple(text, cut)) return cut;
+  // Segment from a certain boundary (or pos): starting anywhere else can misread what comes before
+  // cut, e.g. a run of flags pairs its regional indicators from the start of the run. Whether cut is
+  // a boundary also depends on the whole code point at cut, which may be two code units.
+  let from = cut - 1;
+  while (from > pos && !isSimple(text, from)) from--;
   segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-  const segment = segmenter.segment(text.slice(from, to)).containing(cut - from);
+  const segment = segmenter.segment(text.slice(from, cut + 2)).containing(cut - from);
   if (segment === undefined) return null;
   const start = from + segment.index;
-  // A cluster that reaches back to the start of the look-back window may be longer than it; fall
-  // back to a code-point cut rather than trust it.
-  if (start <= pos || (start === from && from > pos && start !== cut)) return null;
-  return start;
+  return start > pos ? start : null;
+}
+
+/**
+ * Whether offset is certainly a grapheme cluster boundary, judging by its two neighbours alone:
+ * between two characters below U+0300 there always is one (combining marks, joiners, emoji
+ * modifiers and prepended marks all lie above), except inside CR LF.
+ */
+function isSimple(text: string, offset: number): boolean {
+  const before = text.charCodeAt(offset - 1);
+  const after = text.charCodeAt(offset);
+  return before < 0x300 && after < 0x300 && !(before === 0x0d && after === NEWLINE);
 }
 
 /** Skip blank lines and inter-word spaces, but keep the indentation of the line content starts on. */
 function startOfContent(text: string, offset: number): number {
   const runEnd = skipWhitespace(text, offset);
-  const lastNewline = text.lastIndexOf('\n', runEnd - 1);
-  if (lastNewline >= offset) return lastNewline + 1;
+  for (let i = runEnd - 1; i >= offset; i--) if (text.charCodeAt(i) === NEWLINE) return i + 1;
   const atLineStart = offset === 0 || text.charCodeAt(offset - 1) === NEWLINE;
   return atLineStart ? offset : runEnd;
 }
@@ -290,7 +316,7 @@ function isBlank(text: string, from: number, to: number): boolean {
   return true;
 }
 
-const FENCE_LINE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
+const FENCE_LINE = /^ {0,3}(`{3,}|~{3,})(.*)$/s;
 
 /**
  * A CommonMark-style opening fence: up to three spaces, three or more backticks or tildes, then an
