@@ -1,0 +1,417 @@
+/**
+ * The fake Discord, driven by the real discord.js client: if these pass, end-to-end tests
+ * that use the fake exercise discord.js's own REST queue, gateway handling and caches.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ChannelType,
+  Client,
+  DiscordAPIError,
+  Events,
+  GatewayIntentBits,
+  MessageFlags,
+  Partials,
+  Routes,
+  type ChatInputCommandInteraction,
+  type ClientEvents,
+  type Message,
+} from 'discord.js';
+import { WebSocket } from 'ws';
+import { FakeDiscord, type FakeDiscordOptions, type FakeUser } from './fake-discord.js';
+
+const GUILD = '1100000000000000001';
+const CHANNEL = '1100000000000000010';
+const THREAD = '1100000000000000011';
+const DM = '1100000000000000020';
+const ROLE = '1100000000000000030';
+const alice: FakeUser = { id: '1200000000000000001', username: 'alice', global_name: 'Alice' };
+
+const INTENTS = [
+  GatewayIntentBits.Guilds,
+  GatewayIntentBits.GuildMessages,
+  GatewayIntentBits.MessageContent,
+  GatewayIntentBits.DirectMessages,
+];
+
+let fake: FakeDiscord | undefined;
+let client: Client | undefined;
+
+afterEach(async () => {
+  await client?.destroy();
+  await fake?.close();
+  client = undefined;
+  fake = undefined;
+});
+
+/** Resolves with the next `event` whose arguments pass `filter`. */
+function next<Event extends keyof ClientEvents>(
+  target: Client,
+  event: Event,
+  filter: (...args: ClientEvents[Event]) => boolean = () => true,
+  timeoutMs = 5000,
+): Promise<ClientEvents[Event]> {
+  return new Promise((resolve, reject) => {
+    const listener = (...args: ClientEvents[Event]): void => {
+      if (!filter(...args)) return;
+      clearTimeout(timer);
+      target.off(event, listener);
+      resolve(args);
+    };
+    const timer = setTimeout(() => {
+      target.off(event, listener);
+      reject(new Error(`no ${String(event)} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    target.on(event, listener);
+  });
+}
+
+async function start(
+  options: FakeDiscordOptions = {},
+  intents: GatewayIntentBits[] = INTENTS,
+): Promise<{ fake: FakeDiscord; client: Client }> {
+  const f = await FakeDiscord.start(options);
+  fake = f;
+  f.addGuild({
+    id: GUILD,
+    name: 'Test Guild',
+    channels: [{ id: CHANNEL, name: 'general' }],
+    threads: [{ id: THREAD, name: 'a thread', type: 11, parent_id: CHANNEL }],
+    roles: [{ id: ROLE, name: 'mods' }],
+  });
+  f.addDmChannel(DM, alice);
+  const c = new Client({ intents, partials: [Partials.Channel], rest: { api: f.apiUrl } });
+  client = c;
+  const ready = next(c, Events.ClientReady);
+  await c.login(f.token);
+  await ready;
+  return { fake: f, client: c };
+}
+
+async function userSays(f: FakeDiscord, c: Client, input: Parameters<FakeDiscord['userMessage']>[0]): Promise<Message> {
+  const arrived = next(c, Events.MessageCreate, (m) => m.author.id !== f.botUser.id);
+  const sent = await f.userMessage(input);
+  const [message] = await arrived;
+  expect(message.id).toBe(sent.id);
+  return message;
+}
+
+async function runCommand(
+  f: FakeDiscord,
+  c: Client,
+  input: Parameters<FakeDiscord['command']>[0],
+): Promise<{ interaction: ChatInputCommandInteraction; record: Awaited<ReturnType<FakeDiscord['command']>> }> {
+  const arrived = next(c, Events.InteractionCreate);
+  const record = await f.command(input);
+  const [interaction] = await arrived;
+  if (!interaction.isChatInputCommand()) throw new Error('expected a chat-input command');
+  return { interaction, record };
+}
+
+function apiError(error: unknown): DiscordAPIError {
+  expect(error).toBeInstanceOf(DiscordAPIError);
+  return error as DiscordAPIError;
+}
+
+describe('FakeDiscord with the real discord.js client', () => {
+  it('logs in: READY, guilds, channels, intents recorded', async () => {
+    const { fake: f, client: c } = await start();
+    expect(c.user?.id).toBe(f.botUser.id);
+    expect(c.application?.id).toBe(f.applicationId);
+    expect(f.identifiedIntents).toBe(33281 | GatewayIntentBits.DirectMessages);
+    const guild = c.guilds.cache.get(GUILD);
+    expect(guild?.name).toBe('Test Guild');
+    expect(guild?.channels.cache.get(CHANNEL)?.type).toBe(ChannelType.GuildText);
+    expect(guild?.channels.cache.get(THREAD)?.isThread()).toBe(true);
+    expect(guild?.members.me?.id).toBe(f.botUser.id);
+    expect(f.requests.map((r) => `${r.method} ${r.path}`)).toContain('GET /gateway/bot');
+    expect(f.gatewayStats).toMatchObject({ identifies: 1, resumes: 0, connected: 1 });
+
+    // A guild added later arrives as GUILD_CREATE, as when the bot is invited somewhere new.
+    const joined = next(c, Events.GuildCreate);
+    f.addGuild({ id: '1300000000000000001', name: 'Second', channels: [{ id: '1300000000000000010', name: 'chat' }] });
+    expect((await joined)[0].channels.cache.has('1300000000000000010')).toBe(true);
+  });
+
+  it('delivers user messages with mentions, replies, and thread messages', async () => {
+    const { fake: f, client: c } = await start();
+    const message = await userSays(f, c, { channelId: CHANNEL, author: alice, content: 'hello bot', mentionBot: true });
+    expect(message.content).toBe(`<@${f.botUser.id}> hello bot`);
+    expect(message.mentions.users.has(f.botUser.id)).toBe(true);
+    expect(c.user && message.mentions.has(c.user)).toBe(true);
+    expect(message.author.id).toBe(alice.id);
+    expect(message.guildId).toBe(GUILD);
+    expect(message.member?.id).toBe(alice.id);
+
+    const reply = await userSays(f, c, { channelId: CHANNEL, author: alice, content: 'and this', replyTo: message.id });
+    expect(reply.reference?.messageId).toBe(message.id);
+
+    const inThread = await userSays(f, c, { channelId: THREAD, author: alice, content: 'in a thread' });
+    expect(inThread.channel.isThread()).toBe(true);
+  });
+
+  it('records message.reply, echoes it back as MESSAGE_CREATE, and keeps edit history', async () => {
+    const { fake: f, client: c } = await start();
+    const message = await userSays(f, c, { channelId: CHANNEL, author: alice, content: 'hi', mentionBot: true });
+
+    const echoed = next(c, Events.MessageCreate, (m) => m.author.id === f.botUser.id);
+    const sent = await message.reply('v1');
+    const [own] = await echoed;
+    expect(own.id).toBe(sent.id);
+
+    // Replying to the bot with ping on: the bot is in `mentions`, the content is untouched.
+    const ping = await userSays(f, c, { channelId: CHANNEL, author: alice, content: 'thanks', replyTo: sent.id, mentionBot: true });
+    expect(ping.content).toBe('thanks');
+    expect(ping.mentions.repliedUser?.id).toBe(f.botUser.id);
+    expect(ping.mentions.users.has(f.botUser.id)).toBe(true);
+
+    const stored = f.messagesIn(CHANNEL).find((m) => m.id === sent.id);
+    expect(stored?.author.id).toBe(f.botUser.id);
+    expect(stored?.payload).toMatchObject({ type: 19, content: 'v1', message_reference: { message_id: message.id } });
+    // A reply pings its author by default, so Discord lists them in `mentions`.
+    expect(stored?.payload['mentions']).toEqual([expect.objectContaining({ id: alice.id })]);
+    const request = f.requests.find((r) => r.method === 'POST' && r.path === `/channels/${CHANNEL}/messages`);
+    expect(request?.body).toMatchObject({ content: 'v1', message_reference: { message_id: message.id } });
+    expect(request?.headers['authorization']).toBe(`Bot ${f.token}`);
+
+    const updated = next(c, Events.MessageUpdate);
+    await sent.edit('v2');
+    const [, after] = await updated;
+    expect(after.content).toBe('v2');
+    expect(stored?.edits).toEqual(['v1', 'v2']);
+    expect(stored?.content).toBe('v2');
+  });
+
+  it('fails replies and edits that target deleted messages like Discord', async () => {
+    const { fake: f, client: c } = await start();
+    const message = await userSays(f, c, { channelId: CHANNEL, author: alice, content: 'soon gone' });
+    if (!message.channel.isSendable()) throw new Error('channel not sendable');
+    const own = await message.channel.send('mine');
+
+    const deleted = next(c, Events.MessageDelete);
+    await f.deleteMessage(CHANNEL, message.id);
+    expect((await deleted)[0].id).toBe(message.id);
+    const replyError = apiError(await message.reply('too late').catch((e: unknown) => e));
+    expect(replyError.code).toBe(50035);
+    expect(replyError.rawError).toMatchObject({ errors: { message_reference: { _errors: [{ message: 'Unknown message' }] } } });
+
+    await f.deleteMessage(CHANNEL, own.id);
+    expect(apiError(await own.edit('nope').catch((e: unknown) => e)).code).toBe(10008);
+  });
+
+  it('delivers DM messages (with Partials.Channel) and serves the DM channel', async () => {
+    const { fake: f, client: c } = await start();
+    const message = await userSays(f, c, { channelId: DM, author: alice, content: 'psst' });
+    expect(message.channel.type).toBe(ChannelType.DM);
+    expect(message.guildId).toBeNull();
+    expect(message.content).toBe('psst');
+
+    await message.reply('hello in DM');
+    expect(f.messagesIn(DM).map((m) => m.content)).toEqual(['psst', 'hello in DM']);
+    const fetched = await c.channels.fetch(DM, { force: true });
+    expect(fetched?.type).toBe(ChannelType.DM);
+  });
+
+  it('records an ephemeral interaction reply', async () => {
+    const { fake: f, client: c } = await start();
+    const { interaction, record } = await runCommand(f, c, {
+      channelId: CHANNEL,
+      user: alice,
+      name: 'ask',
+      options: [{ name: 'text', type: 3, value: 'why?' }],
+      permissions: '0',
+    });
+    expect(interaction.commandName).toBe('ask');
+    expect(interaction.options.getString('text')).toBe('why?');
+    expect(interaction.guildId).toBe(GUILD);
+    expect(interaction.memberPermissions?.bitfield).toBe(0n);
+
+    await interaction.reply({ content: 'only you see this', flags: MessageFlags.Ephemeral });
+    expect(record.callbacks).toEqual([{ type: 4, data: expect.objectContaining({ content: 'only you see this', flags: 64 }) }]);
+    expect(record.reply()).toEqual({ content: 'only you see this', ephemeral: true, embeds: [] });
+    // Ephemeral responses are not part of the channel's history.
+    expect(f.messagesIn(CHANNEL)).toEqual([]);
+  });
+
+  it('records deferReply + editReply + followUp', async () => {
+    const { fake: f, client: c } = await start();
+    const { interaction, record } = await runCommand(f, c, { channelId: CHANNEL, user: alice, name: 'ask' });
+
+    await interaction.deferReply();
+    expect(record.reply()).toBeUndefined();
+    await interaction.editReply('the answer');
+    expect(record.reply()).toEqual({ content: 'the answer', ephemeral: false, embeds: [] });
+    const second = await interaction.followUp({ content: 'more', flags: MessageFlags.Ephemeral });
+
+    expect(record.callbacks.map((cb) => cb.type)).toEqual([5]);
+    expect(record.edits).toEqual([expect.objectContaining({ content: 'the answer' })]);
+    expect(record.followUps).toEqual([expect.objectContaining({ content: 'more', flags: 64 })]);
+    expect(record.reply()).toEqual({ content: 'more', ephemeral: true, embeds: [] });
+    expect(second.flags.has(MessageFlags.Ephemeral)).toBe(true);
+    const editPath = f.requests.find((r) => r.method === 'PATCH')?.path;
+    expect(editPath).toBe(`/webhooks/${f.applicationId}/${record.token}/messages/@original`);
+    // The public original is in the channel; the ephemeral follow-up is not.
+    expect(f.messagesIn(CHANNEL).map((m) => m.content)).toEqual(['the answer']);
+  });
+
+  it('lets the first follow-up after a deferral fill in the "thinking" message', async () => {
+    const { fake: f, client: c } = await start();
+    const { interaction, record } = await runCommand(f, c, { channelId: CHANNEL, user: alice, name: 'ask' });
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    await interaction.followUp('done');
+    expect(record.messages).toHaveLength(1);
+    expect(record.reply()).toEqual({ content: 'done', ephemeral: true, embeds: [] });
+  });
+
+  it('rejects a second acknowledgement (40060) and a late one (10062)', async () => {
+    const { fake: f, client: c } = await start({ interactionAckTimeoutMs: 150 });
+    const first = await runCommand(f, c, { channelId: CHANNEL, user: alice, name: 'ask' });
+    await first.interaction.reply('ok');
+    // discord.js refuses locally once replied; a second process would reach Discord, as here.
+    const twice = await c.rest
+      .post(Routes.interactionCallback(first.interaction.id, first.interaction.token), {
+        body: { type: 4, data: { content: 'again' } },
+        auth: false,
+      })
+      .catch((e: unknown) => e);
+    expect(apiError(twice).code).toBe(40060);
+    expect(first.record.callbacks).toHaveLength(1);
+
+    const late = await runCommand(f, c, { channelId: CHANNEL, user: alice, name: 'ask' });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const error = apiError(await late.interaction.deferReply().catch((e: unknown) => e));
+    expect(error.code).toBe(10062);
+    expect(error.status).toBe(404);
+  });
+
+  it('validates message bodies: 2001 characters (50035), empty (50006)', async () => {
+    const { fake: f, client: c } = await start();
+    const channel = c.channels.cache.get(CHANNEL);
+    if (!channel?.isSendable()) throw new Error('channel not sendable');
+    const tooLong = apiError(await channel.send('x'.repeat(2001)).catch((e: unknown) => e));
+    expect(tooLong.code).toBe(50035);
+    expect(tooLong.rawError).toMatchObject({ errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH' }] } } });
+    await expect(channel.send('x'.repeat(2000))).resolves.toBeDefined();
+
+    const empty = await c.rest.post(Routes.channelMessages(CHANNEL), { body: { content: '' } }).catch((e: unknown) => e);
+    expect(apiError(empty).code).toBe(50006);
+    const unknown = await c.rest.post(Routes.channelMessages('1'), { body: { content: 'hi' } }).catch((e: unknown) => e);
+    expect(apiError(unknown).code).toBe(10003);
+    expect(f.messagesIn(CHANNEL)).toHaveLength(1);
+  });
+
+  it('injects faults: a 500 is retried, a 429 is waited out, a 4xx is thrown', async () => {
+    const { fake: f, client: c } = await start();
+    const channel = c.channels.cache.get(CHANNEL);
+    if (!channel?.isSendable()) throw new Error('channel not sendable');
+    const sends = (): Array<number | undefined> =>
+      f.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${CHANNEL}/messages`).map((r) => r.status);
+
+    f.failNext({ method: 'POST', path: /^\/channels\/\d+\/messages$/ }, { status: 500 });
+    await channel.send('after a 500');
+    expect(sends()).toEqual([500, 200]);
+
+    f.failNext({ method: 'POST', path: /\/messages$/ }, { status: 429, retryAfter: 0.2 });
+    const started = Date.now();
+    await channel.send('after a 429');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    expect(sends()).toEqual([500, 200, 429, 200]);
+
+    f.failNext({ path: /\/messages$/ }, { status: 403, code: 50013, message: 'Missing Permissions' });
+    const error = apiError(await channel.send('forbidden').catch((e: unknown) => e));
+    expect(error).toMatchObject({ code: 50013, status: 403, message: 'Missing Permissions' });
+    expect(f.messagesIn(CHANNEL).map((m) => m.content)).toEqual(['after a 500', 'after a 429']);
+  });
+
+  it('resumes after a gateway disconnect and replays what was missed', async () => {
+    const { fake: f, client: c } = await start();
+    const resumed = next(c, Events.ShardResume);
+    f.disconnectGateway();
+    // Sent while the client is away: Discord keeps it for the resumed session.
+    const missed = next(c, Events.MessageCreate, (m) => m.content === 'while away');
+    await f.userMessage({ channelId: CHANNEL, author: alice, content: 'while away' });
+    await resumed;
+    await missed;
+    expect(f.gatewayStats).toMatchObject({ identifies: 1, resumes: 1, connected: 1 });
+
+    const message = await userSays(f, c, { channelId: CHANNEL, author: alice, content: 'after resume' });
+    expect(message.content).toBe('after resume');
+  });
+
+  it('registers commands and dispatches interactions with the registered id', async () => {
+    const { fake: f, client: c } = await start();
+    const definition = { name: 'ask', description: 'Ask something', options: [{ type: 3, name: 'text', description: 'What', required: true }] };
+    await c.application?.commands.set([definition]);
+    expect(f.registeredCommands()).toEqual([expect.objectContaining({ name: 'ask' })]);
+    const [registered] = (await c.application?.commands.fetch())?.values() ?? [];
+    const { interaction } = await runCommand(f, c, { channelId: CHANNEL, user: alice, name: 'ask', options: [{ name: 'text', type: 3, value: 'q' }] });
+    expect(interaction.commandId).toBe(registered?.id);
+
+    const bad = await c.application?.commands.set([{ name: 'Bad Name', description: 'x' }]).catch((e: unknown) => e);
+    expect(apiError(bad).code).toBe(50035);
+  });
+
+  it('handles a slash command in a DM, with withResponse', async () => {
+    const { fake: f, client: c } = await start();
+    const { interaction, record } = await runCommand(f, c, { channelId: DM, user: alice, name: 'ask' });
+    expect(interaction.inGuild()).toBe(false);
+    expect(interaction.user.id).toBe(alice.id);
+    expect(interaction.channel?.type).toBe(ChannelType.DM);
+    const response = await interaction.reply({ content: 'hi there', withResponse: true });
+    expect(response.resource?.message?.content).toBe('hi there');
+    expect(record.reply()).toEqual({ content: 'hi there', ephemeral: false, embeds: [] });
+    expect(f.messagesIn(DM).map((m) => m.payload['type'])).toEqual([20]);
+  });
+
+  it('uploads files as multipart, serves them back, and pages channel history', async () => {
+    const { fake: f, client: c } = await start();
+    const channel = c.channels.cache.get(CHANNEL);
+    if (!channel?.isTextBased() || !channel.isSendable()) throw new Error('channel not sendable');
+    await channel.sendTyping();
+    const sent = await channel.send({ content: 'see file', files: [{ attachment: Buffer.from('hello file'), name: 'answer.txt' }] });
+    const request = f.requests.find((r) => r.method === 'POST' && r.path === `/channels/${CHANNEL}/messages`);
+    expect(request?.files).toEqual([expect.objectContaining({ filename: 'answer.txt', size: 10 })]);
+    expect(request?.body).toMatchObject({ content: 'see file' });
+    const url = sent.attachments.first()?.url ?? '';
+    expect(await (await fetch(url)).text()).toBe('hello file');
+
+    await channel.send('two');
+    await channel.send('three');
+    const page = await channel.messages.fetch({ limit: 2, before: sent.id, cache: false });
+    expect(page.size).toBe(0);
+    const newest = await channel.messages.fetch({ limit: 2, cache: false });
+    expect([...newest.values()].map((m) => m.content)).toEqual(['three', 'two']);
+    expect(f.requests.some((r) => r.method === 'POST' && r.path === `/channels/${CHANNEL}/typing` && r.status === 204)).toBe(true);
+  });
+
+  it('acknowledges heartbeats', async () => {
+    const { fake: f, client: c } = await start({ heartbeatIntervalMs: 50 });
+    await f.waitFor(() => f.gatewayStats.heartbeats >= 3, 2000);
+    // discord.js would close a connection whose heartbeats go unacknowledged ("zombie").
+    expect(f.gatewayStats).toMatchObject({ identifies: 1, resumes: 0, connected: 1 });
+    expect(c.ws.ping).toBeGreaterThanOrEqual(0);
+  });
+
+  it('blanks content without the MessageContent intent unless the bot is mentioned', async () => {
+    const { fake: f, client: c } = await start({}, [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages]);
+    const plain = await userSays(f, c, { channelId: CHANNEL, author: alice, content: 'secret' });
+    expect(plain.content).toBe('');
+    const mentioned = await userSays(f, c, { channelId: CHANNEL, author: alice, content: 'for you', mentionBot: true });
+    expect(mentioned.content).toContain('for you');
+  });
+
+  it('refuses a wrong token: login rejects, the gateway closes 4004', async () => {
+    const f = await FakeDiscord.start({ token: 'right' });
+    fake = f;
+    const c = new Client({ intents: INTENTS, rest: { api: f.apiUrl } });
+    client = c;
+    await expect(c.login('wrong')).rejects.toMatchObject({ code: 'TokenInvalid' });
+    expect(f.requests[0]).toMatchObject({ path: '/gateway/bot', status: 401 });
+
+    const socket = new WebSocket(`${f.apiUrl.replace('http:', 'ws:').replace(/\/api$/, '')}?v=10&encoding=json`);
+    const code = await new Promise<number>((resolve) => {
+      socket.on('message', () => socket.send(JSON.stringify({ op: 2, d: { token: 'wrong', intents: 0, properties: {} } })));
+      socket.on('close', (closeCode) => resolve(closeCode));
+    });
+    expect(code).toBe(4004);
+  });
+});
