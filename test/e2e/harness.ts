@@ -1,0 +1,103 @@
+import { join } from 'node:path';
+import { type RunningApp, startApp } from '../../src/app.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { FakeDiscord, type FakeMessage, type FakeUser } from '../fakes/fake-discord.js';
+import { FakeOpenAI } from '../fakes/fake-openai.js';
+import { type CapturedLogs, captureLogs } from '../helpers/logs.js';
+import { tempDir } from '../helpers/temp.js';
+
+export const GUILD = '100000000000000001';
+export const GENERAL = '100000000000000010';
+export const RANDOM = '100000000000000011';
+export const THREAD = '100000000000000012';
+export const DM = '100000000000000013';
+
+export const ada: FakeUser = { id: '200000000000000001', username: 'ada', global_name: 'Ada' };
+export const bob: FakeUser = { id: '200000000000000002', username: 'bob', global_name: 'Bob' };
+
+export const DISCORD_TOKEN = 'fake-discord-token-abcdefghijklmnop';
+export const OPENAI_KEY = 'sk-fake-openai-key-1234567890';
+
+/** The real bot (real discord.js client, real openai SDK) against both fakes on 127.0.0.1. */
+export class World {
+  app: RunningApp | undefined;
+  logs: CapturedLogs = captureLogs('debug');
+
+  private constructor(
+    readonly discord: FakeDiscord,
+    readonly openai: FakeOpenAI,
+    readonly dir: ReturnType<typeof tempDir>,
+  ) {}
+
+  static async create(): Promise<World> {
+    const discord = await FakeDiscord.start({ token: DISCORD_TOKEN });
+    discord.addGuild({
+      id: GUILD,
+      name: 'Test Server',
+      channels: [
+        { id: GENERAL, name: 'general' },
+        { id: RANDOM, name: 'random' },
+      ],
+      threads: [{ id: THREAD, name: 'a thread', type: 11, parent_id: GENERAL }],
+    });
+    discord.addDmChannel(DM, ada);
+    const openai = await FakeOpenAI.start({ apiKeys: [OPENAI_KEY] });
+    return new World(discord, openai, tempDir());
+  }
+
+  config(overrides: Record<string, string> = {}): Config {
+    return loadConfig({
+      DISCORD_TOKEN,
+      OPENAI_API_KEY: OPENAI_KEY,
+      OPENAI_BASE_URL: this.openai.baseURL,
+      OPENAI_MODEL: 'fake-model',
+      SYSTEM_PROMPT: 'You are a test bot.',
+      DISCORD_API_URL: this.discord.apiUrl,
+      STORE_URL: `sqlite://${join(this.dir.path, 'contextcord.sqlite')}`,
+      LOG_LEVEL: 'debug',
+      ...overrides,
+    });
+  }
+
+  async start(overrides: Record<string, string> = {}): Promise<RunningApp> {
+    this.app = await startApp(this.config(overrides), { logger: this.logs.logger, editIntervalMs: 30 });
+    return this.app;
+  }
+
+  async stopBot(): Promise<void> {
+    await this.app?.stop();
+    this.app = undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.stopBot();
+    await this.discord.close();
+    await this.openai.close();
+    this.dir.cleanup();
+  }
+
+  /** Messages the bot sent in a channel. */
+  botMessages(channelId: string): FakeMessage[] {
+    return this.discord.messagesIn(channelId).filter((m) => m.author.id === this.discord.botUser.id);
+  }
+
+  /** Mentions the bot and waits until the answer is committed (or the failure reply is sent). */
+  async ask(channelId: string, content: string, author: FakeUser = ada): Promise<FakeMessage[]> {
+    const before = this.botMessages(channelId).length;
+    await this.discord.userMessage({ channelId, author, content, mentionBot: channelId !== DM });
+    await this.discord.waitFor(() => this.botMessages(channelId).length > before);
+    await this.settled();
+    return this.botMessages(channelId).slice(before);
+  }
+
+  /** Waits until every queued answer has finished (and its round is stored). */
+  async settled(): Promise<void> {
+    await this.app?.ctx.chat.drain();
+  }
+
+  /** Contents of the messages in the n-th request to the model (default: the last). */
+  sentToModel(n = -1): string[] {
+    const request = this.openai.requests.at(n);
+    return (request?.body.messages ?? []).map((m) => `${m.role}: ${String(m.content)}`);
+  }
+}
