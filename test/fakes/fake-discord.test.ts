@@ -59,7 +59,7 @@ function next<Event extends keyof ClientEvents>(
     };
     const timer = setTimeout(() => {
       target.off(event, listener);
-      reject(new Error(`no ${String(event)} within ${timeoutMs} ms`));
+      reject(new Error(`no ${event} within ${timeoutMs} ms`));
     }, timeoutMs);
     target.on(event, listener);
   });
@@ -226,7 +226,7 @@ describe('FakeDiscord with the real discord.js client', () => {
     expect(interaction.memberPermissions?.bitfield).toBe(0n);
 
     await interaction.reply({ content: 'only you see this', flags: MessageFlags.Ephemeral });
-    expect(record.callbacks).toEqual([{ type: 4, data: expect.objectContaining({ content: 'only you see this', flags: 64 }) }]);
+    expect(record.callbacks).toEqual([{ type: 4, data: expect.objectContaining({ content: 'only you see this', flags: 64 }) as unknown }]);
     expect(record.reply()).toEqual({ content: 'only you see this', ephemeral: true, embeds: [] });
     // Ephemeral responses are not part of the channel's history.
     expect(f.messagesIn(CHANNEL)).toEqual([]);

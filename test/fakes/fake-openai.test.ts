@@ -89,7 +89,7 @@ describe('FakeOpenAI happy paths', () => {
     expect(done.choices[0]?.finish_reason).toBe('length');
 
     // The legacy max_tokens is what many OpenAI-compatible servers still read, so the fake honours it too.
-    // eslint-disable-next-line @typescript-eslint/no-deprecated
+     
     const stream = await client(f).chat.completions.create({ model: 'm', messages: userMessage('x'), max_tokens: 2, stream: true });
     let text = '';
     let finish: string | null | undefined;

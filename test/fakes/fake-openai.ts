@@ -454,7 +454,7 @@ export class FakeOpenAI {
       ],
       usage: usageObject(usage),
       service_tier: 'default',
-      // eslint-disable-next-line @typescript-eslint/no-deprecated -- the real API still sends it
+       
       system_fingerprint: this.#systemFingerprint,
     };
   }
@@ -470,7 +470,7 @@ export class FakeOpenAI {
         created,
         model: s.model,
         service_tier: 'default',
-        // eslint-disable-next-line @typescript-eslint/no-deprecated -- the real API still sends it
+         
         system_fingerprint: this.#systemFingerprint,
         choices,
       };

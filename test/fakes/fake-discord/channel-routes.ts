@@ -183,7 +183,7 @@ async function sendMessage(host: ChannelRoutesHost, channel: StoredChannel, ctx:
     if (refChannelId !== channel.id) {
       throw formError(['message_reference'], 'REPLIES_CANNOT_REFERENCE_OTHER_CHANNEL', 'Cannot reply to a message in a different channel');
     }
-    reference = host.world.findMessage(channel, String(ref['message_id'] ?? ''));
+    reference = host.world.findMessage(channel, typeof ref['message_id'] === 'string' ? ref['message_id'] : '');
     // With fail_if_not_exists: false Discord sends a plain message instead.
     if (!reference && ref['fail_if_not_exists'] !== false) {
       throw formError(['message_reference'], 'MESSAGE_REFERENCE_UNKNOWN_MESSAGE', 'Unknown message');
@@ -271,7 +271,7 @@ function commandRoutes(host: ChannelRoutesHost, path: string, scopeOf: (ctx: Res
         const bodies = ctx.body.map((item: unknown, i) => validateCommand(item, [i]));
         const names = new Set<string>();
         bodies.forEach((b, i) => {
-          const key2 = `${String(b['type'] ?? 1)}:${String(b['name'])}`;
+          const key2 = `${JSON.stringify(b['type'] ?? 1)}:${JSON.stringify(b['name'])}`;
           if (names.has(key2)) throw formError([i, 'name'], 'APPLICATION_COMMANDS_DUPLICATE_NAME', 'Application command names must be unique');
           names.add(key2);
         });

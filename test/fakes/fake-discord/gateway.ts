@@ -121,12 +121,12 @@ export class FakeGateway {
 
   /** Op 7: Discord asks the client to reconnect and resume. */
   requestReconnect(): void {
-    for (const socket of this.#sockets.keys()) send(socket, { op: 7, d: null, s: null, t: null });
+    for (const socket of this.#sockets.keys()) void send(socket, { op: 7, d: null, s: null, t: null });
   }
 
   /** Op 1 from the server: the client must heartbeat immediately. */
   requestHeartbeat(): void {
-    for (const socket of this.#sockets.keys()) send(socket, { op: 1, d: null, s: null, t: null });
+    for (const socket of this.#sockets.keys()) void send(socket, { op: 1, d: null, s: null, t: null });
   }
 
   /** Op 9; with `resumable: false` the sessions are forgotten and the client must IDENTIFY again. */
@@ -134,7 +134,7 @@ export class FakeGateway {
     for (const [socket, state] of this.#sockets) {
       if (!state.session) continue;
       if (!resumable) this.#sessions.delete(state.session.id);
-      send(socket, { op: 9, d: resumable, s: null, t: null });
+      void send(socket, { op: 9, d: resumable, s: null, t: null });
     }
   }
 
@@ -162,7 +162,7 @@ export class FakeGateway {
       this.#closeWith(socket, state, 4002, 'Error while decoding payload.');
       return;
     }
-    send(socket, { op: 10, d: { heartbeat_interval: this.#host.heartbeatIntervalMs, _trace: TRACE }, s: null, t: null });
+    void send(socket, { op: 10, d: { heartbeat_interval: this.#host.heartbeatIntervalMs, _trace: TRACE }, s: null, t: null });
   }
 
   #onClose(socket: WebSocket, state: SocketState, code: number): void {
@@ -203,7 +203,7 @@ export class FakeGateway {
     switch (op) {
       case 1: // Heartbeat (also the answer to our op 1): always acknowledged.
         this.heartbeatCount++;
-        send(socket, { op: 11, d: null, s: null, t: null });
+        void send(socket, { op: 11, d: null, s: null, t: null });
         return;
       case 2:
         this.#identify(socket, state, d);
@@ -252,7 +252,7 @@ export class FakeGateway {
     let shard: [number, number] = [0, 1];
     const requested = d['shard'];
     if (requested !== undefined) {
-      const [id, count] = Array.isArray(requested) ? requested : [];
+      const [id, count] = (Array.isArray(requested) ? requested : []) as unknown[];
       if (typeof id !== 'number' || typeof count !== 'number' || count < 1 || id < 0 || id >= count) {
         this.#closeWith(socket, state, 4010, 'Invalid shard.');
         return;
@@ -298,7 +298,7 @@ export class FakeGateway {
     const oldest = session?.log[0]?.s ?? 1;
     if (!session || seq > session.seq || (seq + 1 < oldest && session.seq > seq)) {
       // Not resumable: the client must start over with IDENTIFY.
-      send(socket, { op: 9, d: false, s: null, t: null });
+      void send(socket, { op: 9, d: false, s: null, t: null });
       return;
     }
     if (session.socket && session.socket !== socket) {
@@ -309,7 +309,7 @@ export class FakeGateway {
     session.socket = socket;
     state.session = session;
     this.resumeCount++;
-    for (const frame of session.log) if (frame.s !== null && frame.s > seq) send(socket, frame);
+    for (const frame of session.log) if (frame.s !== null && frame.s > seq) void send(socket, frame);
     void this.#dispatchTo(session, 'RESUMED', { _trace: TRACE });
   }
 
