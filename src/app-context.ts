@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import type { AccessPolicy } from './domain/access.js';
 import type { Logger } from './logger.js';
 import type { ChatService } from './services/chat-service.js';
 import type { SessionService } from './services/session-service.js';
@@ -9,6 +10,7 @@ export interface AppContext {
   readonly logger: Logger;
   readonly sessions: SessionService;
   readonly chat: ChatService;
+  readonly access: AccessPolicy;
   /** Least time between two edits of a streaming reply. */
   readonly editIntervalMs: number;
 }

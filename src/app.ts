@@ -6,6 +6,8 @@ import type { AppContext } from './app-context.js';
 import { attachHandlers, createClient, registerCommands } from './bot.js';
 import { type Config, promptBudget } from './config.js';
 import type { Logger } from './logger.js';
+import type { AccessPolicy } from './domain/access.js';
+import { SlidingWindowLimiter } from './domain/rate-limit.js';
 import type { ChatModel } from './services/chat-model.js';
 import { ChatService } from './services/chat-service.js';
 import { SessionService } from './services/session-service.js';
@@ -15,8 +17,6 @@ export interface AppOptions {
   readonly logger: Logger;
   /** Least time between two edits of a streaming reply; Discord allows about one edit a second. */
   readonly editIntervalMs?: number;
-  /** Longest wait for in-flight answers when stopping. */
-  readonly shutdownTimeoutMs?: number;
   /** Replace the model (benchmarks); by default the OpenAI SDK with the configured server. */
   readonly model?: ChatModel;
 }
@@ -43,9 +43,19 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     { tokens: gptTokenCounter, maxMessageChars: config.MAX_MESSAGE_CHARS, now: Date.now },
   );
   const model =
-    options.model ?? new OpenAIChatModel({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL });
-  const chat = new ChatService(sessions, model, logger, config.MAX_REPLY_TOKENS);
-  const ctx: AppContext = { config, logger, sessions, chat, editIntervalMs: options.editIntervalMs ?? 1000 };
+    options.model ?? new OpenAIChatModel({ apiKey: config.OPENAI_API_KEY[0] ?? '', baseURL: config.OPENAI_BASE_URL });
+  const chat = new ChatService(sessions, model, logger, {
+    maxReplyTokens: config.MAX_REPLY_TOKENS,
+    maxConcurrent: config.MAX_CONCURRENT_COMPLETIONS,
+    userLimiter: config.USER_RATE_LIMIT === 0 ? undefined : new SlidingWindowLimiter(config.USER_RATE_LIMIT, 60_000),
+  });
+  const access: AccessPolicy = {
+    allowedGuildIds: config.ALLOWED_GUILD_IDS ?? new Set(),
+    allowedChannelIds: config.ALLOWED_CHANNEL_IDS ?? new Set(),
+    allowedRoleIds: config.ALLOWED_ROLE_IDS ?? new Set(),
+    blockedUserIds: config.BLOCKED_USER_IDS ?? new Set(),
+  };
+  const ctx: AppContext = { config, logger, sessions, chat, access, editIntervalMs: options.editIntervalMs ?? 1000 };
 
   const client = createClient(config.DISCORD_API_URL);
   attachHandlers(client, ctx);
@@ -71,7 +81,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
       logger.info('stopping: no new work is taken');
       client.removeAllListeners(Events.MessageCreate);
       client.removeAllListeners(Events.InteractionCreate);
-      const timeout = options.shutdownTimeoutMs ?? 15_000;
+      const timeout = config.SHUTDOWN_TIMEOUT_MS;
       const drained = await Promise.race([
         Promise.all([chat.drain(), sessions.drain()]).then(() => true),
         new Promise<false>((resolve) => setTimeout(() => resolve(false), timeout).unref()),

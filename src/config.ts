@@ -17,6 +17,13 @@ const bool = z
   .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' }))
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+const idList = z
+  .string()
+  .trim()
+  .transform((v) => v.split(/[\s,]+/).filter((id) => id !== ''))
+  .pipe(z.array(z.string().regex(/^\d{17,20}$/, 'expected Discord ids (17 to 20 digits) separated by commas')))
+  .transform((ids) => new Set(ids));
+
 const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
 const DEFAULT_SYSTEM_PROMPT =
@@ -29,7 +36,12 @@ const KEY_HELP = 'is required: an API key for the model server (any text for ser
 export const configSchema = z
   .object({
     DISCORD_TOKEN: z.string({ error: TOKEN_HELP }).trim().min(1, TOKEN_HELP),
-    OPENAI_API_KEY: z.string({ error: KEY_HELP }).trim().min(1, KEY_HELP),
+    OPENAI_API_KEY: z
+      .string({ error: KEY_HELP })
+      .trim()
+      .min(1, KEY_HELP)
+      .transform((v) => v.split(',').map((k) => k.trim()).filter((k) => k !== ''))
+      .pipe(z.array(z.string()).min(1, KEY_HELP)),
     OPENAI_BASE_URL: url.optional(),
     OPENAI_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
     SYSTEM_PROMPT: z.string().default(DEFAULT_SYSTEM_PROMPT),
@@ -45,6 +57,18 @@ export const configSchema = z
     DISCORD_GUILD_ID: snowflake.optional(),
     DISCORD_API_URL: url.optional(),
     REGISTER_COMMANDS_ON_START: bool.default(false),
+    OPENAI_MAX_RETRIES: int(0, 10).default(3),
+    OPENAI_TIMEOUT_MS: int(1000, 600_000).default(60_000),
+    OPENAI_IDLE_TIMEOUT_MS: int(1000, 600_000).default(30_000),
+    MAX_CONCURRENT_COMPLETIONS: int(1, 1000).default(8),
+    USER_RATE_LIMIT: int(0, 10_000).default(6),
+    ALLOWED_GUILD_IDS: idList.optional(),
+    ALLOWED_CHANNEL_IDS: idList.optional(),
+    ALLOWED_ROLE_IDS: idList.optional(),
+    BLOCKED_USER_IDS: idList.optional(),
+    VISION: bool.default(false),
+    MAX_ATTACHMENT_BYTES: int(0, 10_000_000).default(100_000),
+    SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(15_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .refine((c) => c.MAX_REPLY_TOKENS < c.CONTEXT_TOKENS, {

@@ -17,7 +17,7 @@ try {
 
 const logger = createLogger({
   level: config.LOG_LEVEL,
-  secrets: [config.DISCORD_TOKEN, config.OPENAI_API_KEY],
+  secrets: [config.DISCORD_TOKEN, ...config.OPENAI_API_KEY],
   pretty: process.stdout.isTTY,
 });
 

@@ -1,11 +1,16 @@
 import { UserError } from './errors.js';
 import { type HistoryMessage, modelContent } from './message.js';
 import type { Session } from './session.js';
-import { type TokenCounter, TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMING } from './tokens.js';
+import { type TokenCounter, TOKENS_PER_IMAGE, TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMING } from './tokens.js';
 
 export interface ChatMessage {
   readonly role: 'system' | 'user' | 'assistant';
   readonly content: string;
+  /**
+   * Image URLs shown to the model with this message. Only ever set on the question: Discord's
+   * attachment URLs expire, so history keeps a text marker (`[image: cat.png]`) instead.
+   */
+  readonly images?: readonly string[];
 }
 
 export interface Context {
@@ -22,6 +27,8 @@ export interface ContextInput {
   readonly systemPrompt: string;
   /** The message being answered; not yet history (it is committed with its reply). */
   readonly question: HistoryMessage;
+  /** Images attached to the question, for this request only (each costs TOKENS_PER_IMAGE). */
+  readonly questionImages?: readonly string[] | undefined;
   readonly budget: number;
   readonly tokens: TokenCounter;
 }
@@ -38,13 +45,14 @@ export function messageCost(message: Pick<HistoryMessage, 'tokens'>): number {
  */
 export function buildContext(input: ContextInput): Context {
   const { session, systemPrompt, question, budget } = input;
+  const images = input.questionImages ?? [];
   const systemCost = systemPrompt === '' ? 0 : input.tokens.count(systemPrompt) + TOKENS_PER_MESSAGE;
-  const fixed = TOKENS_REPLY_PRIMING + systemCost + messageCost(question);
+  const fixed = TOKENS_REPLY_PRIMING + systemCost + messageCost(question) + images.length * TOKENS_PER_IMAGE;
   const pinnedCost = session.history.reduce((sum, m) => sum + (m.pinned ? messageCost(m) : 0), 0);
   if (fixed + pinnedCost > budget) {
     throw new UserError(
       'context_over_budget',
-      `The system prompt, pinned messages and your message need ${fixed + pinnedCost} tokens, but the budget for a request is ${budget}. Unpin something (/unpin) or send a shorter message. Nothing was added to memory.`,
+      `The system prompt, pinned messages and your message${images.length > 0 ? ' with its images' : ''} need ${fixed + pinnedCost} tokens, but the budget for a request is ${budget}. Unpin something (/unpin) or send a shorter message. Nothing was added to memory.`,
     );
   }
   let total = session.history.reduce((sum, m) => sum + messageCost(m), fixed);
@@ -62,7 +70,7 @@ export function buildContext(input: ContextInput): Context {
   session.history.forEach((message, position) => {
     if (keep[position] === true) messages.push(toChat(message));
   });
-  messages.push(toChat(question));
+  messages.push(images.length === 0 ? toChat(question) : { ...toChat(question), images: [...images] });
   return { messages, tokens: total, omitted };
 }
 

@@ -54,7 +54,7 @@ export function modelContent(message: Pick<HistoryMessage, 'role' | 'content' | 
 export function createMessage(input: NewMessage, rules: MessageRules): HistoryMessage {
   const content = input.content;
   if (input.role === 'user') {
-    if (content.trim() === '') {
+    if (isBlank(content)) {
       throw new UserError('empty_message', 'The message is empty: say something after mentioning me.');
     }
     // Code points, as a person counts characters (an emoji is one), not UTF-16 units.
@@ -81,7 +81,18 @@ export function createMessage(input: NewMessage, rules: MessageRules): HistoryMe
   return { ...base, tokens: rules.tokens.count(modelContent(base)) };
 }
 
-/** Display names may hold newlines or a colon that would confuse the "Name: text" prefix. */
+// Zero-width characters, the soft hyphen and bidirectional controls show as nothing.
+const INVISIBLE = /[\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+
+/** Whether a text shows nothing: whitespace and invisible characters only. */
+export function isBlank(text: string): boolean {
+  return text.replace(INVISIBLE, '').trim() === '';
+}
+
+/**
+ * Display names may hold newlines or a colon that would confuse the "Name: text" prefix, and
+ * bidirectional controls that would scramble the lines they are shown in.
+ */
 function cleanName(name: string): string {
-  return name.replace(/[\r\n:]+/g, ' ').trim().slice(0, 64);
+  return name.replace(INVISIBLE, '').replace(/[\r\n:]+/g, ' ').trim().slice(0, 64);
 }

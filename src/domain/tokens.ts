@@ -9,3 +9,11 @@ export interface TokenCounter {
  */
 export const TOKENS_PER_MESSAGE = 3;
 export const TOKENS_REPLY_PRIMING = 3;
+
+/**
+ * What one image in a request is counted as: OpenAI's fixed cost of a `detail: 'low'` image
+ * (a 512×512 rendition) on GPT-4o-class models. The real cost depends on the model and on the
+ * detail level, which the model adapter should therefore set to 'low'; other servers count
+ * images their own way, so this is an estimate that keeps the budget honest, not an exact figure.
+ */
+export const TOKENS_PER_IMAGE = 85;

@@ -1,7 +1,9 @@
 import { type ChatInputCommandInteraction, type Interaction, MessageFlags } from 'discord.js';
 import type { AppContext } from '../app-context.js';
 import type { Command } from '../command.js';
+import { decideAccess } from '../domain/access.js';
 import { isUserError } from '../domain/errors.js';
+import { askerOf } from './access.js';
 
 const UNEXPECTED = 'Something went wrong on my side, so nothing was changed. The error was logged; please try again.';
 
@@ -16,6 +18,17 @@ export function onInteractionCreate(ctx: AppContext, commands: ReadonlyMap<strin
     if (command === undefined) {
       ctx.logger.warn({ interaction: interaction.id, command: interaction.commandName }, 'unknown command');
       await replyEphemeral(interaction, `I don't know the command /${interaction.commandName}; it may be from an older version of the bot.`, ctx);
+      return;
+    }
+    const asker = askerOf({
+      userId: interaction.user.id,
+      guildId: interaction.guildId,
+      channel: interaction.channel,
+      channelId: interaction.channelId,
+      member: interaction.member,
+    });
+    if (decideAccess(asker, ctx.access) !== 'allowed') {
+      await replyEphemeral(interaction, 'contextcord is not enabled here.', ctx);
       return;
     }
     const log = ctx.logger.child({ interaction: interaction.id, command: command.data.name, session: interaction.channelId });

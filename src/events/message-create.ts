@@ -1,7 +1,9 @@
 import { cleanContent, type Message, MessageType } from 'discord.js';
 import type { AppContext } from '../app-context.js';
 import { DiscordReplySink } from '../adapters/discord/reply-sink.js';
+import { decideAccess } from '../domain/access.js';
 import type { Question } from '../services/chat-service.js';
+import { askerOf } from './access.js';
 
 /**
  * Whether a message asks the bot something: it mentions the bot's user (not @everyone, @here or a
@@ -39,6 +41,19 @@ export function onMessageCreate(ctx: AppContext) {
   return async (message: Message): Promise<void> => {
     const botId = message.client.user.id;
     if (!isForBot(message, botId)) return;
+    const asker = askerOf({
+      userId: message.author.id,
+      guildId: message.guildId,
+      channel: message.channel,
+      channelId: message.channelId,
+      member: message.member,
+    });
+    const access = decideAccess(asker, ctx.access);
+    if (access !== 'allowed') {
+      // Outside the allowed set the bot stays silent: a reply would invite more of the same.
+      ctx.logger.debug({ session: message.channelId, user: message.author.id, access }, 'mention ignored');
+      return;
+    }
     const sink = new DiscordReplySink(message, { editIntervalMs: ctx.editIntervalMs, logger: ctx.logger });
     const outcome = await ctx.chat.answer(toQuestion(message, botId), sink);
     ctx.logger.debug({ session: message.channelId, message: message.id, outcome }, 'mention handled');

@@ -1,8 +1,11 @@
-import { isUserError } from '../domain/errors.js';
+import type { Context } from '../domain/context.js';
+import { isUserError, type UserError } from '../domain/errors.js';
 import type { HistoryMessage } from '../domain/message.js';
+import type { SlidingWindowLimiter } from '../domain/rate-limit.js';
 import type { Logger } from '../logger.js';
-import { type ChatModel, type CompletionRequest, ModelError } from './chat-model.js';
+import { type ChatModel, type Completion, type CompletionRequest, ModelError } from './chat-model.js';
 import { KeyedQueue } from './keyed-queue.js';
+import { Semaphore } from './semaphore.js';
 import type { SessionService } from './session-service.js';
 
 /** A message that asks the bot something. */
@@ -26,26 +29,55 @@ export interface ReplySink {
   fail(message: string, partial: string): Promise<void>;
 }
 
-export type AnswerOutcome = 'answered' | 'rejected' | 'failed' | 'undelivered';
+export type AnswerOutcome = 'answered' | 'rejected' | 'rate_limited' | 'failed' | 'undelivered';
 
 export const NOT_ADDED = 'Your message was not added to memory.';
+
+export interface ChatServiceOptions {
+  readonly maxReplyTokens: number;
+  /** Completions running at once across all channels. */
+  readonly maxConcurrent: number;
+  /** Per-user limit on questions; undefined for none. */
+  readonly userLimiter?: SlidingWindowLimiter | undefined;
+  readonly now?: () => number;
+}
 
 /**
  * Answers questions: context from the session, a streamed completion, then the round committed.
  * Questions in one session are answered one after another in arrival order, each seeing the
- * round before it; different sessions run concurrently.
+ * round before it; different sessions run concurrently, up to a global cap on completions.
  */
 export class ChatService {
   private readonly queue = new KeyedQueue();
+  private readonly slots: Semaphore;
+  private readonly now: () => number;
 
   constructor(
     private readonly sessions: SessionService,
     private readonly model: ChatModel,
     private readonly logger: Logger,
-    private readonly maxReplyTokens: number,
-  ) {}
+    private readonly options: ChatServiceOptions,
+  ) {
+    this.slots = new Semaphore(options.maxConcurrent);
+    this.now = options.now ?? Date.now;
+  }
 
-  answer(question: Question, sink: ReplySink): Promise<AnswerOutcome> {
+  async answer(question: Question, sink: ReplySink): Promise<AnswerOutcome> {
+    const limiter = this.options.userLimiter;
+    if (limiter !== undefined) {
+      const decision = limiter.take(question.authorId, this.now());
+      if (!decision.allowed) {
+        this.logger.info({ user: question.authorId, session: question.sessionKey }, 'user rate limited');
+        if (decision.notify) {
+          const seconds = Math.ceil(decision.retryAfterMs / 1000);
+          await sink.fail(
+            `You're asking faster than I answer (at most ${limiter.limit} questions a minute). Try again in ${seconds} s; until then I won't answer you, and what you send is not added to memory.`,
+            '',
+          );
+        }
+        return 'rate_limited';
+      }
+    }
     return this.queue.run(question.sessionKey, () => this.answerNow(question, sink));
   }
 
@@ -54,14 +86,16 @@ export class ChatService {
     return this.queue.drain();
   }
 
-  get inFlight(): number {
+  /** Sessions with a question queued or being answered. */
+  get busySessions(): number {
     return this.queue.busyKeys;
   }
 
   private async answerNow(question: Question, sink: ReplySink): Promise<AnswerOutcome> {
     const log = this.logger.child({ session: question.sessionKey, message: question.discordMessageId });
     let asked: HistoryMessage;
-    let request: CompletionRequest;
+    let context: Context;
+    let model: string;
     try {
       asked = this.sessions.message({
         role: 'user',
@@ -70,8 +104,7 @@ export class ChatService {
         authorName: question.authorName,
         discordMessageIds: [question.discordMessageId],
       });
-      const { context, settings } = await this.sessions.context(question.sessionKey, asked);
-      request = { model: settings.model, messages: context.messages, maxTokens: this.maxReplyTokens };
+      ({ context, settings: { model } } = await this.sessions.context(question.sessionKey, asked));
       log.debug({ promptTokens: context.tokens, omitted: context.omitted }, 'context built');
     } catch (error) {
       if (!isUserError(error)) throw error;
@@ -81,20 +114,32 @@ export class ChatService {
 
     await sink.start();
     let shown = '';
-    let text: string;
-    try {
-      const completion = await this.model.complete(request, (soFar) => {
-        shown = soFar;
-        sink.progress(soFar);
-      });
-      text = completion.text;
-      if (completion.finishReason === 'length') log.info('reply stopped at MAX_REPLY_TOKENS');
-    } catch (error) {
-      const failure = error instanceof ModelError ? error : new ModelError('unavailable', 'The model could not answer.', { cause: error });
+    const onText = (soFar: string): void => {
+      shown = soFar;
+      sink.progress(soFar);
+    };
+    const request: CompletionRequest = { model, messages: context.messages, maxTokens: this.options.maxReplyTokens };
+    let outcome = await this.attempt(request, onText);
+    if (!outcome.ok && isContextLength(outcome.error) && shown === '') {
+      const smaller = await this.smallerContext(question, asked, context, outcome.error, log);
+      if (isUserError(smaller)) {
+        await sink.fail(smaller.message, '');
+        return 'rejected';
+      }
+      outcome = await this.attempt({ ...request, messages: smaller.messages }, onText);
+    }
+    if (!outcome.ok) {
+      const failure =
+        outcome.error instanceof ModelError
+          ? outcome.error
+          : new ModelError('unavailable', 'The model could not answer.', { cause: outcome.error });
       log.warn({ kind: failure.kind, err: failure.cause ?? failure }, 'completion failed');
       await sink.fail(`${failure.userMessage} ${NOT_ADDED}`, shown);
       return 'failed';
     }
+    const completion = outcome.completion;
+    if (completion.finishReason === 'length') log.info('reply stopped at MAX_REPLY_TOKENS');
+    const text = completion.text;
     if (text.trim() === '') {
       await sink.fail(`The model returned an empty answer. ${NOT_ADDED}`, '');
       return 'failed';
@@ -112,4 +157,47 @@ export class ChatService {
     await this.sessions.commitRound(question.sessionKey, [asked, reply]);
     return 'answered';
   }
+
+  private async attempt(
+    request: CompletionRequest,
+    onText: (soFar: string) => void,
+  ): Promise<{ ok: true; completion: Completion } | { ok: false; error: unknown }> {
+    try {
+      return { ok: true, completion: await this.slots.use(() => this.model.complete(request, onText)) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  /**
+   * The server's context window is smaller than configured: a context for one retry with a
+   * smaller budget (what the server says it holds, else three quarters of what was sent), or the
+   * UserError saying the question cannot fit even so.
+   */
+  private async smallerContext(
+    question: Question,
+    asked: HistoryMessage,
+    first: Context,
+    error: unknown,
+    log: Logger,
+  ): Promise<Context | UserError> {
+    const cause = error instanceof ModelError ? error.cause : error;
+    const said = /maximum context length is (\d+)/.exec(cause instanceof Error ? cause.message : '')?.[1];
+    const fromServer = said === undefined ? Infinity : Number(said) - this.options.maxReplyTokens;
+    const budget = Math.max(1, Math.floor(Math.min(first.tokens * 0.75, fromServer)));
+    log.warn(
+      { promptTokens: first.tokens, retryBudget: budget, serverContext: said ?? 'unknown' },
+      'the model server says the context is too long; retrying once with a smaller budget. Lower CONTEXT_TOKENS to what the server holds',
+    );
+    try {
+      return (await this.sessions.context(question.sessionKey, asked, budget)).context;
+    } catch (contextError) {
+      if (isUserError(contextError)) return contextError;
+      throw contextError;
+    }
+  }
+}
+
+function isContextLength(error: unknown): boolean {
+  return error instanceof ModelError && error.kind === 'context_length';
 }

@@ -63,14 +63,19 @@ export class SessionService {
     return createMessage(input, this.rules);
   }
 
-  async context(key: string, question: HistoryMessage): Promise<{ context: Context; settings: ResolvedSettings }> {
+  /** The context for answering `question`; `budget` overrides the session's token budget (a smaller server). */
+  async context(
+    key: string,
+    question: HistoryMessage,
+    budget?: number,
+  ): Promise<{ context: Context; settings: ResolvedSettings }> {
     const session = await this.read(key);
     const settings = this.settings(session);
     const context = buildContext({
       session,
       systemPrompt: settings.systemPrompt,
       question,
-      budget: settings.tokenBudget,
+      budget: budget ?? settings.tokenBudget,
       tokens: this.rules.tokens,
     });
     return { context, settings };

@@ -55,6 +55,7 @@ export class World {
       DISCORD_API_URL: this.discord.apiUrl,
       STORE_URL: `sqlite://${join(this.dir.path, 'contextcord.sqlite')}`,
       LOG_LEVEL: 'debug',
+      USER_RATE_LIMIT: '0', // tests that ask many questions quickly; the limit has its own test
       ...overrides,
     });
   }

@@ -45,7 +45,7 @@ async function setup(model: ChatModel, overrides: { tokenBudget?: number } = {})
     { limit: 100, systemPrompt: 'sys', model: 'm', tokenBudget: overrides.tokenBudget ?? 10_000 },
     testRules(),
   );
-  return { sessions, chat: new ChatService(sessions, model, captureLogs().logger, 256) };
+  return { sessions, chat: new ChatService(sessions, model, captureLogs().logger, { maxReplyTokens: 256, maxConcurrent: 4 }) };
 }
 
 const q = (content: string, id = '1', sessionKey = 'c1'): Question => ({
