@@ -3,7 +3,7 @@ import { type RunningApp, startApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { FakeDiscord, type FakeMessage, type FakeUser } from '../fakes/fake-discord.js';
 import { FakeOpenAI } from '../fakes/fake-openai.js';
-import { type CapturedLogs, captureLogs } from '../helpers/logs.js';
+import { type CapturedLogs, captureAppLogs } from '../helpers/logs.js';
 import { tempDir } from '../helpers/temp.js';
 
 export const GUILD = '100000000000000001';
@@ -21,7 +21,7 @@ export const OPENAI_KEY = 'sk-fake-openai-key-1234567890';
 /** The real bot (real discord.js client, real openai SDK) against both fakes on 127.0.0.1. */
 export class World {
   app: RunningApp | undefined;
-  logs: CapturedLogs = captureLogs('debug');
+  logs: CapturedLogs = captureAppLogs([DISCORD_TOKEN, OPENAI_KEY]);
 
   private constructor(
     readonly discord: FakeDiscord,

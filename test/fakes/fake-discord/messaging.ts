@@ -3,6 +3,7 @@
  * rules Discord applies) and the shared path by which the bot's messages are validated and
  * created, used by channel sends, interaction responses and follow-ups alike.
  */
+import { createHash } from 'node:crypto';
 import type { APIAttachment, APIEmbed } from 'discord-api-types/v10';
 import type { FakeGateway, GatewaySessionView } from './gateway.js';
 import { assertNotEmpty, attachmentsFor, resolveMentions, type MessageBody, type UploadedFile } from './message-rules.js';
@@ -189,6 +190,31 @@ export class Messaging {
     });
   }
 
+  /**
+   * A file a user attached, stored on the CDN route and described as Discord describes it. The
+   * URL carries Discord's signed-URL parameters (`ex` expiry and `is` issue time in hex seconds,
+   * `hm` signature), which the CDN route ignores but clients must keep.
+   */
+  storeUserFile(channel: StoredChannel, file: { filename: string; data: Buffer; contentType?: string; width?: number; height?: number }): APIAttachment {
+    const id = this.world.ids.next();
+    const path = `/attachments/${channel.id}/${id}/${encodeURIComponent(file.filename)}`;
+    const contentType = file.contentType ?? contentTypeFor(file.filename);
+    this.files.set(path, { data: file.data, contentType: contentType ?? 'application/octet-stream' });
+    const issued = Math.floor(Date.now() / 1000);
+    const signature = createHash('sha256').update(`${path}:${issued}`).digest('hex');
+    const url = `${this.origin()}${path}?ex=${(issued + 86_400).toString(16)}&is=${issued.toString(16)}&hm=${signature}&`;
+    const size = pngSize(file.data) ?? (file.width !== undefined && file.height !== undefined ? { width: file.width, height: file.height } : undefined);
+    return {
+      id,
+      filename: file.filename,
+      size: file.data.length,
+      url,
+      proxy_url: url.replace(this.origin(), `${this.origin()}/media-proxy`),
+      ...(contentType !== undefined && { content_type: contentType }),
+      ...(size !== undefined && size),
+    };
+  }
+
   storeFiles(
     channel: StoredChannel,
     files: readonly UploadedFile[],
@@ -200,6 +226,39 @@ export class Messaging {
       return `${this.origin()}${path}`;
     });
   }
+}
+
+/** What Discord reports for common extensions; unknown ones get no `content_type`, as on Discord. */
+const CONTENT_TYPES: Record<string, string> = {
+  txt: 'text/plain; charset=utf-8',
+  md: 'text/markdown; charset=utf-8',
+  log: 'text/plain; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  ts: 'video/mp2t',
+  py: 'text/x-python; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  pdf: 'application/pdf',
+  zip: 'application/zip',
+};
+
+function contentTypeFor(filename: string): string | undefined {
+  const dot = filename.lastIndexOf('.');
+  return dot < 0 ? undefined : CONTENT_TYPES[filename.slice(dot + 1).toLowerCase()];
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** Width and height from a PNG's IHDR chunk, which always comes first. */
+function pngSize(data: Buffer): { width: number; height: number } | undefined {
+  if (data.length < 24 || !data.subarray(0, 8).equals(PNG_SIGNATURE)) return undefined;
+  return { width: data.readUInt32BE(16), height: data.readUInt32BE(20) };
 }
 
 function receivesMessagesIn(session: GatewaySessionView, channel: StoredChannel): boolean {

@@ -97,8 +97,26 @@ export interface FakeUserMessageInput {
   /** Makes it a webhook message: author.id becomes the webhook id, `bot: true`, no member. */
   webhookId?: string;
   type?: number;
-  attachments?: Array<{ filename: string; content_type?: string; size: number; url: string }>;
+  attachments?: FakeAttachmentInput[];
 }
+
+/**
+ * A file a user attaches. With `content`, the fake stores the bytes on its CDN route
+ * (`GET /attachments/:channelId/:attachmentId/:filename`, as cdn.discordapp.com lays it out) and
+ * fills in `id`, `size`, `url`, `proxy_url`, `content_type` (from the extension when not given)
+ * and, for PNGs, `width`/`height`, as Discord does. With `size` and `url`, the attachment only
+ * describes a file served elsewhere (or nowhere).
+ */
+export type FakeAttachmentInput =
+  | {
+      filename: string;
+      content: string | Buffer;
+      content_type?: string;
+      /** Image dimensions; read from the bytes for PNGs. */
+      width?: number;
+      height?: number;
+    }
+  | { filename: string; content_type?: string; size: number; url: string };
 
 export interface FakeCommandInput {
   channelId: string;
