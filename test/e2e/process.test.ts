@@ -1,0 +1,83 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ada, DISCORD_TOKEN, GENERAL, OPENAI_KEY, World } from './harness.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const entry = join(root, 'src/index.ts');
+const loader = join(root, 'node_modules/tsx/dist/loader.mjs');
+
+/** The bot as a server owner runs it: its own process, started with node, configured by the environment. */
+function startProcess(env: Record<string, string>, cwd: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  let output = '';
+  const child = spawn(process.execPath, ['--import', loader, entry], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+describe('the bot process', () => {
+  let world: World;
+  let child: ChildProcess | undefined;
+
+  beforeEach(async () => {
+    world = await World.create();
+  });
+  afterEach(async () => {
+    child?.kill('SIGKILL');
+    await world.close();
+  });
+
+  it('without configuration, exits 1 with one line naming what is missing', async () => {
+    const run = startProcess({}, world.dir.path);
+    child = run.child;
+    expect(await run.exited).toBe(1);
+    const lines = run.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^contextcord: Configuration problems: DISCORD_TOKEN: is required.*OPENAI_API_KEY: is required/);
+  });
+
+  it('a malformed value is named with what it expects, and no secret is echoed', async () => {
+    const run = startProcess({ DISCORD_TOKEN, OPENAI_API_KEY: OPENAI_KEY, HISTORY_LIMIT: 'lots' }, world.dir.path);
+    child = run.child;
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toMatch(/HISTORY_LIMIT: expected a whole number from 1 to 1000/);
+    expect(run.output()).not.toContain(DISCORD_TOKEN);
+  });
+
+  it('on SIGTERM it finishes the answer in flight, stores it, and exits 0', async () => {
+    const run = startProcess(
+      {
+        DISCORD_TOKEN,
+        OPENAI_API_KEY: OPENAI_KEY,
+        OPENAI_BASE_URL: world.openai.baseURL,
+        DISCORD_API_URL: world.discord.apiUrl,
+        STORE_URL: `sqlite://${join(world.dir.path, 'bot.sqlite')}`,
+        LOG_LEVEL: 'info',
+      },
+      world.dir.path,
+    );
+    child = run.child;
+    await world.discord.waitFor(() => run.output().includes('connected to Discord'), 15_000);
+    world.openai.setChunkDelay(40);
+    world.openai.setResponder(() => 'a slow answer that takes a little while to stream out fully');
+    await world.discord.userMessage({ channelId: GENERAL, author: ada, content: 'take your time', mentionBot: true });
+    await world.discord.waitFor(() => world.openai.requests.length === 1, 10_000);
+    child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    const reply = world.botMessages(GENERAL)[0];
+    expect(reply?.content).toBe('a slow answer that takes a little while to stream out fully');
+    expect(run.output()).toMatch(/"msg":"stopped"/);
+    // The round was committed before the store closed: a new bot on the same file sees it.
+    world.openai.setChunkDelay(0);
+    await world.start({ STORE_URL: `sqlite://${join(world.dir.path, 'bot.sqlite')}` });
+    await world.ask(GENERAL, 'still remember?');
+    expect(world.sentToModel()).toContain('assistant: a slow answer that takes a little while to stream out fully');
+  });
+});
