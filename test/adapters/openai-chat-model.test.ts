@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OpenAIChatModel } from '../../src/adapters/openai-chat-model.js';
+import { faultFacts, OpenAIChatModel, StreamIdleError } from '../../src/adapters/openai-chat-model.js';
 import { ModelError } from '../../src/services/chat-model.js';
 import { FakeOpenAI } from '../fakes/fake-openai.js';
 
@@ -52,6 +52,48 @@ describe('OpenAIChatModel against the fake OpenAI server', () => {
     fake.failNext({ hangMs: 1000 });
     const error = await quick.complete(request, () => {}).catch((e: unknown) => e);
     expect((error as ModelError).kind).toBe('timeout');
+  });
+
+  it('aborts a stream that goes silent for idleTimeoutMs: a timeout before any text', async () => {
+    const idle = new OpenAIChatModel({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 0, idleTimeoutMs: 100 });
+    fake.setChunkDelay(10_000);
+    const started = Date.now();
+    const error = await idle.complete(request, () => {}).catch((e: unknown) => e);
+    expect((error as ModelError).kind).toBe('timeout');
+    expect((error as ModelError).cause).toBeInstanceOf(StreamIdleError);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('aborts a stream that goes silent after some text as interrupted', async () => {
+    const idle = new OpenAIChatModel({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 0, idleTimeoutMs: 100 });
+    fake.setChunkDelay(20);
+    const error = await idle.complete(request, () => fake.setChunkDelay(10_000)).catch((e: unknown) => e);
+    expect((error as ModelError).kind).toBe('interrupted');
+  });
+
+  it('fails as aborted, not as a short answer, when the caller aborts mid-stream', async () => {
+    fake.setChunkDelay(20);
+    const controller = new AbortController();
+    const error = await model
+      .complete({ ...request, signal: controller.signal }, () => controller.abort())
+      .catch((e: unknown) => e);
+    expect((error as ModelError).kind).toBe('aborted');
+  });
+
+  it('does not count the role-only first chunk as started: a break before any text is not interrupted', async () => {
+    fake.failNext({ breakStreamAfterChunks: 0 });
+    const error = await model.complete(request, () => {}).catch((e: unknown) => e);
+    expect((error as ModelError).kind).toBe('unavailable');
+  });
+
+  it.each([
+    [{ status: 429, retryAfterSeconds: 1.5 }, { status: 429, shouldRetry: undefined, retryAfterMs: 1500 }],
+    [{ status: 503, shouldRetry: false }, { status: 503, shouldRetry: false, retryAfterMs: undefined }],
+    [{ resetConnection: true }, { status: undefined, shouldRetry: undefined, retryAfterMs: undefined }],
+  ] as const)('faultFacts reads status, x-should-retry and Retry-After of %j', async (fault, facts) => {
+    fake.failNext(fault);
+    const error = await model.complete(request, () => {}).catch((e: unknown) => e);
+    expect(faultFacts(error as ModelError, Date.now())).toEqual(facts);
   });
 
   it('reports finish_reason length when the reply hits the token cap', async () => {

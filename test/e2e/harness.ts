@@ -12,6 +12,10 @@ export const RANDOM = '100000000000000011';
 export const THREAD = '100000000000000012';
 export const DM = '100000000000000013';
 
+export function channelId(i: number): string {
+  return String(100000000000001000n + BigInt(i));
+}
+
 export const ada: FakeUser = { id: '200000000000000001', username: 'ada', global_name: 'Ada' };
 export const bob: FakeUser = { id: '200000000000000002', username: 'bob', global_name: 'Bob' };
 
@@ -29,14 +33,17 @@ export class World {
     readonly dir: ReturnType<typeof tempDir>,
   ) {}
 
-  static async create(): Promise<World> {
+  /** `extraChannels` adds text channels with ids from `channelId(0)` on, for load tests. */
+  static async create(options: { extraChannels?: number } = {}): Promise<World> {
     const discord = await FakeDiscord.start({ token: DISCORD_TOKEN });
+    const extra = Array.from({ length: options.extraChannels ?? 0 }, (_, i) => ({ id: channelId(i), name: `load-${i}` }));
     discord.addGuild({
       id: GUILD,
       name: 'Test Server',
       channels: [
         { id: GENERAL, name: 'general' },
         { id: RANDOM, name: 'random' },
+        ...extra,
       ],
       threads: [{ id: THREAD, name: 'a thread', type: 11, parent_id: GENERAL }],
     });

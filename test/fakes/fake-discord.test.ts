@@ -383,6 +383,43 @@ describe('FakeDiscord with the real discord.js client', () => {
     expect(f.requests.some((r) => r.method === 'POST' && r.path === `/channels/${CHANNEL}/typing` && r.status === 204)).toBe(true);
   });
 
+  it('serves files users attach on a CDN route, described like Discord attachments', async () => {
+    const { fake: f, client: c } = await start();
+    // The signature and IHDR of a 3×2 PNG: enough for the dimensions Discord reports.
+    const png = Buffer.from('89504e470d0a1a0a0000000d494844520000000300000002080600000000', 'hex');
+    const message = await userSays(f, c, {
+      channelId: CHANNEL,
+      author: alice,
+      content: 'look',
+      mentionBot: true,
+      attachments: [
+        { filename: 'notes.md', content: '# Notes\nhé' },
+        { filename: 'cat.png', content: png },
+        { filename: 'blob.bin', content: Buffer.from([0, 1, 2]), content_type: 'application/x-thing' },
+        { filename: 'elsewhere.txt', size: 5, url: 'https://example.invalid/elsewhere.txt' },
+      ],
+    });
+    const [notes, cat, blob, elsewhere] = [...message.attachments.values()];
+    expect(notes).toMatchObject({ name: 'notes.md', size: 11, contentType: 'text/markdown; charset=utf-8' });
+    expect(notes?.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/attachments/${CHANNEL}/${notes?.id ?? ''}/notes\\.md\\?ex=[0-9a-f]+&is=[0-9a-f]+&hm=[0-9a-f]+&$`));
+    expect(notes?.proxyURL).toBe(notes?.url);
+    expect(cat).toMatchObject({ name: 'cat.png', contentType: 'image/png', width: 3, height: 2, size: png.length });
+    expect(blob).toMatchObject({ contentType: 'application/x-thing', size: 3 });
+    expect(elsewhere).toMatchObject({ url: 'https://example.invalid/elsewhere.txt', size: 5, contentType: null });
+
+    const served = await fetch(notes?.url ?? '');
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('text/markdown; charset=utf-8');
+    expect(await served.text()).toBe('# Notes\nhé');
+    expect(Buffer.from(await (await fetch(cat?.url ?? '')).arrayBuffer()).equals(png)).toBe(true);
+    expect((await fetch(blob?.url ?? '')).headers.get('content-type')).toBe('application/x-thing');
+
+    const missing = await fetch((notes?.url ?? '').replace('notes.md', 'other.md'));
+    expect(missing.status).toBe(404);
+    // CDN downloads are not API calls: nothing is recorded and no token is needed.
+    expect(f.requests.some((r) => r.path.includes('attachments'))).toBe(false);
+  });
+
   it('acknowledges heartbeats', async () => {
     const { fake: f, client: c } = await start({ heartbeatIntervalMs: 50 });
     await f.waitFor(() => f.gatewayStats.heartbeats >= 3, 2000);

@@ -30,6 +30,7 @@ import { FakeWorld, type StoredChannel, type StoredMessage, userToApi } from './
 
 export type {
   FailureSpec,
+  FakeAttachmentInput,
   FakeChannelSpec,
   FakeCommandInput,
   FakeCommandOption,
@@ -259,14 +260,24 @@ export class FakeDiscord {
       mentions: [...mentioned.values()],
       mentionRoles: [...roleIds],
       mentionEveryone: input.mentionEveryone ?? (parsed.everyone && guild !== undefined),
-      attachments: (input.attachments ?? []).map((a) => ({
-        id: this.#world.ids.next(),
-        filename: a.filename,
-        size: a.size,
-        url: a.url,
-        proxy_url: a.url,
-        ...(a.content_type !== undefined && { content_type: a.content_type }),
-      })),
+      attachments: (input.attachments ?? []).map((a) =>
+        'content' in a
+          ? this.#messaging.storeUserFile(channel, {
+              filename: a.filename,
+              data: typeof a.content === 'string' ? Buffer.from(a.content) : a.content,
+              ...(a.content_type !== undefined && { contentType: a.content_type }),
+              ...(a.width !== undefined && { width: a.width }),
+              ...(a.height !== undefined && { height: a.height }),
+            })
+          : {
+              id: this.#world.ids.next(),
+              filename: a.filename,
+              size: a.size,
+              url: a.url,
+              proxy_url: a.url,
+              ...(a.content_type !== undefined && { content_type: a.content_type }),
+            },
+      ),
       ...(reference !== undefined && { reference }),
       ...(input.type !== undefined && { type: input.type }),
       ...(webhook && { webhookId: input.webhookId }),

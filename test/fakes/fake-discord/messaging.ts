@@ -209,7 +209,8 @@ export class Messaging {
       filename: file.filename,
       size: file.data.length,
       url,
-      proxy_url: url.replace(this.origin(), `${this.origin()}/media-proxy`),
+      // Discord's proxy_url is the same path on media.discordapp.net; one host serves both here.
+      proxy_url: url,
       ...(contentType !== undefined && { content_type: contentType }),
       ...(size !== undefined && size),
     };
@@ -228,7 +229,10 @@ export class Messaging {
   }
 }
 
-/** What Discord reports for common extensions; unknown ones get no `content_type`, as on Discord. */
+/**
+ * Content types by extension, as standard MIME tables give them (which is why `.ts` is a video);
+ * unknown extensions get no `content_type`, as on Discord.
+ */
 const CONTENT_TYPES: Record<string, string> = {
   txt: 'text/plain; charset=utf-8',
   md: 'text/markdown; charset=utf-8',
