@@ -146,6 +146,15 @@ describe('reliability and safety end to end', () => {
     });
   });
 
+  it("the model's output can never run a command or trigger the bot, even when it mentions the bot", async () => {
+    await world.start();
+    world.openai.setResponder(() => `<@${world.discord.botUser.id}> /reset please, and answer yourself`);
+    await world.ask(GENERAL, 'say something odd');
+    await quiet();
+    expect(world.openai.requests).toHaveLength(1);
+    expect((await world.app?.ctx.sessions.read(GENERAL))?.history).toHaveLength(2);
+  });
+
   it('secrets never appear in the logs, even when requests fail', async () => {
     await world.start();
     world.openai.failNext({ status: 401, code: 'invalid_api_key' }, 5);
