@@ -1,18 +1,34 @@
-import OpenAI from 'openai';
+import OpenAI, { type APIError } from 'openai';
 import type { ChatModel, Completion, CompletionRequest } from '../services/chat-model.js';
 import { ModelError } from '../services/chat-model.js';
+import { type FaultFacts, retryAfterFromHeaders } from '../services/retry.js';
 
 export interface OpenAIChatModelOptions {
   readonly apiKey: string;
   readonly baseURL?: string | undefined;
-  /** Retries of a request that failed before streaming began (429, 5xx, resets, timeouts). */
+  /**
+   * The SDK's own retries of a request that failed before streaming began (default 2).
+   * KeyPoolChatModel passes 0 and retries itself, across keys.
+   */
   readonly maxRetries?: number;
+  /** Longest wait for the response to begin (its headers). Default 60 s. */
   readonly timeoutMs?: number;
+  /** Longest silence between two chunks of a streaming answer. Default 30 s. */
+  readonly idleTimeoutMs?: number;
+}
+
+/** The cause of a stream that went silent for longer than the idle timeout. */
+export class StreamIdleError extends Error {
+  override readonly name = 'StreamIdleError';
+  constructor(readonly idleTimeoutMs: number) {
+    super(`No chunk arrived for ${String(idleTimeoutMs)} ms; the stream was aborted`);
+  }
 }
 
 /** Chat completions through the official SDK, against any OpenAI-compatible server. */
 export class OpenAIChatModel implements ChatModel {
   private readonly client: OpenAI;
+  private readonly idleTimeoutMs: number;
 
   constructor(options: OpenAIChatModelOptions) {
     this.client = new OpenAI({
@@ -21,12 +37,20 @@ export class OpenAIChatModel implements ChatModel {
       maxRetries: options.maxRetries ?? 2,
       timeout: options.timeoutMs ?? 60_000,
     });
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
   }
 
   async complete(request: CompletionRequest, onText: (textSoFar: string) => void): Promise<Completion> {
     let text = '';
     let finishReason: string | null = null;
-    let started = false;
+    // The SDK's timeout stops at the headers; a stream that then goes silent is stopped by this one.
+    const idle = new AbortController();
+    const signal = request.signal === undefined ? idle.signal : AbortSignal.any([request.signal, idle.signal]);
+    let timer: NodeJS.Timeout | undefined;
+    const rearm = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => idle.abort(), this.idleTimeoutMs);
+    };
     try {
       const stream = await this.client.chat.completions.create(
         {
@@ -37,10 +61,11 @@ export class OpenAIChatModel implements ChatModel {
           max_tokens: request.maxTokens,
           stream: true,
         },
-        request.signal === undefined ? {} : { signal: request.signal },
+        { signal },
       );
+      rearm();
       for await (const chunk of stream) {
-        started = true;
+        rearm();
         const choice = chunk.choices[0];
         if (choice === undefined) continue;
         if (choice.finish_reason !== null) finishReason = choice.finish_reason;
@@ -50,14 +75,22 @@ export class OpenAIChatModel implements ChatModel {
           onText(text);
         }
       }
+      // An aborted stream ends the loop quietly, as if the answer were complete: it was not.
+      if (request.signal?.aborted === true) throw new OpenAI.APIUserAbortError();
+      if (idle.signal.aborted) throw new StreamIdleError(this.idleTimeoutMs);
     } catch (error) {
-      throw toModelError(error, started || text !== '');
+      throw toModelError(error, text !== '');
+    } finally {
+      clearTimeout(timer);
     }
     return { text, finishReason };
   }
 }
 
-/** Turns SDK errors into ones a person can read; status codes and ids stay in the cause for logs. */
+/**
+ * Turns SDK errors into ones a person can read; status codes and ids stay in the cause for logs.
+ * `midStream`: some text was already shown, so the failure interrupts an answer (never retried).
+ */
 export function toModelError(error: unknown, midStream: boolean): ModelError {
   if (error instanceof ModelError) return error;
   if (error instanceof OpenAI.APIUserAbortError) {
@@ -65,6 +98,9 @@ export function toModelError(error: unknown, midStream: boolean): ModelError {
   }
   if (midStream) {
     return new ModelError('interrupted', 'The model stopped in the middle of its answer.', { cause: error });
+  }
+  if (error instanceof StreamIdleError) {
+    return new ModelError('timeout', 'The model started answering, then went silent.', { cause: error });
   }
   if (error instanceof OpenAI.APIConnectionTimeoutError) {
     return new ModelError('timeout', 'The model took too long to answer.', { cause: error });
@@ -87,8 +123,33 @@ export function toModelError(error: unknown, midStream: boolean): ModelError {
   if (error instanceof OpenAI.BadRequestError || error instanceof OpenAI.UnprocessableEntityError) {
     return new ModelError('bad_request', 'The model server rejected the request.', { cause: error });
   }
-  if (error instanceof OpenAI.APIError) {
-    return new ModelError('unavailable', 'The model server had an error.', { cause: error });
+  if (isApiError(error)) {
+    const status = error.status === undefined ? '' : ` (HTTP ${String(error.status)})`;
+    return new ModelError('unavailable', `The model server had an error${status}.`, { cause: error });
   }
+  // A socket that dropped while the stream was being read surfaces as a bare TypeError.
   return new ModelError('unavailable', 'The model could not be reached.', { cause: error });
+}
+
+/** What a retry policy needs from a failure beyond its kind: status, x-should-retry, Retry-After. */
+export interface ModelFaultFacts extends FaultFacts {
+  readonly retryAfterMs: number | undefined;
+}
+
+/** Reads the HTTP facts of a failure from the SDK error kept as its cause. */
+export function faultFacts(error: ModelError, now: number): ModelFaultFacts {
+  const cause = error.cause;
+  if (!isApiError(cause)) return { status: undefined, shouldRetry: undefined, retryAfterMs: undefined };
+  const headers = cause.headers;
+  const should = headers?.get('x-should-retry');
+  return {
+    status: cause.status,
+    shouldRetry: should === 'true' ? true : should === 'false' ? false : undefined,
+    retryAfterMs: retryAfterFromHeaders(headers, now),
+  };
+}
+
+/** `instanceof` alone would type the status and headers as `any`. */
+function isApiError(error: unknown): error is APIError {
+  return error instanceof OpenAI.APIError;
 }

@@ -274,6 +274,16 @@ describe('KeyPoolChatModel against the fake OpenAI server', () => {
       expect(keysUsed().slice(3)).toEqual([A, C]);
     });
 
+    it('reports a key once when requests in flight together are all refused by it', async () => {
+      const { model, logs } = pool({ apiKeys: [A] });
+      fake.revokeKey(A);
+      fake.setLatency(30);
+      const errors = await Promise.all([failure(model.complete(request, () => {})), failure(model.complete(request, () => {}))]);
+      expect(errors.map((e) => e.userMessage)).toEqual([NO_KEY_LEFT, NO_KEY_LEFT]);
+      expect(keysUsed()).toEqual([A, A]);
+      expect(logs.lines.filter((l) => l['level'] === 40)).toHaveLength(1);
+    });
+
     it('treats a 403 like a 401', async () => {
       const { model } = pool({ apiKeys: [A, B] });
       fake.failNext({ status: 403 }, 1, A);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildContext, pin, TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMING, UserError } from '../../src/domain/index.js';
+import { buildContext, pin, TOKENS_PER_IMAGE, TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMING, UserError } from '../../src/domain/index.js';
 import { gptTokenCounter } from '../../src/adapters/gpt-tokenizer.js';
 import { assistant, sessionOf, user, wordTokens } from '../helpers/domain.js';
 
@@ -64,6 +64,43 @@ describe('buildContext', () => {
     const counting = { count: (t: string) => ((calls += 1), wordTokens.count(t)) };
     buildContext({ session: sessionOf(...history), systemPrompt: 'be kind', question, budget: 1000, tokens: counting });
     expect(calls).toBe(1); // the system prompt only
+  });
+
+  it('carries the question\'s images on the question only, counting a fixed cost per image', () => {
+    const images = ['https://cdn.example/cat.png', 'https://cdn.example/dog.png'];
+    const c = buildContext({ session: sessionOf(...history), systemPrompt: 'be kind', question, questionImages: images, budget: 1000, tokens: wordTokens });
+    expect(c.messages.at(-1)).toEqual({ role: 'user', content: 'q new', images });
+    expect(c.messages.slice(0, -1).every((m) => m.images === undefined)).toBe(true);
+    expect(c.tokens).toBe(fixed + systemCost + 4 * 5 + 2 * TOKENS_PER_IMAGE);
+    expect(TOKENS_PER_IMAGE).toBe(85);
+  });
+
+  it('sends no images field when the question has none', () => {
+    const c = buildContext({ session: sessionOf(), systemPrompt: '', question, questionImages: [], budget: 100, tokens: wordTokens });
+    expect(c.messages).toEqual([{ role: 'user', content: 'q new' }]);
+    expect(c.tokens).toBe(fixed);
+  });
+
+  it('makes room for images by leaving out old history, like any other part of the question', () => {
+    const budget = fixed + systemCost + 2 * 5 + TOKENS_PER_IMAGE;
+    const c = buildContext({
+      session: sessionOf(...history),
+      systemPrompt: 'be kind',
+      question,
+      questionImages: ['https://cdn.example/cat.png'],
+      budget,
+      tokens: wordTokens,
+    });
+    expect(contents(c.messages)).toEqual(['be kind', 'q two', 'a two', 'q new']);
+    expect(c.omitted).toBe(2);
+    expect(c.tokens).toBe(budget);
+  });
+
+  it('is an error naming the images when they alone push the question over the budget', () => {
+    const run = (): unknown =>
+      buildContext({ session: sessionOf(), systemPrompt: '', question, questionImages: ['a', 'b'], budget: fixed + TOKENS_PER_IMAGE, tokens: wordTokens });
+    expect(run).toThrow(UserError);
+    expect(run).toThrow(`your message with its images need ${fixed + 2 * TOKENS_PER_IMAGE} tokens, but the budget for a request is ${fixed + TOKENS_PER_IMAGE}`);
   });
 
   it('with the real tokenizer the total matches OpenAI-style counting', () => {

@@ -1,0 +1,286 @@
+/**
+ * Files attached to a message that asks the bot something. Text files up to a size cap are read
+ * into the question, images are handed to the model (when vision is on) by URL, and everything
+ * else is named in a note, so the person always learns what was and was not seen.
+ */
+import type { ReadableStream } from 'node:stream/web';
+
+/** What Discord tells us about an attachment; discord.js's `Attachment` fits as it is. */
+export interface AttachmentInfo {
+  readonly name: string;
+  /** Bytes, as Discord declares them. */
+  readonly size: number;
+  /** As Discord reports it, e.g. `text/plain; charset=utf-8`; null when Discord does not know. */
+  readonly contentType?: string | null | undefined;
+}
+
+export interface FetchableAttachment extends AttachmentInfo {
+  /** The CDN URL (signed, valid for about a day on Discord). */
+  readonly url: string;
+}
+
+export interface AttachmentRules {
+  /** Largest text file read, in bytes; 0 turns text files off. */
+  readonly maxTextBytes: number;
+  /** Whether images are passed to the model. */
+  readonly vision: boolean;
+}
+
+export interface ReadAttachmentsOptions extends AttachmentRules {
+  /** How long one download may take, in milliseconds. */
+  readonly timeoutMs: number;
+  /** Defaults to Node's global fetch. */
+  readonly fetch?: typeof fetch;
+}
+
+export type AttachmentClass =
+  | { readonly kind: 'text'; readonly language: string }
+  | { readonly kind: 'image' }
+  /** `note` is the sentence shown to the person, naming the file. */
+  | { readonly kind: 'ignored'; readonly note: string };
+
+export interface ReadAttachments {
+  /**
+   * To append to the question's content: one block per text file read
+   * ("\n\n[attachment notes.md]\n```md\n…\n```") and one marker per image kept ("\n\n[image: cat.png]").
+   * This is what history stores, so memory stays text after the image URLs expire.
+   */
+  readonly text: string;
+  /** Images for this request only, in attachment order. */
+  readonly images: ReadonlyArray<{ readonly url: string; readonly name: string }>;
+  /** One sentence per attachment that was not used, and why. */
+  readonly notes: readonly string[];
+}
+
+/**
+ * Largest image passed to the model: OpenAI's documented per-image limit. The model server, not
+ * the bot, downloads images, so a larger one would fail the whole request instead of one file.
+ */
+export const MAX_IMAGE_BYTES = 20_000_000;
+
+/** The image formats OpenAI-compatible vision models accept. */
+const IMAGE_TYPES = new Map([
+  ['image/png', 'png'],
+  ['image/jpeg', 'jpeg'],
+  ['image/jpg', 'jpeg'],
+  ['image/gif', 'gif'],
+  ['image/webp', 'webp'],
+]);
+const IMAGE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'webp']);
+
+/** Extensions read as text whatever the content type says (MIME tables call `.ts` video/mp2t). */
+const TEXT_EXTENSIONS = new Set([
+  'txt', 'text', 'md', 'markdown', 'mdx', 'rst', 'adoc', 'tex', 'csv', 'tsv', 'log', 'diff', 'patch',
+  'json', 'jsonc', 'json5', 'ndjson', 'yaml', 'yml', 'toml', 'ini', 'cfg', 'conf', 'env', 'properties',
+  'xml', 'svg', 'html', 'htm', 'css', 'scss', 'sass', 'less',
+  'js', 'mjs', 'cjs', 'ts', 'mts', 'cts', 'tsx', 'jsx', 'vue', 'svelte', 'astro',
+  'py', 'pyi', 'rb', 'go', 'rs', 'java', 'kt', 'kts', 'groovy', 'gradle', 'scala', 'clj', 'cljs',
+  'c', 'h', 'cc', 'cpp', 'cxx', 'hpp', 'hh', 'cs', 'fs', 'vb', 'm', 'mm', 'swift', 'dart', 'zig', 'nim',
+  'php', 'pl', 'pm', 'r', 'jl', 'lua', 'ex', 'exs', 'erl', 'hs', 'ml', 'elm',
+  'sh', 'bash', 'zsh', 'fish', 'ps1', 'bat', 'cmd', 'sql', 'graphql', 'gql', 'proto', 'tf', 'hcl', 'nix',
+  'dockerfile', 'makefile', 'cmake', 'gitignore', 'editorconfig',
+]);
+/** Files known by their whole name rather than an extension. */
+const TEXT_NAMES = new Set(['dockerfile', 'makefile', 'license', 'readme', 'changelog', 'gemfile', 'procfile']);
+
+const TEXT_CONTENT_TYPES = new Set([
+  'application/json', 'application/xml', 'application/javascript', 'application/ecmascript',
+  'application/x-javascript', 'application/typescript', 'application/x-typescript', 'application/yaml',
+  'application/x-yaml', 'application/toml', 'application/sql', 'application/graphql', 'application/x-sh',
+  'application/x-shellscript', 'application/x-httpd-php', 'application/x-python', 'application/x-ndjson',
+  'image/svg+xml',
+]);
+
+/** Fence languages where the extension is not one highlighters know; plain text gets none. */
+const LANGUAGE = new Map([
+  ['txt', ''], ['text', ''], ['log', ''], ['yml', 'yaml'], ['mjs', 'js'], ['cjs', 'js'], ['mts', 'ts'],
+  ['cts', 'ts'], ['htm', 'html'], ['h', 'c'], ['hh', 'cpp'], ['cc', 'cpp'], ['cxx', 'cpp'], ['hpp', 'cpp'],
+  ['pyi', 'py'], ['kts', 'kt'], ['pm', 'pl'], ['jsonc', 'json'], ['json5', 'json'], ['ndjson', 'json'],
+]);
+
+/** Classifies an attachment without downloading it. Pure. */
+export function classifyAttachment(attachment: AttachmentInfo, rules: AttachmentRules): AttachmentClass {
+  const { name, size } = attachment;
+  const type = mediaType(attachment.contentType);
+  const extension = extensionOf(name);
+
+  const untyped = type === '' || type === 'application/octet-stream';
+  if (IMAGE_TYPES.has(type) || (untyped && IMAGE_EXTENSIONS.has(extension))) {
+    if (!rules.vision) return ignored(`${name} was ignored: I can't see images here, only text files are read`);
+    if (size > MAX_IMAGE_BYTES) {
+      const [shown, limit] = formatBytes(size, MAX_IMAGE_BYTES);
+      return ignored(`${name} was ignored: it is ${shown}, and images may be at most ${limit}`);
+    }
+    return { kind: 'image' };
+  }
+
+  const textual =
+    TEXT_EXTENSIONS.has(extension) ||
+    TEXT_NAMES.has(name.toLowerCase()) ||
+    type.startsWith('text/') ||
+    TEXT_CONTENT_TYPES.has(type) ||
+    /\+(json|xml|yaml)$/.test(type);
+  if (textual) {
+    if (rules.maxTextBytes <= 0) return ignored(`${name} was ignored: reading text files is turned off here`);
+    if (size > rules.maxTextBytes) return ignored(tooBig(name, size, rules.maxTextBytes));
+    return { kind: 'text', language: LANGUAGE.get(extension) ?? extension };
+  }
+
+  if (type.startsWith('image/')) {
+    return ignored(
+      rules.vision
+        ? `${name} was ignored: I can see PNG, JPEG, GIF and WebP images only`
+        : `${name} was ignored: I can't see images here, only text files are read`,
+    );
+  }
+  return ignored(`${name} was ignored: I read only text files${rules.vision ? ' and images' : ''}`);
+}
+
+/**
+ * Reads a message's attachments: text files are downloaded (within the size cap, which is
+ * enforced again while reading in case the declared size was wrong) and decoded as UTF-8, images
+ * are kept by URL when vision is on. Never throws for a bad file: each one that is not used gets
+ * a note instead, and changes nothing else.
+ */
+export async function readAttachments(
+  attachments: Iterable<FetchableAttachment>,
+  options: ReadAttachmentsOptions,
+): Promise<ReadAttachments> {
+  const doFetch = options.fetch ?? fetch;
+  const results = await Promise.all(
+    [...attachments].map(async (attachment): Promise<{ text?: string; image?: { url: string; name: string }; note?: string }> => {
+      const kind = classifyAttachment(attachment, options);
+      switch (kind.kind) {
+        case 'ignored':
+          return { note: kind.note };
+        case 'image':
+          return { text: `\n\n[image: ${attachment.name}]`, image: { url: attachment.url, name: attachment.name } };
+        case 'text': {
+          const read = await downloadText(attachment, options.maxTextBytes, options.timeoutMs, doFetch);
+          return 'note' in read ? read : { text: textBlock(attachment.name, kind.language, read.text) };
+        }
+      }
+    }),
+  );
+  return {
+    text: results.map((r) => r.text ?? '').join(''),
+    images: results.flatMap((r) => (r.image === undefined ? [] : [r.image])),
+    notes: results.flatMap((r) => (r.note === undefined ? [] : [r.note])),
+  };
+}
+
+/** The block a text file becomes in the question; the fence outgrows any backtick run inside. */
+export function textBlock(name: string, language: string, text: string): string {
+  let longestRun = 0;
+  for (const run of text.matchAll(/`+/g)) longestRun = Math.max(longestRun, run[0].length);
+  const fence = '`'.repeat(Math.max(3, longestRun + 1));
+  return `\n\n[attachment ${name}]\n${fence}${language}\n${text.replace(/\n+$/, '')}\n${fence}`;
+}
+
+async function downloadText(
+  attachment: FetchableAttachment,
+  maxBytes: number,
+  timeoutMs: number,
+  doFetch: typeof fetch,
+): Promise<{ text: string } | { note: string }> {
+  const { name } = attachment;
+  const couldNot = (why: string): { note: string } => ({ note: `${name} could not be read: ${why}` });
+  let bytes: Uint8Array;
+  try {
+    const response = await doFetch(attachment.url, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!response.ok) {
+      await response.body?.cancel();
+      return couldNot(`the download failed with HTTP ${response.status}${response.statusText === '' ? '' : ` ${response.statusText}`}`);
+    }
+    const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+    if (declared > maxBytes) {
+      await response.body?.cancel();
+      return { note: tooBig(name, declared, maxBytes) };
+    }
+    const body = await readCapped(response, maxBytes);
+    if (body === undefined) return { note: `${name} was not read: it is larger than the ${formatBytes(maxBytes)[0]} I read` };
+    bytes = body;
+  } catch (error) {
+    if (errorName(error) === 'TimeoutError') return couldNot(`the download took longer than ${formatSeconds(timeoutMs)}`);
+    return couldNot('the download failed');
+  }
+
+  if (bytes.includes(0)) return { note: `${name} was ignored: it holds binary data, not text` };
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { note: `${name} was ignored: it is not UTF-8 text` };
+  }
+  text = text.replace(/\r\n?/g, '\n');
+  if (text.trim() === '') return { note: `${name} was ignored: it is empty` };
+  return { text };
+}
+
+/** The body, or undefined as soon as it passes `maxBytes` (the rest is not downloaded). */
+async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array | undefined> {
+  if (response.body === null) return new Uint8Array();
+  // Node's typings leave fetch bodies untyped; they are byte streams.
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+function tooBig(name: string, size: number, max: number): string {
+  const [shown, limit] = formatBytes(size, max);
+  return `${name} was not read: it is ${shown}, and the most I read is ${limit}`;
+}
+
+/**
+ * Sizes as people read them (1 KB = 1000 bytes, as Discord shows them). Given two sizes that
+ * would round to the same text, both are shown in bytes, so "100 KB is over 100 KB" never appears.
+ */
+export function formatBytes(...sizes: number[]): string[] {
+  const rounded = sizes.map(roundBytes);
+  const ambiguous = new Set(rounded).size < rounded.length && new Set(sizes).size === sizes.length;
+  return ambiguous ? sizes.map((n) => `${n.toLocaleString('en-US')} bytes`) : rounded;
+}
+
+function roundBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} bytes`;
+  const [value, unit] = bytes < 1_000_000 ? [bytes / 1000, 'KB'] : [bytes / 1_000_000, 'MB'];
+  return `${value < 10 ? Math.round(value * 10) / 10 : Math.round(value)} ${unit}`;
+}
+
+function formatSeconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}
+
+function mediaType(contentType: string | null | undefined): string {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+function extensionOf(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot < 0 ? '' : name.slice(dot + 1).toLowerCase();
+}
+
+function ignored(note: string): AttachmentClass {
+  return { kind: 'ignored', note };
+}
+
+function errorName(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string' ? error.name : undefined;
+}
