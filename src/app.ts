@@ -1,6 +1,6 @@
 import { Events } from 'discord.js';
 import { gptTokenCounter } from './adapters/gpt-tokenizer.js';
-import { OpenAIChatModel } from './adapters/openai-chat-model.js';
+import { KeyPoolChatModel } from './adapters/key-pool-chat-model.js';
 import { openSessionStore } from './adapters/store/keyv-session-store.js';
 import type { AppContext } from './app-context.js';
 import { attachHandlers, createClient, registerCommands } from './bot.js';
@@ -43,7 +43,15 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     { tokens: gptTokenCounter, maxMessageChars: config.MAX_MESSAGE_CHARS, now: Date.now },
   );
   const model =
-    options.model ?? new OpenAIChatModel({ apiKey: config.OPENAI_API_KEY[0] ?? '', baseURL: config.OPENAI_BASE_URL });
+    options.model ??
+    new KeyPoolChatModel({
+      apiKeys: config.OPENAI_API_KEY,
+      baseURL: config.OPENAI_BASE_URL,
+      maxRetries: config.OPENAI_MAX_RETRIES,
+      timeoutMs: config.OPENAI_TIMEOUT_MS,
+      idleTimeoutMs: config.OPENAI_IDLE_TIMEOUT_MS,
+      logger,
+    });
   const chat = new ChatService(sessions, model, logger, {
     maxReplyTokens: config.MAX_REPLY_TOKENS,
     maxConcurrent: config.MAX_CONCURRENT_COMPLETIONS,

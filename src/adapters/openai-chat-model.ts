@@ -1,4 +1,6 @@
 import OpenAI, { type APIError } from 'openai';
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { ChatMessage } from '../domain/context.js';
 import type { ChatModel, Completion, CompletionRequest } from '../services/chat-model.js';
 import { ModelError } from '../services/chat-model.js';
 import { type FaultFacts, retryAfterFromHeaders } from '../services/retry.js';
@@ -55,7 +57,7 @@ export class OpenAIChatModel implements ChatModel {
       const stream = await this.client.chat.completions.create(
         {
           model: request.model,
-          messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+          messages: request.messages.map(toOpenAIMessage),
           // max_tokens, not max_completion_tokens: every OpenAI-compatible server understands it.
           // eslint-disable-next-line @typescript-eslint/no-deprecated
           max_tokens: request.maxTokens,
@@ -152,4 +154,21 @@ export function faultFacts(error: ModelError, now: number): ModelFaultFacts {
 /** `instanceof` alone would type the status and headers as `any`. */
 function isApiError(error: unknown): error is APIError {
   return error instanceof OpenAI.APIError;
+}
+
+/**
+ * A question with images becomes content parts. Low detail: a fixed, small cost per image
+ * (TOKENS_PER_IMAGE), which is what the budget counts.
+ */
+function toOpenAIMessage(message: ChatMessage): ChatCompletionMessageParam {
+  if (message.role === 'user' && message.images !== undefined && message.images.length > 0) {
+    return {
+      role: 'user',
+      content: [
+        { type: 'text', text: message.content },
+        ...message.images.map((url) => ({ type: 'image_url' as const, image_url: { url, detail: 'low' as const } })),
+      ],
+    };
+  }
+  return { role: message.role, content: message.content };
 }

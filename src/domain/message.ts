@@ -25,6 +25,11 @@ export interface HistoryMessage {
 export interface NewMessage {
   readonly role: 'user' | 'assistant';
   readonly content: string;
+  /**
+   * Text read from attached files, appended to the content. The length bound applies to what the
+   * person typed; the token budget bounds the rest.
+   */
+  readonly attached?: string | undefined;
   readonly authorId?: string | undefined;
   readonly authorName?: string | undefined;
   readonly discordMessageIds?: readonly string[] | undefined;
@@ -52,14 +57,15 @@ export function modelContent(message: Pick<HistoryMessage, 'role' | 'content' | 
 
 /** Makes a history message, counting its tokens once. Rejects empty and over-long user content. */
 export function createMessage(input: NewMessage, rules: MessageRules): HistoryMessage {
-  const content = input.content;
+  const attached = input.attached ?? '';
+  const typed = input.content;
   if (input.role === 'user') {
-    if (isBlank(content)) {
+    if (isBlank(typed) && isBlank(attached)) {
       throw new UserError('empty_message', 'The message is empty: say something after mentioning me.');
     }
     // Code points, as a person counts characters (an emoji is one), not UTF-16 units.
     // eslint-disable-next-line @typescript-eslint/no-misused-spread
-    const length = [...content].length;
+    const length = [...typed].length;
     if (length > rules.maxMessageChars) {
       throw new UserError(
         'message_too_long',
@@ -67,6 +73,7 @@ export function createMessage(input: NewMessage, rules: MessageRules): HistoryMe
       );
     }
   }
+  const content = isBlank(typed) ? attached.trimStart() : typed + attached;
   const authorName = input.authorName === undefined ? undefined : cleanName(input.authorName);
   const base = {
     role: input.role,

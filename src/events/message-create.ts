@@ -1,5 +1,6 @@
 import { cleanContent, type Message, MessageType } from 'discord.js';
 import type { AppContext } from '../app-context.js';
+import { type AttachmentRules, readAttachments } from '../adapters/discord/attachments.js';
 import { DiscordReplySink } from '../adapters/discord/reply-sink.js';
 import { decideAccess } from '../domain/access.js';
 import type { Question } from '../services/chat-service.js';
@@ -27,15 +28,26 @@ export function questionText(message: Message, botId: string): string {
   return cleanContent(withoutBot, message.channel).replace(/[ \t]{2,}/g, ' ').trim();
 }
 
-export function toQuestion(message: Message, botId: string): Question {
+export function toQuestion(message: Message, botId: string, rules: AttachmentRules): Question {
+  const attachments = [...message.attachments.values()];
   return {
     sessionKey: message.channelId,
     authorId: message.author.id,
     authorName: message.member?.displayName ?? message.author.displayName,
     content: questionText(message, botId),
     discordMessageId: message.id,
+    ...(attachments.length === 0
+      ? {}
+      : {
+          attachments: async () => {
+            const read = await readAttachments(attachments, { ...rules, timeoutMs: ATTACHMENT_TIMEOUT_MS });
+            return { text: read.text, images: read.images.map((i) => i.url), notes: read.notes };
+          },
+        }),
   };
 }
+
+const ATTACHMENT_TIMEOUT_MS = 10_000;
 
 export function onMessageCreate(ctx: AppContext) {
   return async (message: Message): Promise<void> => {
@@ -55,7 +67,8 @@ export function onMessageCreate(ctx: AppContext) {
       return;
     }
     const sink = new DiscordReplySink(message, { editIntervalMs: ctx.editIntervalMs, logger: ctx.logger });
-    const outcome = await ctx.chat.answer(toQuestion(message, botId), sink);
+    const rules = { maxTextBytes: ctx.config.MAX_ATTACHMENT_BYTES, vision: ctx.config.VISION };
+    const outcome = await ctx.chat.answer(toQuestion(message, botId, rules), sink);
     ctx.logger.debug({ session: message.channelId, message: message.id, outcome }, 'mention handled');
   };
 }

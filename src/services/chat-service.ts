@@ -8,6 +8,13 @@ import { KeyedQueue } from './keyed-queue.js';
 import { Semaphore } from './semaphore.js';
 import type { SessionService } from './session-service.js';
 
+/** What a question's attachments gave: text to append, image URLs for this request, notes for the asker. */
+export interface Attached {
+  readonly text: string;
+  readonly images: readonly string[];
+  readonly notes: readonly string[];
+}
+
 /** A message that asks the bot something. */
 export interface Question {
   readonly sessionKey: string;
@@ -15,6 +22,8 @@ export interface Question {
   readonly authorName: string;
   readonly content: string;
   readonly discordMessageId: string;
+  /** Reads the attachments; called in the session's turn, so a slow download keeps arrival order. */
+  readonly attachments?: () => Promise<Attached>;
 }
 
 /** Where an answer goes while it is produced (the Discord reply, in the bot). */
@@ -23,8 +32,11 @@ export interface ReplySink {
   start(): Promise<void>;
   /** The reply so far; called often, the sink decides how often to show it. */
   progress(textSoFar: string): void;
-  /** The full reply. Returns the ids of the messages it was delivered as. */
-  finish(text: string): Promise<readonly string[]>;
+  /**
+   * The full reply, and notes to show under it (not part of the reply). Returns the ids of the
+   * messages it was delivered as.
+   */
+  finish(text: string, notes: readonly string[]): Promise<readonly string[]>;
   /** Nothing (more) will come; `partial` is what was already shown, if anything. */
   fail(message: string, partial: string): Promise<void>;
 }
@@ -93,6 +105,8 @@ export class ChatService {
 
   private async answerNow(question: Question, sink: ReplySink): Promise<AnswerOutcome> {
     const log = this.logger.child({ session: question.sessionKey, message: question.discordMessageId });
+    const attached = (await question.attachments?.()) ?? { text: '', images: [], notes: [] };
+    const withNotes = (message: string): string => [message, ...attached.notes.map((n) => `-# 📎 ${n}`)].join('\n');
     let asked: HistoryMessage;
     let context: Context;
     let model: string;
@@ -100,15 +114,16 @@ export class ChatService {
       asked = this.sessions.message({
         role: 'user',
         content: question.content,
+        attached: attached.text,
         authorId: question.authorId,
         authorName: question.authorName,
         discordMessageIds: [question.discordMessageId],
       });
-      ({ context, settings: { model } } = await this.sessions.context(question.sessionKey, asked));
+      ({ context, settings: { model } } = await this.sessions.context(question.sessionKey, asked, { images: attached.images }));
       log.debug({ promptTokens: context.tokens, omitted: context.omitted }, 'context built');
     } catch (error) {
       if (!isUserError(error)) throw error;
-      await sink.fail(error.message, '');
+      await sink.fail(withNotes(error.message), '');
       return 'rejected';
     }
 
@@ -121,9 +136,9 @@ export class ChatService {
     const request: CompletionRequest = { model, messages: context.messages, maxTokens: this.options.maxReplyTokens };
     let outcome = await this.attempt(request, onText);
     if (!outcome.ok && isContextLength(outcome.error) && shown === '') {
-      const smaller = await this.smallerContext(question, asked, context, outcome.error, log);
+      const smaller = await this.smallerContext(question, asked, attached.images, context, outcome.error, log);
       if (isUserError(smaller)) {
-        await sink.fail(smaller.message, '');
+        await sink.fail(withNotes(smaller.message), '');
         return 'rejected';
       }
       outcome = await this.attempt({ ...request, messages: smaller.messages }, onText);
@@ -134,20 +149,20 @@ export class ChatService {
           ? outcome.error
           : new ModelError('unavailable', 'The model could not answer.', { cause: outcome.error });
       log.warn({ kind: failure.kind, err: failure.cause ?? failure }, 'completion failed');
-      await sink.fail(`${failure.userMessage} ${NOT_ADDED}`, shown);
+      await sink.fail(withNotes(`${failure.userMessage} ${NOT_ADDED}`), shown);
       return 'failed';
     }
     const completion = outcome.completion;
     if (completion.finishReason === 'length') log.info('reply stopped at MAX_REPLY_TOKENS');
     const text = completion.text;
     if (text.trim() === '') {
-      await sink.fail(`The model returned an empty answer. ${NOT_ADDED}`, '');
+      await sink.fail(withNotes(`The model returned an empty answer. ${NOT_ADDED}`), '');
       return 'failed';
     }
 
     let delivered: readonly string[];
     try {
-      delivered = await sink.finish(text);
+      delivered = await sink.finish(text, attached.notes);
     } catch (error) {
       // The person never saw the answer, so it must not become memory they did not see.
       log.warn({ err: error }, 'answer could not be delivered; nothing was committed');
@@ -177,6 +192,7 @@ export class ChatService {
   private async smallerContext(
     question: Question,
     asked: HistoryMessage,
+    images: readonly string[],
     first: Context,
     error: unknown,
     log: Logger,
@@ -190,7 +206,7 @@ export class ChatService {
       'the model server says the context is too long; retrying once with a smaller budget. Lower CONTEXT_TOKENS to what the server holds',
     );
     try {
-      return (await this.sessions.context(question.sessionKey, asked, budget)).context;
+      return (await this.sessions.context(question.sessionKey, asked, { budget, images })).context;
     } catch (contextError) {
       if (isUserError(contextError)) return contextError;
       throw contextError;

@@ -63,11 +63,14 @@ export class SessionService {
     return createMessage(input, this.rules);
   }
 
-  /** The context for answering `question`; `budget` overrides the session's token budget (a smaller server). */
+  /**
+   * The context for answering `question`. `budget` overrides the session's token budget (for a
+   * server smaller than configured); `images` go with the question only.
+   */
   async context(
     key: string,
     question: HistoryMessage,
-    budget?: number,
+    options: { budget?: number; images?: readonly string[] } = {},
   ): Promise<{ context: Context; settings: ResolvedSettings }> {
     const session = await this.read(key);
     const settings = this.settings(session);
@@ -75,7 +78,8 @@ export class SessionService {
       session,
       systemPrompt: settings.systemPrompt,
       question,
-      budget: budget ?? settings.tokenBudget,
+      questionImages: options.images,
+      budget: options.budget ?? settings.tokenBudget,
       tokens: this.rules.tokens,
     });
     return { context, settings };

@@ -118,10 +118,10 @@ describe('the bot end to end (real discord.js and openai SDK against fakes)', ()
   });
 
   it('a failed completion says so and leaves the session unchanged', async () => {
-    await world.start();
+    await world.start({ OPENAI_MAX_RETRIES: '1' });
     world.openai.setResponder(() => 'fine');
     await world.ask(GENERAL, 'one');
-    world.openai.failNext({ status: 500 }, 3); // the SDK's own retries are used up too
+    world.openai.failNext({ status: 500 }, 2); // the first try and the one retry
     const [failure] = await world.ask(GENERAL, 'two');
     expect(failure?.content).toMatch(/not added to memory/);
     const session = await world.app?.ctx.sessions.read(GENERAL);

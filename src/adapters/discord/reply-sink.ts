@@ -51,14 +51,24 @@ export class DiscordReplySink implements ReplySink {
     }, wait);
   }
 
-  async finish(text: string): Promise<readonly string[]> {
+  async finish(text: string, notes: readonly string[] = []): Promise<readonly string[]> {
     this.stop();
     await this.work;
-    await this.render(splitMessage(text));
+    const pieces = splitMessage(text);
+    // Notes (e.g. an attachment that was not read) are shown under the reply, never stored with it.
+    const footer = notes.map((n) => `-# 📎 ${n}`).join('\n');
+    const last = pieces.at(-1);
+    if (footer !== '' && last !== undefined && last.length + 1 + footer.length <= DISCORD_MESSAGE_LIMIT) {
+      pieces[pieces.length - 1] = `${last}\n${footer}`;
+    } else if (footer !== '') {
+      pieces.push(...splitMessage(footer));
+    }
+    await this.render(pieces);
     // The final split can need fewer messages than a streaming one did.
-    for (const extra of this.sent.splice(splitMessage(text).length)) {
+    for (const extra of this.sent.splice(pieces.length)) {
       await extra.delete().catch((error: unknown) => this.options.logger.debug({ err: error }, 'extra message not deleted'));
     }
+    this.shownContent.splice(pieces.length);
     return this.sent.map((m) => m.id);
   }
 
