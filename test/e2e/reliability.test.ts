@@ -146,6 +146,18 @@ describe('reliability and safety end to end', () => {
     });
   });
 
+  it('a stored session that cannot be decoded is set aside; the channel starts fresh and the bot keeps going', async () => {
+    await world.start();
+    world.openai.setResponder(() => 'ok');
+    await world.ask(GENERAL, 'before the damage');
+    const store = world.app?.store as { raw: { set(key: string, value: unknown): Promise<unknown> } } | undefined;
+    await store?.raw.set(`session:${GENERAL}`, { v: 1, history: 'not a list', settings: {} });
+    await world.ask(GENERAL, 'after the damage');
+    expect(world.sentToModel()).toEqual(['system: You are a test bot.', 'user: Ada: after the damage']);
+    const line = world.logs.lines.find((l) => l.session === GENERAL && typeof l.quarantinedAs === 'string');
+    expect(line?.msg).toMatch(/could not be decoded; it was set aside/);
+  });
+
   it("the model's output can never run a command or trigger the bot, even when it mentions the bot", async () => {
     await world.start();
     world.openai.setResponder(() => `<@${world.discord.botUser.id}> /reset please, and answer yourself`);
