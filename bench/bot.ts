@@ -1,0 +1,221 @@
+/**
+ * Section 3, the bot's own overhead end to end: the real bot (startApp, discord.js, SQLite) with a
+ * model that costs nothing, against the fake Discord on loopback with no simulated latency. What
+ * is left between a MESSAGE_CREATE dispatch and the reply's POST is the bot (and discord.js).
+ */
+import { seededCopy } from './fixtures.js';
+import { GLOBAL_REQUESTS_PER_SECOND, Harness, type ModelKind, type Timing } from './harness.js';
+import { type BenchOptions, checkTarget, count, ms, type SectionResult, type Table, type TargetCheck, targetText } from './report.js';
+import { sleep, summarize, type Summary } from './stats.js';
+import { TextSource } from './text.js';
+
+const CHANNELS = 100;
+const HISTORY = 1000;
+
+interface Run {
+  readonly model: ModelKind;
+  /** Messages stored per session before the run; also the session limit, so it stays there. */
+  readonly history: number;
+  readonly levels: readonly number[];
+  readonly sustained: boolean;
+}
+
+/** The issue's runs (1 000 messages), then a short history to show what the history costs. */
+const RUNS: readonly Run[] = [
+  { model: 'fixed', history: HISTORY, levels: [1, 10, 100], sustained: true },
+  { model: 'openai', history: HISTORY, levels: [1, 10, 100], sustained: true },
+  { model: 'fixed', history: 10, levels: [1, 10], sustained: false },
+];
+/** A smoke run: every code path once, leaving out what only adds samples. */
+const QUICK_RUNS: readonly Run[] = [
+  { model: 'fixed', history: HISTORY, levels: [1, 10, 100], sustained: true },
+  { model: 'openai', history: HISTORY, levels: [1, 10], sustained: false },
+];
+const MODELS: Record<ModelKind, string> = {
+  fixed: 'in-process ChatModel (fixed reply)',
+  openai: 'openai SDK → fake OpenAI (stream, no delay)',
+};
+
+interface LevelFigure {
+  readonly model: ModelKind;
+  readonly history: number;
+  readonly channels: number;
+  readonly typing: Summary;
+  readonly reply: Summary;
+}
+
+interface SustainedFigure {
+  readonly model: ModelKind;
+  readonly inFlight: number;
+  readonly seconds: number;
+  readonly answered: number;
+  readonly mentionsPerSecond: number;
+  /** REST requests the bot made per answered mention (typing, reply, streaming edits). */
+  readonly requestsPerMention: number;
+  /** The same by kind ("POST /typing", "POST /messages", "PATCH /messages/:id"…), per mention. */
+  readonly requestKinds: Record<string, number>;
+  readonly cpuMsPerMention: number;
+  readonly reply: Summary;
+}
+
+function roundsFor(run: Run, channels: number, quick: boolean): number {
+  const short = run.history !== HISTORY;
+  if (channels === 1) return quick ? 20 : short ? 100 : 150;
+  if (channels === 10) return quick ? 3 : short ? 15 : 25;
+  return quick ? 1 : 3;
+}
+
+/** Rounds of `channels` mentions at once, each round from an idle bot (answers committed). */
+async function level(harness: Harness, channels: number, rounds: number, warmup: number): Promise<Timing[]> {
+  const timings: Timing[] = [];
+  for (let r = 0; r < warmup + rounds; r += 1) {
+    const offset = (r * channels) % harness.channels.length;
+    const chosen = Array.from({ length: channels }, (_, i) => harness.channels[(offset + i) % harness.channels.length] ?? '');
+    await harness.roomFor(2 * channels);
+    const sent = await harness.mentionAll(chosen);
+    const got = await harness.timings(sent);
+    await harness.bot.drain();
+    if (r >= warmup) timings.push(...got);
+  }
+  return timings;
+}
+
+/**
+ * A closed loop: `inFlight` channels each mention again as soon as their answer arrives. The rate
+ * counts answers inside a window after a warm-up; requests and CPU per mention are totals over
+ * the whole loop (every mention answered and committed) divided by the mentions, so answers
+ * straddling the window's edges cannot skew them.
+ */
+async function sustained(harness: Harness, model: ModelKind, inFlight: number, quick: boolean): Promise<SustainedFigure> {
+  const warmMs = quick ? 300 : 1500;
+  const measureMs = quick ? 1500 : 5000;
+  await harness.roomFor(GLOBAL_REQUESTS_PER_SECOND);
+  const cpuBefore = await harness.bot.usage(false);
+  const loopStart = performance.now();
+  const pending = new Map<string, number>();
+  let mentions = 0;
+  const mention = async (channel: string): Promise<void> => {
+    pending.set(channel, await harness.mention(channel));
+    mentions += 1;
+  };
+  for (const channel of harness.channels.slice(0, inFlight)) await mention(channel);
+  const start = loopStart + warmMs;
+  const end = start + measureMs;
+  const replies: Timing[] = [];
+  while (performance.now() < end) {
+    for (const done of harness.answered(pending)) {
+      if (performance.now() >= start) replies.push(done);
+      await mention(done.channel);
+    }
+    await sleep(1);
+  }
+  await harness.timings(pending);
+  await harness.bot.drain();
+  const cpuAfter = await harness.bot.usage(false);
+  const requests = harness.discord.requests.filter((r) => r.at >= loopStart);
+  const requestKinds: Record<string, number> = {};
+  for (const r of requests) {
+    const kind = `${r.method} ${r.path.replace(/^\/channels\/\d+/, '').replace(/\/\d+$/, '/:id') || '/'}`;
+    requestKinds[kind] = (requestKinds[kind] ?? 0) + 1 / mentions;
+  }
+  const cpuMicros = cpuAfter.cpuUserMicros + cpuAfter.cpuSystemMicros - cpuBefore.cpuUserMicros - cpuBefore.cpuSystemMicros;
+  return {
+    model,
+    inFlight,
+    seconds: measureMs / 1000,
+    answered: replies.length,
+    mentionsPerSecond: replies.length / (measureMs / 1000),
+    requestsPerMention: requests.length / mentions,
+    requestKinds,
+    cpuMsPerMention: cpuMicros / 1000 / mentions,
+    reply: summarize(replies.map((t) => t.replyMs)),
+  };
+}
+
+export async function botSection(options: BenchOptions): Promise<SectionResult> {
+  const reply = new TextSource(5).answer();
+  const levels: LevelFigure[] = [];
+  const loops: SustainedFigure[] = [];
+  let seedSeconds = 0;
+  for (const run of options.quick ? QUICK_RUNS : RUNS) {
+    const { model, history } = run;
+    const seeded = await seededCopy(CHANNELS, history);
+    seedSeconds += seeded.seedSeconds;
+    const harness = await Harness.start({ channels: CHANNELS, storeFile: seeded.file, historyLimit: history, model }, reply);
+    try {
+      for (const channels of run.levels) {
+        // Rounds of one channel rotate through all of them, so later levels start warm.
+        const warmup = channels === 100 ? 0 : 1;
+        const timings = await level(harness, channels, roundsFor(run, channels, options.quick), warmup);
+        levels.push({
+          model,
+          history,
+          channels,
+          typing: summarize(timings.map((t) => t.typingMs)),
+          reply: summarize(timings.map((t) => t.replyMs)),
+        });
+      }
+      if (run.sustained) loops.push(await sustained(harness, model, options.quick ? 20 : 50, options.quick));
+    } finally {
+      await harness.close();
+    }
+  }
+
+  const targets: TargetCheck[] = [];
+  const rows = levels.map((f) => {
+    const cells = [MODELS[f.model], count(f.history), count(f.channels), ms(f.typing.p50), ms(f.typing.p99), ms(f.reply.p50), ms(f.reply.p99), count(f.reply.n)];
+    if (f.history !== HISTORY) return [...cells, '(no target: shows what the history costs)'];
+    const what = `${f.model} model, ${String(f.channels)} channel${f.channels === 1 ? '' : 's'} at once`;
+    const p50 = checkTarget(`Bot added latency p50, ${what}`, f.reply.p50, 5, 'ms');
+    const p99 = checkTarget(`Bot added latency p99, ${what}`, f.reply.p99, 20, 'ms');
+    targets.push(p50, p99);
+    return [...cells, `p50 ${targetText(p50)}; p99 ${targetText(p99)}`];
+  });
+  const latencyTable: Table = {
+    title: "Mention → the bot's REST calls (time from the MESSAGE_CREATE dispatch)",
+    columns: ['model', 'stored messages per session', 'channels at once', 'to typing p50', 'to typing p99', 'to reply p50', 'to reply p99', 'mentions', 'target (reply)'],
+    rows,
+    notes: [
+      'The bot runs as its own Node process (compiled, startApp with the real discord.js client and SQLite store); the fake Discord (no simulated latency) and the fake OpenAI server run in the benchmark process. Both models answer a fixed 20–80-word reply at once.',
+      '"to reply" is the arrival of the first POST /channels/:id/messages (the reply); the bot first awaits POST /channels/:id/typing, so one REST round trip is inside it. Each round starts idle (previous answers committed) and is paced to fit discord.js\'s client-side global limit of 50 requests/s.',
+      'ChatService builds the context (the whole session read, parsed and validated) before the sink starts typing, so "to typing" grows with the stored history: compare the 10-message rows. Everything runs on one event loop, so mentions at once wait for each other\'s session loads and saves.',
+      'At 100 channels a round needs 200 requests (typing + reply each): discord.js queues everything past the 50th of each second, so most of that latency is the global rate limit, not the bot\'s work.',
+    ],
+  };
+  const sustainedTable: Table = {
+    title: 'Sustained mentions per second (closed loop: each channel mentions again as soon as it is answered)',
+    columns: [
+      'model',
+      'channels in flight',
+      'mentions/s',
+      'reply p50',
+      'reply p99',
+      'REST requests per mention',
+      `ceiling at ${String(GLOBAL_REQUESTS_PER_SECOND)} requests/s`,
+      'bot CPU per mention',
+      'CPU ceiling (1 core)',
+    ],
+    rows: loops.map((l) => [
+      MODELS[l.model],
+      count(l.inFlight),
+      l.mentionsPerSecond.toFixed(1),
+      ms(l.reply.p50),
+      ms(l.reply.p99),
+      `${l.requestsPerMention.toFixed(2)} (${Object.entries(l.requestKinds)
+        .map(([kind, n]) => `${kind} ${n.toFixed(2)}`)
+        .join(', ')})`,
+      `${(GLOBAL_REQUESTS_PER_SECOND / l.requestsPerMention).toFixed(1)}/s`,
+      ms(l.cpuMsPerMention),
+      `${count(1000 / l.cpuMsPerMention)}/s`,
+    ]),
+    notes: [
+      `discord.js holds a bot to ${String(GLOBAL_REQUESTS_PER_SECOND)} REST requests per second in all. An answer costs a typing request and the reply; a streamed answer also edits its reply once the rest arrives (the first text is posted at once, later text at most once per editIntervalMs, 1 s), so the limit, not the bot, sets the ceiling here. CPU is the bot process's user + system time over the whole loop per mention; replies wait long because every channel in flight queues for the same REST budget.`,
+    ],
+  };
+  return {
+    name: 'bot',
+    tables: [latencyTable, sustainedTable],
+    targets,
+    data: { historyPerSession: HISTORY, replyCharacters: reply.length, levels, sustained: loops, seedSeconds },
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * Section 2, token counting: gptTokenCounter's speed on realistic text, and what the per-message
+ * token cache saves per turn: buildContext with the counts stored on each message (it counts only
+ * the system prompt) against re-tokenizing the whole history every turn.
+ */
+import { clearMergeCache } from 'gpt-tokenizer';
+import { gptTokenCounter } from '../src/adapters/gpt-tokenizer.js';
+import { buildContext, createMessage, type HistoryMessage, modelContent, type Session } from '../src/domain/index.js';
+import { exchanges, messageRules, sessionDefaults, sessionWith } from './fixtures.js';
+import { type BenchOptions, count, ms, ratio, type SectionResult, type Table } from './report.js';
+import { type SampleOptions, sample, sampleAlternating, summarize, type Summary } from './stats.js';
+import { TextSource } from './text.js';
+
+interface Throughput {
+  readonly texts: number;
+  readonly tokens: number;
+  readonly characters: number;
+  readonly pass: Summary;
+  readonly tokensPerSecond: number;
+  readonly charactersPerSecond: number;
+}
+
+/** Counts every text once per pass; `cold` clears gpt-tokenizer's word-piece cache before each pass. */
+async function throughput(texts: readonly string[], cold: boolean, plan: SampleOptions): Promise<Throughput> {
+  const tokens = texts.reduce((sum, text) => sum + gptTokenCounter.count(text), 0);
+  const characters = texts.reduce((sum, text) => sum + text.length, 0);
+  const samples = await sample(plan, () => {
+    if (cold) clearMergeCache();
+    for (const text of texts) gptTokenCounter.count(text);
+  });
+  // clearMergeCache is inside the timed pass for the cold figure; it is a Map.clear, negligible.
+  const pass = summarize(samples);
+  return {
+    texts: texts.length,
+    tokens,
+    characters,
+    pass,
+    tokensPerSecond: tokens / (pass.p50 / 1000),
+    charactersPerSecond: characters / (pass.p50 / 1000),
+  };
+}
+
+/** What a bot without the cache does each turn: count every history message again, then budget. */
+function recounted(session: Session): Session {
+  return {
+    ...session,
+    history: session.history.map((m): HistoryMessage => ({ ...m, tokens: gptTokenCounter.count(modelContent(m)) })),
+  };
+}
+
+export async function tokensSection(options: BenchOptions): Promise<SectionResult> {
+  const text = new TextSource(23);
+  const texts: string[] = [];
+  for (let i = 0; i < 1000; i += 1) texts.push(i % 2 === 0 ? text.question() : text.answer());
+  const passPlan: SampleOptions = { warmup: 3, minSamples: options.quick ? 5 : 30, maxSamples: 500, budgetMs: options.quick ? 400 : 3000 };
+  const warm = await throughput(texts, false, passPlan);
+  const cold = await throughput(texts, true, passPlan);
+
+  const defaults = sessionDefaults(1000);
+  const session = sessionWith(1000);
+  const round = exchanges(50, 31);
+  const pick = (i: number): HistoryMessage => (round[i % round.length] ?? round[0]!).question;
+  const context = (s: Session, i: number): void => {
+    buildContext({ session: s, systemPrompt: defaults.systemPrompt, question: pick(i), budget: defaults.tokenBudget, tokens: gptTokenCounter });
+  };
+  const turnPlan: SampleOptions = { warmup: 10, minSamples: options.quick ? 30 : 300, maxSamples: 20_000, budgetMs: options.quick ? 600 : 6000 };
+  const paired = await sampleAlternating(
+    turnPlan,
+    (i) => context(session, i),
+    (i) => context(recounted(session), i),
+  );
+  const cached = summarize(paired.a);
+  const uncached = summarize(paired.b);
+
+  // The one tokenizing the bot does per turn with the cache: the new question and its reply.
+  const newRound = summarize(
+    await sample({ warmup: 20, minSamples: options.quick ? 50 : 500, maxSamples: 20_000, budgetMs: options.quick ? 200 : 1500 }, (i) => {
+      const e = round[i % round.length] ?? round[0]!;
+      createMessage({ role: 'user', content: e.question.content, authorName: e.question.authorName }, messageRules);
+      createMessage({ role: 'assistant', content: e.reply.content }, messageRules);
+    }),
+  );
+
+  const historyTokens = session.history.reduce((sum, m) => sum + m.tokens, 0);
+  const speedTable: Table = {
+    title: 'gptTokenCounter (o200k_base) on realistic chat text',
+    columns: ['word-piece cache', 'tokens/s', 'characters/s', 'pass p50 (1 000 texts)', 'pass p99', 'passes'],
+    rows: [
+      ['warm (steady state in a running bot)', count(warm.tokensPerSecond), count(warm.charactersPerSecond), ms(warm.pass.p50), ms(warm.pass.p99), String(warm.pass.n)],
+      ['cold (cleared before each pass)', count(cold.tokensPerSecond), count(cold.charactersPerSecond), ms(cold.pass.p50), ms(cold.pass.p99), String(cold.pass.n)],
+    ],
+    notes: [
+      `${count(warm.texts)} texts, ${count(warm.tokens)} tokens, ${count(warm.characters)} characters. gpt-tokenizer memoizes word pieces (an LRU of 100 000), so repeated words are cheap; the cold row is the worst case.`,
+    ],
+  };
+  const cacheTable: Table = {
+    title: 'Context for one turn at 1 000 messages: cached token counts vs re-tokenizing the history (alternating, same run)',
+    columns: ['variant', 'p50', 'p99', 'runs'],
+    rows: [
+      ['cached: buildContext counts only the system prompt', ms(cached.p50), ms(cached.p99), count(cached.n)],
+      ['uncached: count all 1 000 messages again, then buildContext', ms(uncached.p50), ms(uncached.p99), count(uncached.n)],
+      ['ratio uncached / cached', ratio(uncached.p50 / cached.p50), ratio(uncached.p99 / cached.p99), ''],
+      ['(per turn with the cache: counting the new question + reply)', ms(newRound.p50), ms(newRound.p99), count(newRound.n)],
+    ],
+    notes: [
+      `The history holds ${count(historyTokens)} tokens; the budget keeps what fits in ${count(defaults.tokenBudget)} prompt tokens (CONTEXT_TOKENS − MAX_REPLY_TOKENS). The uncached variant re-counts the same texts every turn, so it runs with a warm word-piece cache: its cost here is a lower bound.`,
+    ],
+  };
+  return {
+    name: 'tokens',
+    tables: [speedTable, cacheTable],
+    targets: [],
+    data: {
+      warm,
+      cold,
+      contextAt1000: { cached, uncached, ratioP50: uncached.p50 / cached.p50, ratioP99: uncached.p99 / cached.p99, historyTokens },
+      newRoundTokenizing: newRound,
+    },
+  };
+}
