@@ -119,6 +119,8 @@ export class ChatService {
         authorName: question.authorName,
         discordMessageIds: [question.discordMessageId],
       });
+      // Typing as soon as the question is known to be valid, before any store or model work.
+      await sink.start();
       ({ context, settings: { model } } = await this.sessions.context(question.sessionKey, asked, { images: attached.images }));
       log.debug({ promptTokens: context.tokens, omitted: context.omitted }, 'context built');
     } catch (error) {
@@ -127,7 +129,6 @@ export class ChatService {
       return 'rejected';
     }
 
-    await sink.start();
     let shown = '';
     const onText = (soFar: string): void => {
       shown = soFar;

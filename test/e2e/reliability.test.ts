@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { KeyvSessionStore } from '../../src/adapters/store/keyv-session-store.js';
 import { ada, bob, DISCORD_TOKEN, GENERAL, OPENAI_KEY, RANDOM, THREAD, World } from './harness.js';
 
 describe('reliability and safety end to end', () => {
@@ -150,8 +151,9 @@ describe('reliability and safety end to end', () => {
     await world.start();
     world.openai.setResponder(() => 'ok');
     await world.ask(GENERAL, 'before the damage');
-    const store = world.app?.store as { raw: { set(key: string, value: unknown): Promise<unknown> } } | undefined;
+    const store = world.app?.store as KeyvSessionStore | undefined;
     await store?.raw.set(`session:${GENERAL}`, { v: 1, history: 'not a list', settings: {} });
+    store?.clearCache(); // as after a restart: the damage is found on the next cold read
     await world.ask(GENERAL, 'after the damage');
     expect(world.sentToModel()).toEqual(['system: You are a test bot.', 'user: Ada: after the damage']);
     const line = world.logs.lines.find((l) => l.session === GENERAL && typeof l.quarantinedAs === 'string');

@@ -3,52 +3,112 @@ import { dirname, resolve } from 'node:path';
 import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import type { Logger } from 'pino';
+import type { HistoryMessage } from '../../domain/message.js';
 import { emptySession, type Session } from '../../domain/session.js';
 import type { SessionStore } from '../../services/session-store.js';
-import { decodeSession, encodeSession } from './session-record.js';
+import {
+  type ChunkRecord,
+  decodeChunk,
+  decodeHead,
+  EMPTY_LAYOUT,
+  type HeadRecord,
+  type Layout,
+  planChunks,
+  RECORD_VERSION,
+} from './session-record.js';
 
 const NAMESPACE = 'contextcord';
-const SESSION_PREFIX = 'session:';
+const HEAD_PREFIX = 'session:';
+const CHUNK_PREFIX = 'chunk:';
 const QUARANTINE_PREFIX = 'quarantine:';
+
+/**
+ * Recently used sessions stay decoded in memory, up to this many messages in all, so a turn
+ * neither re-reads nor re-parses its history. Idle sessions are not held: the least recently used
+ * go first. This assumes one bot process per store, as SQLite does anyway.
+ */
+export const DEFAULT_CACHED_MESSAGES = 20_000;
 
 /** What a stored value decodes to when its text is not JSON at all, so it can still be set aside. */
 interface Undecodable {
   readonly undecodable: string;
 }
 
+interface Loaded {
+  readonly session: Session;
+  readonly layout: Layout;
+}
+
+export interface KeyvSessionStoreOptions {
+  readonly now?: () => number;
+  readonly cachedMessages?: number;
+}
+
 /**
- * Sessions in any Keyv store. Keyv swallows store errors by default and reports a miss, which
- * would make a failing database look like an empty session that then overwrites the real one:
- * `throwOnErrors` makes those failures loud instead.
+ * Sessions in any Keyv store, written as a small head plus chunks of messages (see
+ * session-record.ts), so a turn writes one new chunk and the head, not the whole history.
+ *
+ * Keyv swallows store errors by default and reports a miss, which would make a failing database
+ * look like an empty session that then overwrites the real one: `throwOnErrors` makes those
+ * failures loud instead.
  */
 export class KeyvSessionStore implements SessionStore {
+  private readonly cache = new Map<string, Loaded>();
+  private cachedMessages = 0;
+  private readonly now: () => number;
+  private readonly maxCachedMessages: number;
+
   constructor(
     private readonly keyv: Keyv,
     private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
-  ) {}
+    options: KeyvSessionStoreOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.maxCachedMessages = options.cachedMessages ?? DEFAULT_CACHED_MESSAGES;
+  }
 
   async load(key: string): Promise<Session> {
-    const value: unknown = await this.keyv.get(SESSION_PREFIX + key);
-    if (value === undefined) return emptySession();
-    const decoded = isUndecodable(value) ? { ok: false as const, reason: 'not JSON' } : decodeSession(value);
-    if (decoded.ok) return decoded.session;
-    const aside = `${QUARANTINE_PREFIX}${key}:${this.now()}`;
-    await this.keyv.set(aside, value);
-    await this.keyv.delete(SESSION_PREFIX + key);
-    this.logger.error(
-      { session: key, quarantinedAs: aside, reason: decoded.reason },
-      'stored session could not be decoded; it was set aside and the session starts fresh',
-    );
-    return emptySession();
+    return (await this.loaded(key)).session;
   }
 
   async save(key: string, session: Session): Promise<void> {
-    await this.keyv.set(SESSION_PREFIX + key, encodeSession(session));
+    const before = await this.loaded(key);
+    const plan = planChunks(before.layout, session.history);
+    try {
+      if (plan.write.length > 0) {
+        await this.keyv.setMany(
+          plan.write.map((chunk) => ({
+            key: chunkKey(key, chunk.id),
+            value: { v: RECORD_VERSION, messages: chunk.messages } satisfies ChunkRecord,
+          })),
+        );
+      }
+      const head: HeadRecord = {
+        v: RECORD_VERSION,
+        settings: session.settings,
+        chunks: plan.layout.chunks.map((c) => c.id),
+        next: plan.layout.next,
+      };
+      await this.keyv.set(HEAD_PREFIX + key, head);
+    } catch (error) {
+      // What is stored is still the head before this save; re-read it next time.
+      this.forget(key);
+      throw error;
+    }
+    this.remember(key, { session, layout: plan.layout });
+    if (plan.drop.length > 0) {
+      // After the head: a crash here leaves unreferenced chunks, never a session missing one.
+      await this.keyv.deleteMany(plan.drop.map((id) => chunkKey(key, id))).catch((error: unknown) => {
+        this.logger.warn({ err: error, session: key, chunks: plan.drop.length }, 'old chunks not deleted');
+      });
+    }
   }
 
   async delete(key: string): Promise<void> {
-    await this.keyv.delete(SESSION_PREFIX + key);
+    const { layout } = await this.loaded(key);
+    await this.keyv.delete(HEAD_PREFIX + key);
+    this.forget(key);
+    if (layout.chunks.length > 0) await this.keyv.deleteMany(layout.chunks.map((c) => chunkKey(key, c.id)));
   }
 
   /** Raw access for tests and tools (e.g. to read a quarantined record). */
@@ -56,9 +116,83 @@ export class KeyvSessionStore implements SessionStore {
     return this.keyv;
   }
 
+  /** Drops every decoded session held in memory (for tests and benchmarks of cold loads). */
+  clearCache(): void {
+    this.cache.clear();
+    this.cachedMessages = 0;
+  }
+
   async close(): Promise<void> {
+    this.clearCache();
     await this.keyv.disconnect();
   }
+
+  private async loaded(key: string): Promise<Loaded> {
+    const hit = this.cache.get(key);
+    if (hit !== undefined) {
+      // Map order is insertion order: re-inserting marks it most recently used.
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return hit;
+    }
+    const loaded = await this.read(key);
+    this.remember(key, loaded);
+    return loaded;
+  }
+
+  private async read(key: string): Promise<Loaded> {
+    const value: unknown = await this.keyv.get(HEAD_PREFIX + key);
+    if (value === undefined) return { session: emptySession(), layout: EMPTY_LAYOUT };
+    const decoded = isUndecodable(value) ? { ok: false as const, reason: 'not JSON' } : decodeHead(value);
+    if (!decoded.ok) return this.quarantine(key, value, decoded.reason);
+    if (decoded.kind === 'legacy') return { session: decoded.session, layout: EMPTY_LAYOUT };
+    const { head } = decoded;
+    const values = head.chunks.length === 0 ? [] : await this.keyv.getMany<unknown>(head.chunks.map((id) => chunkKey(key, id)));
+    const chunks: Array<{ id: number; messages: readonly HistoryMessage[] }> = [];
+    for (const [i, id] of head.chunks.entries()) {
+      const messages = decodeChunk(values[i]);
+      if (messages === undefined) return this.quarantine(key, value, `chunk ${id} is missing or cannot be decoded`);
+      chunks.push({ id, messages });
+    }
+    return {
+      session: { history: chunks.flatMap((c) => c.messages), settings: head.settings },
+      layout: { chunks, next: head.next },
+    };
+  }
+
+  /** Keeps the undecodable head under another key (its chunks stay where they are) and starts fresh. */
+  private async quarantine(key: string, value: unknown, reason: string): Promise<Loaded> {
+    const aside = `${QUARANTINE_PREFIX}${key}:${this.now()}`;
+    await this.keyv.set(aside, value);
+    await this.keyv.delete(HEAD_PREFIX + key);
+    this.logger.error(
+      { session: key, quarantinedAs: aside, reason },
+      'stored session could not be decoded; it was set aside and the session starts fresh',
+    );
+    return { session: emptySession(), layout: EMPTY_LAYOUT };
+  }
+
+  private remember(key: string, loaded: Loaded): void {
+    this.forget(key);
+    this.cache.set(key, loaded);
+    this.cachedMessages += loaded.session.history.length;
+    for (const [oldKey, old] of this.cache) {
+      if (this.cachedMessages <= this.maxCachedMessages || oldKey === key) break;
+      this.cache.delete(oldKey);
+      this.cachedMessages -= old.session.history.length;
+    }
+  }
+
+  private forget(key: string): void {
+    const old = this.cache.get(key);
+    if (old === undefined) return;
+    this.cache.delete(key);
+    this.cachedMessages -= old.session.history.length;
+  }
+}
+
+function chunkKey(key: string, id: number): string {
+  return `${CHUNK_PREFIX}${key}:${id}`;
 }
 
 function isUndecodable(value: unknown): value is Undecodable {
@@ -84,9 +218,13 @@ function baseKeyv(store: ConstructorParameters<typeof Keyv>[0]): Keyv {
 }
 
 /** Opens the store a STORE_URL names: `sqlite://path` (default) or `memory://`. */
-export async function openSessionStore(storeUrl: string, logger: Logger): Promise<KeyvSessionStore> {
+export async function openSessionStore(
+  storeUrl: string,
+  logger: Logger,
+  options: KeyvSessionStoreOptions = {},
+): Promise<KeyvSessionStore> {
   if (storeUrl === 'memory://') {
-    return new KeyvSessionStore(baseKeyv(undefined), logger);
+    return new KeyvSessionStore(baseKeyv(undefined), logger, options);
   }
   if (storeUrl.startsWith('sqlite://')) {
     const file = storeUrl.slice('sqlite://'.length);
@@ -100,7 +238,7 @@ export async function openSessionStore(storeUrl: string, logger: Logger): Promis
       await sqlite.query('PRAGMA journal_mode=WAL');
       await sqlite.query('PRAGMA synchronous=NORMAL');
     }
-    return new KeyvSessionStore(baseKeyv(sqlite), logger);
+    return new KeyvSessionStore(baseKeyv(sqlite), logger, options);
   }
   const scheme = storeUrl.split(':')[0] ?? storeUrl;
   throw new Error(

@@ -40,10 +40,59 @@ describe('KeyvSessionStore on a real SQLite file', () => {
     expect(loaded.settings).toEqual({ limit: 7, systemPrompt: 'be brief' });
   });
 
-  it('stores a schema version with each record', async () => {
-    await store.save('c1', sessionOf(user('x')));
-    const raw = (await store.raw.get('session:c1')) as { v: number };
-    expect(raw.v).toBe(1);
+  it('stores a schema version with each record: a small head and chunks of messages', async () => {
+    await store.save('c1', sessionOf(user('x'), assistant('y')));
+    const head = (await store.raw.get('session:c1')) as { v: number; chunks: number[]; next: number };
+    expect(head).toMatchObject({ v: 2, chunks: [0], next: 1 });
+    expect(await store.raw.get('chunk:c1:0')).toMatchObject({ v: 2, messages: [{ content: 'x' }, { content: 'y' }] });
+  });
+
+  it('a turn writes one new chunk and the head, not the whole history; trimmed chunks are deleted', async () => {
+    const service = new SessionService(store, { ...defaults, limit: 4 }, testRules());
+    for (let i = 0; i < 5; i += 1) await service.commitRound('t', [user(`q${i}`), assistant(`a${i}`)]);
+    const head = (await store.raw.get('session:t')) as { chunks: number[] };
+    expect(head.chunks).toEqual([3, 4]);
+    expect(await store.raw.get('chunk:t:0')).toBeUndefined();
+    store.clearCache();
+    expect((await store.load('t')).history.map((m) => m.content)).toEqual(['q3', 'a3', 'q4', 'a4']);
+  });
+
+  it('reads the same session back cold (after a restart) as it was saved warm', async () => {
+    const service = new SessionService(store, defaults, testRules());
+    for (let i = 0; i < 6; i += 1) await service.commitRound('w', [user(`q${i}`), assistant(`a${i}`)]);
+    await service.pin('w', [1, -1]);
+    await service.rollback('w', 1);
+    const warm = await store.load('w');
+    store.clearCache();
+    expect(await store.load('w')).toEqual(warm);
+  });
+
+  it('reads a version 1 record (the whole history in one) and rewrites it as version 2 on save', async () => {
+    const legacy = { v: 1, history: [user('old q'), assistant('old a')], settings: { limit: 5 } };
+    await store.raw.set('session:l', legacy);
+    const session = await store.load('l');
+    expect(session.history.map((m) => m.content)).toEqual(['old q', 'old a']);
+    await store.save('l', { ...session, history: [...session.history, user('new')] });
+    store.clearCache();
+    expect((await store.raw.get('session:l')) as { v: number }).toMatchObject({ v: 2 });
+    expect((await store.load('l')).history.map((m) => m.content)).toEqual(['old q', 'old a', 'new']);
+  });
+
+  it('a head whose chunk is missing is set aside like any undecodable record', async () => {
+    await store.save('m', sessionOf(user('x'), assistant('y')));
+    await store.raw.delete('chunk:m:0');
+    store.clearCache();
+    expect(await store.load('m')).toEqual(emptySession());
+    expect(logs.lines.find((l) => l.session === 'm')?.reason).toMatch(/chunk 0 is missing/);
+  });
+
+  it('keeps at most the configured number of messages decoded in memory', async () => {
+    const small = await openSessionStore(`sqlite://${join(dir.path, 'small.sqlite')}`, logs.logger, { cachedMessages: 3 });
+    await small.save('a', sessionOf(user('1'), assistant('2')));
+    await small.save('b', sessionOf(user('3'), assistant('4')));
+    await small.raw.set('session:a', { v: 2, settings: {}, chunks: [], next: 1 }); // changed behind its back
+    expect((await small.load('a')).history).toEqual([]); // 'a' was evicted, so it was read again
+    await small.close();
   });
 
   it.each([
@@ -52,6 +101,7 @@ describe('KeyvSessionStore on a real SQLite file', () => {
     ['a bare string', 'not a session'],
   ])('sets aside %s, logs the session key and starts fresh', async (_name, bad) => {
     await store.raw.set('session:c9', bad);
+    store.clearCache();
     expect(await store.load('c9')).toEqual(emptySession());
     const line = logs.lines.find((l) => l.session === 'c9');
     expect(line?.level).toBe(50);
@@ -64,6 +114,7 @@ describe('KeyvSessionStore on a real SQLite file', () => {
   it('sets aside a value that is not even JSON', async () => {
     const sqlite = store.raw.store as { query: (sql: string, ...p: unknown[]) => Promise<unknown> };
     await sqlite.query('INSERT INTO keyv (key, value) VALUES (?, ?)', 'contextcord:session:c8', '{broken');
+    store.clearCache();
     expect(await store.load('c8')).toEqual(emptySession());
     const line = logs.lines.find((l) => l.session === 'c8');
     expect(await store.raw.get(String(line?.quarantinedAs))).toEqual({ undecodable: '{broken' });
