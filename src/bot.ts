@@ -1,4 +1,4 @@
-import { Client, Events, GatewayIntentBits, Partials } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Options, Partials } from 'discord.js';
 import { commandsByName } from '../commands/index.js';
 import type { AppContext } from './app-context.js';
 import { onInteractionCreate } from './events/interaction-create.js';
@@ -17,6 +17,19 @@ export function createClient(apiUrl?: string): Client {
     intents: INTENTS,
     // DM channels are not cached up front; without this partial, DMs never reach messageCreate.
     partials: [Partials.Channel],
+    // The bot never looks messages or members up in discord.js's caches (sessions hold what it
+    // needs), so it keeps a few per channel instead of 200. Members stay cached for a while because
+    // message.member (display names, roles for ALLOWED_ROLE_IDS) is read from that cache.
+    makeCache: Options.cacheWithLimits({
+      ...Options.DefaultMakeCacheSettings,
+      MessageManager: 25,
+      GuildMemberManager: { maxSize: 500, keepOverLimit: (member) => member.id === member.client.user.id },
+      PresenceManager: 0,
+      ReactionManager: 0,
+      GuildEmojiManager: 0,
+      GuildStickerManager: 0,
+      VoiceStateManager: 0,
+    }),
     allowedMentions: { parse: [], repliedUser: true },
     ...(apiUrl === undefined ? {} : { rest: { api: apiUrl } }),
   });

@@ -11,6 +11,7 @@ export const GENERAL = '100000000000000010';
 export const RANDOM = '100000000000000011';
 export const THREAD = '100000000000000012';
 export const DM = '100000000000000013';
+export const HELPERS_ROLE = '600000000000000001';
 
 export function channelId(i: number): string {
   return String(100000000000001000n + BigInt(i));
@@ -46,6 +47,7 @@ export class World {
         ...extra,
       ],
       threads: [{ id: THREAD, name: 'a thread', type: 11, parent_id: GENERAL }],
+      roles: [{ id: HELPERS_ROLE, name: 'helpers' }],
     });
     discord.addDmChannel(DM, ada);
     const openai = await FakeOpenAI.start({ apiKeys: [OPENAI_KEY] });

@@ -50,6 +50,10 @@ describe('reliability and safety end to end', () => {
       await world.discord.userMessage({ channelId: GENERAL, author: ada, content: 'no role', mentionBot: true });
       await quiet();
       expect(world.openai.requests).toHaveLength(0);
+      await world.discord.userMessage({ channelId: GENERAL, author: bob, content: 'with the role', mentionBot: true, memberRoles: ['600000000000000001'], nick: 'Bobby' });
+      await world.discord.waitFor(() => world.openai.requests.length === 1);
+      await world.settled();
+      expect(world.sentToModel().at(-1)).toBe('user: Bobby: with the role'); // the server nickname is the speaker
     });
   });
 

@@ -239,7 +239,10 @@ export class FakeDiscord {
       : input.author;
     if (!webhook) this.#world.rememberUser(author);
     for (const user of input.mentions ?? []) this.#world.rememberUser(user);
-    if (channel.guildId !== undefined && !webhook) this.#world.ensureMember(channel.guildId, author);
+    if (channel.guildId !== undefined && !webhook) {
+      const member = this.#world.ensureMember(channel.guildId, author, input.memberRoles);
+      if (input.nick !== undefined) member.nick = input.nick;
+    }
 
     const parsed = parseContentMentions(content);
     const mentioned = new Map<string, FakeUser>();

@@ -98,6 +98,10 @@ export interface FakeUserMessageInput {
   webhookId?: string;
   type?: number;
   attachments?: FakeAttachmentInput[];
+  /** The author's roles in the guild (sets them on the member, as Discord's `member.roles`). */
+  memberRoles?: string[];
+  /** The author's server nickname (`member.nick`). */
+  nick?: string;
 }
 
 /**

@@ -34,6 +34,7 @@ export interface StoredMember {
   user: FakeUser;
   roles: string[];
   joinedAt: string;
+  nick?: string;
 }
 
 export interface StoredGuild {
@@ -311,7 +312,7 @@ export class FakeWorld {
       flags: 0,
       joined_at: member.joinedAt,
       mute: false,
-      nick: null,
+      nick: member.nick ?? null,
       pending: false,
       premium_since: null,
       roles: member.roles,
