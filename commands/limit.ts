@@ -1,21 +1,18 @@
-import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
+import { memoryCommand } from '../src/adapters/discord/command-builders.js';
+import { MessageFlags } from 'discord.js';
 import { plural } from '../src/adapters/discord/format.js';
 import type { Command } from '../src/command.js';
 import { MAX_LIMIT, MIN_LIMIT } from '../src/domain/session.js';
 
 export default {
-  data: new SlashCommandBuilder()
-    .setName('limit')
-    .setDescription('Show or set how many messages this channel’s memory keeps')
+  data: memoryCommand('limit', 'Show or set how many messages this channel’s memory keeps')
     .addIntegerOption((o) =>
       o
         .setName('messages')
         .setDescription(`Keep at most this many messages (${MIN_LIMIT}–${MAX_LIMIT}); pinned ones are never trimmed`)
         .setMinValue(MIN_LIMIT)
         .setMaxValue(MAX_LIMIT),
-    )
-    .setDefaultMemberPermissions(PermissionFlagsBits.ManageMessages)
-    .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM),
+    ),
   async execute(interaction, ctx) {
     const key = interaction.channelId;
     const messages = interaction.options.getInteger('messages');

@@ -1,13 +1,9 @@
-import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
+import { memoryCommand } from '../src/adapters/discord/command-builders.js';
 import { plural } from '../src/adapters/discord/format.js';
 import type { Command } from '../src/command.js';
 
 export default {
-  data: new SlashCommandBuilder()
-    .setName('reset')
-    .setDescription('Forget this channel’s conversation (pins too); settings stay')
-    .setDefaultMemberPermissions(PermissionFlagsBits.ManageMessages)
-    .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM),
+  data: memoryCommand('reset', 'Forget this channel’s conversation (pins too); settings stay'),
   async execute(interaction, ctx) {
     const removed = await ctx.sessions.reset(interaction.channelId);
     const content =

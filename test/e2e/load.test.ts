@@ -1,17 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeMessage, FakeUser } from '../fakes/fake-discord.js';
 import { channelId, World } from './harness.js';
-
-/** A small seeded generator, so a failing run can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../helpers/random.js';
 
 const CHANNELS = 50;
 const MENTIONS = 200;
@@ -24,7 +14,7 @@ describe('load', () => {
   });
 
   it('200 mentions over 50 channels, 20 at once in one, random latency and 5 % model errors: each answered exactly once, in order', async () => {
-    const random = mulberry32(20261123);
+    const random = seededRandom(20261123);
     world = await World.create({ extraChannels: CHANNELS });
     await world.start({ MAX_CONCURRENT_COMPLETIONS: '8', HISTORY_LIMIT: '1000' });
     world.openai.setLatency(() => Math.floor(random() * 40));

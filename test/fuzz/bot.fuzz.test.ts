@@ -1,15 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ada, GENERAL, World } from '../e2e/harness.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../helpers/random.js';
 
 const PIECES = ['0', '-1', '5', ' ', ',', '.', 'x', '\u200B', '\u202E', '<@200000000000000002>', '<#100000000000000011>', '<@&600000000000000001>', '@everyone', '```', '**', '\n', 'é', '😀', '<@!', '>', '-0.5', '999'];
 
@@ -32,7 +23,7 @@ describe('fuzz through the real bot', () => {
   });
 
   it('random /pin option strings and mention bodies: every one answered, no unexpected error, rejected ones change nothing', async () => {
-    const random = mulberry32(7);
+    const random = seededRandom(7);
     await world.ask(GENERAL, 'seed question');
     for (let i = 0; i < 150; i += 1) {
       const value = randomText(random, 6) || ' ';

@@ -5,16 +5,7 @@ import { isUserError, parseIndices, type Session } from '../../src/domain/index.
 import { SessionService } from '../../src/services/session-service.js';
 import { testRules } from '../helpers/domain.js';
 import { captureLogs } from '../helpers/logs.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../helpers/random.js';
 
 const PIECES = ['0', '1', '2', '-1', '-2', '9', '99', '-0', '+3', ' ', '  ', ',', ',,', '.', '-', '+', 'e', 'x', '1e3', '0x1', '\u200B', '\u202E', '٣', '１', '😀', '\n', '\t', '-0.5', 'NaN', 'Infinity', '99999999', '\\', '"', '<@123>', '@everyone'];
 
@@ -49,7 +40,7 @@ async function expectSafe(sessions: SessionService, action: () => Promise<unknow
 
 describe('fuzz: command options and message bodies', () => {
   it('3 000 random index strings: parsed or refused with a UserError; refusals change nothing', async () => {
-    const random = mulberry32(1);
+    const random = seededRandom(1);
     const sessions = await serviceWithHistory();
     const counts = { ok: 0, rejected: 0 };
     for (let i = 0; i < 3000; i += 1) {
@@ -63,7 +54,7 @@ describe('fuzz: command options and message bodies', () => {
   });
 
   it('2 000 random numbers for /rollback and /limit: refused cleanly when out of range', async () => {
-    const random = mulberry32(2);
+    const random = seededRandom(2);
     const values = [0, -1, 1.5, NaN, Infinity, -Infinity, 2 ** 53, 1001, 4, 7];
     for (let i = 0; i < 1000; i += 1) {
       const sessions = await serviceWithHistory();
@@ -74,7 +65,7 @@ describe('fuzz: command options and message bodies', () => {
   });
 
   it('3 000 random message bodies: accepted, or refused with a UserError; every accepted one splits into valid Discord messages', async () => {
-    const random = mulberry32(3);
+    const random = seededRandom(3);
     const sessions = await serviceWithHistory();
     let refused = 0;
     for (let i = 0; i < 3000; i += 1) {

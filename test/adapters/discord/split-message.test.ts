@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { DISCORD_MESSAGE_LIMIT, splitForDisplay, splitMessage } from '../../../src/adapters/discord/split-message.js';
+import { seededRandom } from '../../helpers/random.js';
 
 // --- Independent checkers -------------------------------------------------------------------------
 
@@ -74,20 +75,8 @@ function expectValidSplit(original: string, pieces: string[], limit: number): vo
   expect(splitProblems(original, pieces, limit)).toEqual([]);
 }
 
-/** Deterministic PRNG (mulberry32) so property cases are reproducible. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function words(count: number, seed = 1): string {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const out: string[] = [];
   for (let i = 0; i < count; i++) out.push('w'.repeat(1 + Math.floor(random() * 9)));
   return out.join(' ');
@@ -274,7 +263,7 @@ describe('splitMessage', () => {
   });
 
   it('holds its invariants on random replies with fences, newlines and words', () => {
-    const random = prng(20240611);
+    const random = seededRandom(20240611);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
     const vocabulary = ['a', 'the', 'model', 'reply', 'über', 'naïve', '😀', '👨‍👩‍👧', '🇯🇵', 'x'.repeat(45), '—', 'it\'s'];
     // [opening line, closing line, a fence-looking line that is content inside this block]
@@ -329,7 +318,7 @@ describe('splitMessage', () => {
   });
 
   it('splits 100 000 characters quickly', () => {
-    const random = prng(99);
+    const random = seededRandom(99);
     const parts: string[] = [];
     let length = 0;
     while (length < 100_000) {
