@@ -2,16 +2,21 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ada, DISCORD_TOKEN, GENERAL, OPENAI_KEY, World } from './harness.js';
+import { ada, DISCORD_TOKEN, GENERAL, GUILD, OPENAI_KEY, World } from './harness.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const entry = join(root, 'src/index.ts');
+const deploy = join(root, 'src/deploy-commands.ts');
 const loader = join(root, 'node_modules/tsx/dist/loader.mjs');
 
 /** The bot as a server owner runs it: its own process, started with node, configured by the environment. */
-function startProcess(env: Record<string, string>, cwd: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function startProcess(
+  env: Record<string, string>,
+  cwd: string,
+  script = entry,
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   let output = '';
-  const child = spawn(process.execPath, ['--import', loader, entry], {
+  const child = spawn(process.execPath, ['--import', loader, script], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -49,6 +54,19 @@ describe('the bot process', () => {
     expect(await run.exited).toBe(1);
     expect(run.output()).toMatch(/HISTORY_LIMIT: expected a whole number from 1 to 1000/);
     expect(run.output()).not.toContain(DISCORD_TOKEN);
+  });
+
+  it('deploy-commands registers every command to DISCORD_GUILD_ID and exits 0', async () => {
+    const run = startProcess(
+      { DISCORD_TOKEN, OPENAI_API_KEY: OPENAI_KEY, DISCORD_API_URL: world.discord.apiUrl, DISCORD_GUILD_ID: GUILD },
+      world.dir.path,
+      deploy,
+    );
+    child = run.child;
+    expect(await run.exited).toBe(0);
+    expect(run.output()).toMatch(/Registered 6 commands to guild/);
+    const names = (world.discord.registeredCommands(GUILD) as Array<{ name: string }>).map((c) => c.name);
+    expect(names.sort()).toEqual(['history', 'limit', 'pin', 'reset', 'rollback', 'unpin']);
   });
 
   it('on SIGTERM it finishes the answer in flight, stores it, and exits 0', async () => {
