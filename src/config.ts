@@ -95,7 +95,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   );
   const parsed = configSchema.safeParse(present);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`);
+  // One line per variable, even when several items of a list are wrong.
+  const problems = [...new Set(parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'config')}: ${issue.message}`))];
   throw new ConfigError(`Configuration problem${problems.length > 1 ? 's' : ''}: ${problems.join('; ')}`);
 }
 
