@@ -3,6 +3,7 @@
  * model that costs nothing, against the fake Discord on loopback with no simulated latency. What
  * is left between a MESSAGE_CREATE dispatch and the reply's POST is the bot (and discord.js).
  */
+import { DEFAULT_CACHED_MESSAGES } from '../src/adapters/store/keyv-session-store.js';
 import { seededCopy } from './fixtures.js';
 import { GLOBAL_REQUESTS_PER_SECOND, Harness, type ModelKind, type Timing } from './harness.js';
 import { type BenchOptions, checkTarget, count, ms, type SectionResult, type Table, type TargetCheck, targetText } from './report.js';
@@ -178,7 +179,8 @@ export async function botSection(options: BenchOptions): Promise<SectionResult> 
     notes: [
       'The bot runs as its own Node process (compiled, startApp with the real discord.js client and SQLite store); the fake Discord (no simulated latency) and the fake OpenAI server run in the benchmark process. Both models answer a fixed 20–80-word reply at once.',
       '"to reply" is the arrival of the first POST /channels/:id/messages (the reply); the bot first awaits POST /channels/:id/typing, so one REST round trip is inside it. Each round starts idle (previous answers committed) and is paced to fit discord.js\'s client-side global limit of 50 requests/s.',
-      'ChatService builds the context (the whole session read, parsed and validated) before the sink starts typing, so "to typing" grows with the stored history: compare the 10-message rows. Everything runs on one event loop, so mentions at once wait for each other\'s session loads and saves.',
+      'ChatService starts typing as soon as the question is valid, before any store work, so the context (session load and budget) and the model run between "to typing" and "to reply". Everything runs on one event loop, so mentions at once wait for each other\'s session loads and saves.',
+      `The store keeps recently used sessions decoded up to ${count(DEFAULT_CACHED_MESSAGES)} messages in all. ${count(CHANNELS)} sessions of ${count(HISTORY)} messages are ${count(CHANNELS * HISTORY)}, so with the rounds rotating through all ${count(CHANNELS)} channels (and 50 in flight in the sustained loop) each mention finds its session evicted: every ${count(HISTORY)}-message turn here is a cold load from SQLite (see the engine section). The 10-message sessions all stay cached after their first turn.`,
       'At 100 channels a round needs 200 requests (typing + reply each): discord.js queues everything past the 50th of each second, so most of that latency is the global rate limit, not the bot\'s work.',
     ],
   };

@@ -1,13 +1,15 @@
 /**
  * What the sections share: a silent logger, the default configuration, realistic messages made
  * the way the bot makes them (createMessage with the real tokenizer), and SQLite store files
- * seeded through the real store, so the records are byte for byte what the bot writes.
+ * seeded through the real store, round by round, so the records (a head and one chunk per round)
+ * are byte for byte what the bot leaves after answering.
  */
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import KeyvSqlite from '@keyv/sqlite';
 import { gptTokenCounter } from '../src/adapters/gpt-tokenizer.js';
-import { openSessionStore } from '../src/adapters/store/keyv-session-store.js';
+import { type KeyvSessionStore, openSessionStore } from '../src/adapters/store/keyv-session-store.js';
 import { type Config, loadConfig, promptBudget } from '../src/config.js';
 import { createMessage, type HistoryMessage, type MessageRules, type Session } from '../src/domain/index.js';
 import { createLogger, type Logger } from '../src/logger.js';
@@ -81,16 +83,29 @@ export function messagePool(): readonly HistoryMessage[] {
   return sharedPool;
 }
 
-/** A session of `length` messages (even), taken from the pool starting at round `offset`. */
+/**
+ * A session of `length` messages (even), taken from the pool starting at round `offset`. Every
+ * message is its own object, even past the pool's end, as in a real history: the store tells
+ * stored chunks apart by message identity.
+ */
 export function sessionWith(length: number, offset = 0): Session {
   const pool = messagePool();
   const history: HistoryMessage[] = [];
   const start = (offset * 2) % pool.length;
   for (let i = 0; i < length; i += 1) {
     const message = pool[(start + i) % pool.length];
-    if (message !== undefined) history.push(message);
+    if (message !== undefined) history.push(i < pool.length ? message : { ...message });
   }
   return { history, settings: {} };
+}
+
+/**
+ * The question and reply of `exchange` as new objects, as the bot makes new messages for every
+ * turn: benchmarks replay a few hundred exchanges, and a history holding the same object twice
+ * would defeat the store's chunk planning, which goes by identity.
+ */
+export function freshRound(exchange: Exchange): [HistoryMessage, HistoryMessage] {
+  return [{ ...exchange.question }, { ...exchange.reply }];
 }
 
 let workDir: string | undefined;
@@ -115,19 +130,36 @@ export interface SeedSpec {
   readonly first?: number;
 }
 
-/** Writes sessions through the real store (openSessionStore + save), then closes it. */
+/**
+ * Saves `session` as the bot would have built it: one round (question and reply) per save, so the
+ * store holds a head and one chunk per round. Saving the whole history at once would store it as
+ * a single chunk, which is not what a conversation leaves (see the engine section's v1 row).
+ */
+export async function saveByRounds(store: KeyvSessionStore, key: string, session: Session): Promise<void> {
+  for (let end = 2; end < session.history.length; end += 2) {
+    await store.save(key, { history: session.history.slice(0, end), settings: session.settings });
+  }
+  await store.save(key, session);
+}
+
+/** Writes sessions through the real store (openSessionStore + saveByRounds), then closes it. */
 export async function seed(file: string, specs: readonly SeedSpec[]): Promise<void> {
   const store = await openSessionStore(`sqlite://${file}`, silentLogger);
+  const sqlite: unknown = store.raw.store;
+  if (!(sqlite instanceof KeyvSqlite)) throw new Error('expected the SQLite adapter behind the store');
   try {
     for (const spec of specs) {
       const first = spec.first ?? 0;
       const batch = 64;
       for (let i = 0; i < spec.count; i += batch) {
+        // For speed only: one commit per batch instead of two per save; the rows are the same.
+        await sqlite.query('BEGIN');
         const saves: Promise<void>[] = [];
         for (let j = i; j < Math.min(spec.count, i + batch); j += 1) {
-          saves.push(store.save(channelId(first + j), sessionWith(spec.messagesEach, first + j)));
+          saves.push(saveByRounds(store, channelId(first + j), sessionWith(spec.messagesEach, first + j)));
         }
         await Promise.all(saves);
+        await sqlite.query('COMMIT');
       }
     }
   } finally {

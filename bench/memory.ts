@@ -1,10 +1,12 @@
 /**
  * Section 4, memory: the resident set of an idle bot (its own process, compiled, started with
  * startApp against the fake Discord) whose store holds many sessions. Sessions are loaded on
- * demand, so the figure should not grow with what is stored; an empty store is the baseline.
+ * demand and only recently used ones stay decoded (up to the store's cache bound), so the figure
+ * should not grow with what is stored; an empty store is the baseline.
  */
 import { execFileSync } from 'node:child_process';
 import { z } from 'zod';
+import { DEFAULT_CACHED_MESSAGES } from '../src/adapters/store/keyv-session-store.js';
 import type { Usage } from './child-protocol.js';
 import { compiledChild } from './child.js';
 import { fileBytes, seededCopy, tempFile } from './fixtures.js';
@@ -121,7 +123,7 @@ export async function memorySection(options: BenchOptions): Promise<SectionResul
       s === full && targets[0] !== undefined ? targetText(targets[0]) : '',
     ]),
     notes: [
-      'The bot runs as plain `node` on JavaScript compiled from src/ (as `node dist/src/index.js` would), with --expose-gc; readings after gc follow two global.gc() calls. Defaults otherwise (HISTORY_LIMIT 100), answering with an in-process model. "after answering" is after one mention in each of 100 channels whose sessions are in the store, every answer committed. Several runs: median (range, MB).',
+      `The bot runs as plain \`node\` on JavaScript compiled from src/ (as \`node dist/src/index.js\` would), with --expose-gc; readings after gc follow two global.gc() calls. Defaults otherwise (HISTORY_LIMIT 100), answering with an in-process model. "after answering" is after one mention in each of 100 channels whose sessions are in the store, every answer committed: those 100 sessions (${count(CHANNELS * (MESSAGES_EACH + 2))} messages) are then held decoded in the store's cache, which keeps up to ${count(DEFAULT_CACHED_MESSAGES)}. Several runs: median (range, MB).`,
     ],
   };
   const footprintTable: Table = {

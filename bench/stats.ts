@@ -38,13 +38,24 @@ export interface SampleOptions {
   readonly budgetMs: number;
 }
 
-/** Times `run` repeatedly; `run` gets the sample index so it can vary its input. */
-export async function sample(options: SampleOptions, run: (i: number) => Promise<void> | void): Promise<number[]> {
-  for (let i = 0; i < options.warmup; i += 1) await run(i);
+/**
+ * Times `run` repeatedly; `run` gets the sample index so it can vary its input. `before`, when
+ * given, runs ahead of each `run` untimed (to prepare its input or reset a cache).
+ */
+export async function sample(
+  options: SampleOptions,
+  run: (i: number) => Promise<void> | void,
+  before?: (i: number) => Promise<void> | void,
+): Promise<number[]> {
+  for (let i = 0; i < options.warmup; i += 1) {
+    await before?.(i);
+    await run(i);
+  }
   const samples: number[] = [];
   const started = performance.now();
   for (let i = 0; i < options.maxSamples; i += 1) {
     if (samples.length >= options.minSamples && performance.now() - started > options.budgetMs) break;
+    await before?.(options.warmup + i);
     const t = performance.now();
     await run(options.warmup + i);
     samples.push(performance.now() - t);
@@ -54,15 +65,18 @@ export async function sample(options: SampleOptions, run: (i: number) => Promise
 
 /**
  * Times two variants in alternation (A, B, A, B…), so drift in the machine (other load, heap
- * growth, thermal) lands on both and their ratio stays fair.
+ * growth, thermal) lands on both and their ratio stays fair. `before` runs untimed ahead of each.
  */
 export async function sampleAlternating(
   options: SampleOptions,
   a: (i: number) => Promise<void> | void,
   b: (i: number) => Promise<void> | void,
+  before?: () => Promise<void> | void,
 ): Promise<{ a: number[]; b: number[] }> {
   for (let i = 0; i < options.warmup; i += 1) {
+    await before?.();
     await a(i);
+    await before?.();
     await b(i);
   }
   const out = { a: [] as number[], b: [] as number[] };
@@ -71,6 +85,7 @@ export async function sampleAlternating(
     if (out.a.length >= options.minSamples && performance.now() - started > options.budgetMs) break;
     const first = i % 2 === 0;
     for (const [run, into] of first ? ([[a, out.a], [b, out.b]] as const) : ([[b, out.b], [a, out.a]] as const)) {
+      await before?.();
       const t = performance.now();
       await run(options.warmup + i);
       into.push(performance.now() - t);

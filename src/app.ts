@@ -31,7 +31,7 @@ export interface RunningApp {
 /** Builds every part from the configuration, logs in, and resolves once the bot is ready. */
 export async function startApp(config: Config, options: AppOptions): Promise<RunningApp> {
   const { logger } = options;
-  const store = await openSessionStore(config.STORE_URL, logger);
+  const store = await openSessionStore(config.STORE_URL, logger, { cachedMessages: config.SESSION_CACHE_MESSAGES });
   const sessions = new SessionService(
     store,
     {

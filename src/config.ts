@@ -68,6 +68,7 @@ export const configSchema = z
     BLOCKED_USER_IDS: idList.optional(),
     VISION: bool.default(false),
     MAX_ATTACHMENT_BYTES: int(0, 10_000_000).default(20_000),
+    SESSION_CACHE_MESSAGES: int(0, 10_000_000).default(20_000),
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(15_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })

@@ -35,9 +35,11 @@ export class DiscordReplySink implements ReplySink {
     private readonly options: ReplySinkOptions,
   ) {}
 
-  async start(): Promise<void> {
-    await this.sendTyping();
+  /** Shows typing without waiting for Discord to confirm it: the answer must not queue behind it. */
+  start(): Promise<void> {
+    void this.sendTyping();
     this.typing = setInterval(() => void this.sendTyping(), TYPING_REFRESH_MS);
+    return Promise.resolve();
   }
 
   progress(textSoFar: string): void {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import KeyvSqlite from '@keyv/sqlite';
-import Keyv from 'keyv';
+import Keyv, { type StoredData } from 'keyv';
 import type { Logger } from 'pino';
 import type { HistoryMessage } from '../../domain/message.js';
 import { emptySession, type Session } from '../../domain/session.js';
@@ -54,6 +54,7 @@ export interface KeyvSessionStoreOptions {
  */
 export class KeyvSessionStore implements SessionStore {
   private readonly cache = new Map<string, Loaded>();
+  private readonly cleanups = new Set<Promise<void>>();
   private cachedMessages = 0;
   private readonly now: () => number;
   private readonly maxCachedMessages: number;
@@ -97,10 +98,18 @@ export class KeyvSessionStore implements SessionStore {
     }
     this.remember(key, { session, layout: plan.layout });
     if (plan.drop.length > 0) {
-      // After the head: a crash here leaves unreferenced chunks, never a session missing one.
-      await this.keyv.deleteMany(plan.drop.map((id) => chunkKey(key, id))).catch((error: unknown) => {
-        this.logger.warn({ err: error, session: key, chunks: plan.drop.length }, 'old chunks not deleted');
-      });
+      // After the head, and off the turn's path: nothing references these chunks any more, so a
+      // crash before they are gone leaves only unreferenced rows.
+      const cleanup = this.keyv
+        .deleteMany(plan.drop.map((id) => chunkKey(key, id)))
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            this.logger.warn({ err: error, session: key, chunks: plan.drop.length }, 'old chunks not deleted');
+          },
+        )
+        .finally(() => this.cleanups.delete(cleanup));
+      this.cleanups.add(cleanup);
     }
   }
 
@@ -124,6 +133,7 @@ export class KeyvSessionStore implements SessionStore {
 
   async close(): Promise<void> {
     this.clearCache();
+    await Promise.all(this.cleanups);
     await this.keyv.disconnect();
   }
 
@@ -174,6 +184,7 @@ export class KeyvSessionStore implements SessionStore {
 
   private remember(key: string, loaded: Loaded): void {
     this.forget(key);
+    if (this.maxCachedMessages === 0) return;
     this.cache.set(key, loaded);
     this.cachedMessages += loaded.session.history.length;
     for (const [oldKey, old] of this.cache) {
@@ -207,6 +218,21 @@ function deserialize(text: string): { value: unknown; expires?: number } {
   }
 }
 
+/**
+ * @keyv/sqlite's getMany matches rows to keys with a linear search per key, which is quadratic in
+ * the number of chunks read; a Map makes reading a long session back linear.
+ */
+class KeyvSqliteFastGetMany extends KeyvSqlite {
+  override async getMany<Value>(keys: string[]): Promise<Array<StoredData<Value | undefined>>> {
+    const rows = (await this.query(
+      `SELECT key, value FROM ${String(this.opts.table)} WHERE key IN (SELECT value FROM json_each(?))`,
+      JSON.stringify(keys),
+    )) as Array<{ key: string; value: StoredData<Value> }>;
+    const byKey = new Map(rows.map((row) => [row.key, row.value]));
+    return keys.map((key) => byKey.get(key));
+  }
+}
+
 function baseKeyv(store: ConstructorParameters<typeof Keyv>[0]): Keyv {
   return new Keyv(store as never, {
     namespace: NAMESPACE,
@@ -231,7 +257,7 @@ export async function openSessionStore(
     if (file === '') throw new Error('STORE_URL sqlite:// needs a file path, e.g. sqlite://data/contextcord.sqlite');
     const path = file === ':memory:' ? file : resolve(file);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const sqlite = new KeyvSqlite({ uri: `sqlite://${path}`, busyTimeout: 5000 });
+    const sqlite = new KeyvSqliteFastGetMany({ uri: `sqlite://${path}`, busyTimeout: 5000 });
     // WAL lets readers and the writer proceed together and makes each commit one append,
     // not a rewrite of the journal; NORMAL sync is still crash-safe in WAL mode.
     if (path !== ':memory:') {

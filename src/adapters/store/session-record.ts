@@ -103,7 +103,8 @@ export interface ChunkPlan {
  * chunk whose messages all stand, by identity and in order, in the new history is kept as it is;
  * any other chunk is dropped, and runs of messages not covered by kept chunks become new chunks.
  * Appending a round writes one chunk; trimming drops (or rewrites) the oldest; a pin rewrites
- * the chunk that holds the pinned message.
+ * the chunk that holds the pinned message. One chunk per round keeps a turn to one small write;
+ * the price is many small rows to read back after a restart (500 for 1 000 messages).
  */
 export function planChunks(old: Layout, history: readonly HistoryMessage[]): ChunkPlan {
   const position = new Map<HistoryMessage, number>();
@@ -113,12 +114,19 @@ export function planChunks(old: Layout, history: readonly HistoryMessage[]): Chu
   const drop: number[] = [];
   let next = old.next;
   let covered = 0;
+  // A run of messages no stored chunk holds becomes one chunk per round, so later trims and
+  // rollbacks drop whole chunks instead of rewriting the run (a session read from a version 1
+  // record is one such run).
   const fresh = (end: number): void => {
-    if (end <= covered) return;
-    const chunk = { id: next, messages: history.slice(covered, end) };
-    next += 1;
-    chunks.push(chunk);
-    write.push(chunk);
+    let start = covered;
+    for (let i = covered + 1; i <= end; i += 1) {
+      if (i < end && history[i]?.role !== 'user') continue;
+      const chunk = { id: next, messages: history.slice(start, i) };
+      next += 1;
+      chunks.push(chunk);
+      write.push(chunk);
+      start = i;
+    }
   };
   for (const chunk of old.chunks) {
     const first = chunk.messages[0];

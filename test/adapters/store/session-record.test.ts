@@ -13,11 +13,14 @@ describe('planChunks', () => {
   const c = [user('q2'), assistant('a2')];
   const stored: Layout = { chunks: [{ id: 0, messages: a }, { id: 1, messages: b }], next: 2 };
 
-  it('a new session is one chunk', () => {
-    const plan = planChunks(EMPTY_LAYOUT, [...a, ...b]);
-    expect(ids(plan.layout)).toEqual([[0, 4]]);
-    expect(plan.write).toHaveLength(1);
+  it('a history no chunk holds yet (new, or read from a version 1 record) becomes one chunk per round', () => {
+    const plan = planChunks(EMPTY_LAYOUT, [assistant('left over'), ...a, ...b]);
+    expect(ids(plan.layout)).toEqual([[0, 1], [1, 2], [2, 2]]);
+    expect(plan.write).toHaveLength(3);
     expect(plan.drop).toEqual([]);
+    // So the next trim drops a chunk instead of rewriting the whole history.
+    const trimmed = planChunks(plan.layout, trimToLimit(sessionOf(assistant('x'), ...a, ...b), 4).session.history);
+    expect(trimmed.write).toEqual([]);
   });
 
   it('appending a round writes one chunk and keeps the rest', () => {
