@@ -5,17 +5,10 @@
  * built only from a small vocabulary would make tokenizing look cheaper than it is.
  */
 
-/** mulberry32: a small seeded PRNG, so every run measures the same text. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../test/helpers/random.js';
+
+/** The tests' seeded PRNG (mulberry32), so every run measures the same text. */
+export const prng = seededRandom;
 
 const COMMON = `the of and to a in is it you that he was for on are with as I his they be at one have this from
 or had by hot word but what some we can out other were all there when up use your how said an each she which do
