@@ -90,7 +90,16 @@ export class ChatService {
         return 'rate_limited';
       }
     }
-    return this.queue.run(question.sessionKey, () => this.answerNow(question, sink));
+    return this.queue.run(question.sessionKey, async () => {
+      try {
+        return await this.answerNow(question, sink);
+      } catch (error) {
+        // A bug or a failing store: the asker still hears that nothing was kept, and typing stops.
+        this.logger.error({ err: error, session: question.sessionKey, message: question.discordMessageId }, 'answering failed');
+        await sink.fail(`Something went wrong on my side. ${NOT_ADDED}`, '').catch(() => undefined);
+        return 'failed';
+      }
+    });
   }
 
   /** Resolves when every question accepted so far has been answered or failed. */

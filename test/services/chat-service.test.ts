@@ -105,6 +105,17 @@ describe('ChatService', () => {
     expect((await sessions.read('c1')).history).toEqual([]);
   });
 
+  it('a store failure while committing is logged and the asker is told nothing was kept', async () => {
+    const model = new ScriptedModel(() => 'hello');
+    const { chat, sessions } = await setup(model);
+    sessions.commitRound = () => Promise.reject(new Error('disk full'));
+    const sink = new RecordingSink();
+    expect(await chat.answer(q('hi'), sink)).toBe('failed');
+    expect(sink.events.at(-1)).toBe('fail:Something went wrong on my side. Your message was not added to memory.|');
+    // The channel's queue keeps working.
+    expect(await chat.answer(q('again', '2'), new RecordingSink())).toBe('failed');
+  });
+
   it('answers one channel in arrival order, each seeing the round before; channels run concurrently', async () => {
     const gates = new Map<string, () => void>();
     const model = new ScriptedModel(async (r) => {
