@@ -42,6 +42,8 @@ interface Loaded {
 export interface KeyvSessionStoreOptions {
   readonly now?: () => number;
   readonly cachedMessages?: number;
+  /** The store's setMany writes all entries in one transaction (true for our SQLite adapter). */
+  readonly atomicSetMany?: boolean;
 }
 
 /**
@@ -58,6 +60,7 @@ export class KeyvSessionStore implements SessionStore {
   private cachedMessages = 0;
   private readonly now: () => number;
   private readonly maxCachedMessages: number;
+  private readonly atomicSetMany: boolean;
 
   constructor(
     private readonly keyv: Keyv,
@@ -66,6 +69,7 @@ export class KeyvSessionStore implements SessionStore {
   ) {
     this.now = options.now ?? Date.now;
     this.maxCachedMessages = options.cachedMessages ?? DEFAULT_CACHED_MESSAGES;
+    this.atomicSetMany = options.atomicSetMany ?? false;
   }
 
   async load(key: string): Promise<Session> {
@@ -75,22 +79,28 @@ export class KeyvSessionStore implements SessionStore {
   async save(key: string, session: Session): Promise<void> {
     const before = await this.loaded(key);
     const plan = planChunks(before.layout, session.history);
-    try {
-      if (plan.write.length > 0) {
-        await this.keyv.setMany(
-          plan.write.map((chunk) => ({
-            key: chunkKey(key, chunk.id),
-            value: { v: RECORD_VERSION, messages: chunk.messages } satisfies ChunkRecord,
-          })),
-        );
-      }
-      const head: HeadRecord = {
+    const chunks = plan.write.map((chunk) => ({
+      key: chunkKey(key, chunk.id),
+      value: { v: RECORD_VERSION, messages: chunk.messages } satisfies ChunkRecord,
+    }));
+    const head = {
+      key: HEAD_PREFIX + key,
+      value: {
         v: RECORD_VERSION,
         settings: session.settings,
         chunks: plan.layout.chunks.map((c) => c.id),
         next: plan.layout.next,
-      };
-      await this.keyv.set(HEAD_PREFIX + key, head);
+      } satisfies HeadRecord,
+    };
+    try {
+      if (this.atomicSetMany) {
+        // The chunks and the head in one atomic write: the round lands whole or not at all.
+        await this.keyv.setMany([...chunks, head]);
+      } else {
+        // Chunks first, the head last: until the head is written nothing refers to them.
+        if (chunks.length > 0) await this.keyv.setMany(chunks);
+        await this.keyv.set(head.key, head.value);
+      }
     } catch (error) {
       // What is stored is still the head before this save; re-read it next time.
       this.forget(key);
@@ -219,17 +229,43 @@ function deserialize(text: string): { value: unknown; expires?: number } {
 }
 
 /**
- * @keyv/sqlite's getMany matches rows to keys with a linear search per key, which is quadratic in
- * the number of chunks read; a Map makes reading a long session back linear.
+ * @keyv/sqlite with batch operations that suit a turn: getMany matching rows through a Map (the
+ * original searches linearly per key, quadratic in the number of chunks read), and setMany /
+ * deleteMany as single statements.
  */
-class KeyvSqliteFastGetMany extends KeyvSqlite {
+class KeyvSqliteBatched extends KeyvSqlite {
   override async getMany<Value>(keys: string[]): Promise<Array<StoredData<Value | undefined>>> {
     const rows = (await this.query(
-      `SELECT key, value FROM ${String(this.opts.table)} WHERE key IN (SELECT value FROM json_each(?))`,
+      `SELECT key, value FROM ${this.table} WHERE key IN (SELECT value FROM json_each(?))`,
       JSON.stringify(keys),
     )) as Array<{ key: string; value: StoredData<Value> }>;
     const byKey = new Map(rows.map((row) => [row.key, row.value]));
     return keys.map((key) => byKey.get(key));
+  }
+
+  /**
+   * All entries in one statement, so they are written together or not at all (one implicit
+   * transaction, one WAL commit); the rows travel as one JSON parameter, so there is no limit on
+   * how many.
+   */
+  async setMany(entries: Array<{ key: string; value: unknown }>): Promise<boolean[]> {
+    await this.query(
+      `INSERT INTO ${this.table} (key, value)
+       SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?) WHERE true
+       ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+      JSON.stringify(entries.map((e) => [e.key, e.value])),
+    );
+    return entries.map(() => true);
+  }
+
+  /** One statement, instead of reading the rows back first as @keyv/sqlite does. */
+  override async deleteMany(keys: string[]): Promise<boolean> {
+    await this.query(`DELETE FROM ${this.table} WHERE key IN (SELECT value FROM json_each(?))`, JSON.stringify(keys));
+    return true;
+  }
+
+  private get table(): string {
+    return String(this.opts.table);
   }
 }
 
@@ -257,14 +293,14 @@ export async function openSessionStore(
     if (file === '') throw new Error('STORE_URL sqlite:// needs a file path, e.g. sqlite://data/contextcord.sqlite');
     const path = file === ':memory:' ? file : resolve(file);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const sqlite = new KeyvSqliteFastGetMany({ uri: `sqlite://${path}`, busyTimeout: 5000 });
+    const sqlite = new KeyvSqliteBatched({ uri: `sqlite://${path}`, busyTimeout: 5000 });
     // WAL lets readers and the writer proceed together and makes each commit one append,
     // not a rewrite of the journal; NORMAL sync is still crash-safe in WAL mode.
     if (path !== ':memory:') {
       await sqlite.query('PRAGMA journal_mode=WAL');
       await sqlite.query('PRAGMA synchronous=NORMAL');
     }
-    return new KeyvSessionStore(baseKeyv(sqlite), logger, options);
+    return new KeyvSessionStore(baseKeyv(sqlite), logger, { ...options, atomicSetMany: true });
   }
   const scheme = storeUrl.split(':')[0] ?? storeUrl;
   throw new Error(

@@ -78,6 +78,19 @@ describe('KeyvSessionStore on a real SQLite file', () => {
     expect((await store.load('l')).history.map((m) => m.content)).toEqual(['old q', 'old a', 'new']);
   });
 
+  it('writes hundreds of chunks in one save and reads odd text back exactly', async () => {
+    const odd = 'quotes " \' backslash \\ newline \n emoji 😀 nul-ish \u0001 json ["x"] {"y":1}';
+    const history = Array.from({ length: 600 }, (_, i) => (i % 2 === 0 ? user(`${odd} ${i}`) : assistant(`${odd} ${i}`)));
+    await store.raw.set('session:big', { v: 1, history, settings: {} }); // a version 1 record
+    const session = await store.load('big');
+    await store.save('big', { ...session, history: [...session.history, user('one more')] });
+    expect(((await store.raw.get('session:big')) as { chunks: number[] }).chunks).toHaveLength(301);
+    store.clearCache();
+    const back = await store.load('big');
+    expect(back.history).toHaveLength(601);
+    expect(back.history[598]?.content).toBe(`${odd} 598`);
+  });
+
   it('a head whose chunk is missing is set aside like any undecodable record', async () => {
     await store.save('m', sessionOf(user('x'), assistant('y')));
     await store.raw.delete('chunk:m:0');
