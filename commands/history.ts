@@ -1,5 +1,5 @@
 import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
-import { historyPage } from '../src/adapters/discord/format.js';
+import { historyPage, historyPages } from '../src/adapters/discord/format.js';
 import type { Command } from '../src/command.js';
 import { UserError } from '../src/domain/errors.js';
 
@@ -12,11 +12,11 @@ export default {
   async execute(interaction, ctx) {
     const page = interaction.options.getInteger('page') ?? 1;
     const session = await ctx.sessions.read(interaction.channelId);
-    const view = historyPage({ session, settings: ctx.sessions.settings(session), tokens: ctx.sessions.tokens, page: 1 });
-    if (page > view.pages) {
-      throw new UserError('bad_indices', `There ${view.pages === 1 ? 'is 1 page' : `are ${view.pages} pages`}; page ${page} does not exist.`);
+    const pages = historyPages(session.history.length);
+    if (page > pages) {
+      throw new UserError('bad_indices', `There ${pages === 1 ? 'is 1 page' : `are ${pages} pages`}; page ${page} does not exist.`);
     }
-    const shown = page === 1 ? view : historyPage({ session, settings: ctx.sessions.settings(session), tokens: ctx.sessions.tokens, page });
-    await interaction.reply({ content: shown.content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    const view = historyPage({ session, settings: ctx.sessions.settings(session), tokens: ctx.sessions.tokens, page });
+    await interaction.reply({ content: view.content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
   },
 } satisfies Command;

@@ -12,6 +12,7 @@ export interface RateDecision {
  */
 export class SlidingWindowLimiter {
   private readonly hits = new Map<string, { times: number[]; notified: boolean }>();
+  private lastPrune = -Infinity;
 
   constructor(
     readonly limit: number,
@@ -40,8 +41,10 @@ export class SlidingWindowLimiter {
     return this.hits.size;
   }
 
+  // At most once a window: a full scan per request would cost O(active users) on every question.
   private prune(now: number): void {
-    if (this.hits.size < 1024) return;
+    if (this.hits.size < 1024 || now - this.lastPrune < this.windowMs) return;
+    this.lastPrune = now;
     for (const [key, entry] of this.hits) {
       if (entry.times.every((t) => now - t >= this.windowMs)) this.hits.delete(key);
     }

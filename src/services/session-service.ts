@@ -16,6 +16,7 @@ import {
   type Session,
   setLimit,
   trimToLimit,
+  type Trimmed,
   unpin,
 } from '../domain/index.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -86,17 +87,11 @@ export class SessionService {
   }
 
   commitRound(key: string, round: readonly HistoryMessage[]): Promise<readonly HistoryMessage[]> {
-    return this.update(key, (session) => {
-      const { session: next, removed } = commitRound(session, round, this.settings(session).limit);
-      return { session: next, result: removed };
-    });
+    return this.removing(key, (session) => commitRound(session, round, this.settings(session).limit));
   }
 
   rollback(key: string, count: number): Promise<readonly HistoryMessage[]> {
-    return this.update(key, (session) => {
-      const { session: next, removed } = rollback(session, count);
-      return { session: next, result: removed };
-    });
+    return this.removing(key, (session) => rollback(session, count));
   }
 
   pin(key: string, indices: readonly number[]): Promise<PinChange> {
@@ -114,31 +109,29 @@ export class SessionService {
   }
 
   setLimit(key: string, limit: number): Promise<readonly HistoryMessage[]> {
-    return this.update(key, (session) => {
-      const { session: next, removed } = setLimit(session, limit);
-      return { session: next, result: removed };
-    });
+    return this.removing(key, (session) => setLimit(session, limit));
   }
 
   reset(key: string): Promise<readonly HistoryMessage[]> {
-    return this.update(key, (session) => {
-      const { session: next, removed } = reset(session);
-      return { session: next, result: removed };
-    });
+    return this.removing(key, reset);
   }
 
   forge(key: string, messages: readonly NewMessage[]): Promise<readonly HistoryMessage[]> {
-    return this.update(key, (session) => {
+    return this.removing(key, (session) => {
       const made = messages.map((m) => this.message({ ...m, forged: true }));
-      const { session: next, removed } = forge(session, made, this.settings(session).limit);
-      return { session: next, result: removed };
+      return forge(session, made, this.settings(session).limit);
     });
   }
 
   /** Re-applies the limit, e.g. after the configured default was lowered. */
   trim(key: string): Promise<readonly HistoryMessage[]> {
+    return this.removing(key, (session) => trimToLimit(session, this.settings(session).limit));
+  }
+
+  /** Applies a rule that may remove messages; resolves with what it removed. */
+  private removing(key: string, rule: (session: Session) => Trimmed): Promise<readonly HistoryMessage[]> {
     return this.update(key, (session) => {
-      const { session: next, removed } = trimToLimit(session, this.settings(session).limit);
+      const { session: next, removed } = rule(session);
       return { session: next, result: removed };
     });
   }

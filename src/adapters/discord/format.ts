@@ -43,10 +43,15 @@ export interface HistoryPageInput {
  * One page of /history. Page 1 shows the newest messages, as chat apps do; each page lists its
  * messages oldest first with the indices /pin and /unpin take.
  */
+/** How many /history pages a history of `length` messages has (an empty one still has one). */
+export function historyPages(length: number): number {
+  return Math.max(1, Math.ceil(length / HISTORY_PAGE_SIZE));
+}
+
 export function historyPage(input: HistoryPageInput): { content: string; pages: number } {
   const { session, settings } = input;
   const history = session.history;
-  const pages = Math.max(1, Math.ceil(history.length / HISTORY_PAGE_SIZE));
+  const pages = historyPages(history.length);
   const pinned = history.filter((m) => m.pinned).length;
   const systemTokens = settings.systemPrompt === '' ? 0 : input.tokens.count(settings.systemPrompt) + TOKENS_PER_MESSAGE;
   const total = history.reduce((sum, m) => sum + messageCost(m), systemTokens);
