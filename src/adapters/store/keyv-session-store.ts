@@ -21,6 +21,8 @@ const NAMESPACE = 'contextcord';
 const HEAD_PREFIX = 'session:';
 const CHUNK_PREFIX = 'chunk:';
 const QUARANTINE_PREFIX = 'quarantine:';
+/** WAL pages (4 kB) after which SQLite checkpoints by itself if our housekeeping has not. */
+const SAFETY_NET_CHECKPOINT_PAGES = 10_000;
 
 /**
  * Recently used sessions stay decoded in memory, up to this many messages in all, so a turn
@@ -39,11 +41,23 @@ interface Loaded {
   readonly layout: Layout;
 }
 
+/** Default for how long after a write the store's housekeeping runs (and so at most how often). */
+export const DEFAULT_HOUSEKEEPING_MS = 1000;
+
+/** Work a store's database needs now and then, off every turn's path (e.g. SQLite's WAL checkpoint). */
+export interface Housekeeper {
+  run(): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface KeyvSessionStoreOptions {
   readonly now?: () => number;
   readonly cachedMessages?: number;
   /** The store's setMany writes all entries in one transaction (true for our SQLite adapter). */
   readonly atomicSetMany?: boolean;
+  /** How long after a write the deferred deletes and the housekeeper run; 0 runs them at once. */
+  readonly housekeepingMs?: number;
+  readonly housekeeper?: Housekeeper;
 }
 
 /**
@@ -56,11 +70,18 @@ export interface KeyvSessionStoreOptions {
  */
 export class KeyvSessionStore implements SessionStore {
   private readonly cache = new Map<string, Loaded>();
-  private readonly cleanups = new Set<Promise<void>>();
   private cachedMessages = 0;
+  /** Chunks no head refers to any more, by session, waiting for the next housekeeping. */
+  private readonly dropped = new Map<string, string[]>();
+  /** The housekeeping runs one after another; this is the last one started. */
+  private housekeeping: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
   private readonly now: () => number;
   private readonly maxCachedMessages: number;
   private readonly atomicSetMany: boolean;
+  private readonly housekeepingMs: number;
+  private readonly housekeeper: Housekeeper | undefined;
 
   constructor(
     private readonly keyv: Keyv,
@@ -70,6 +91,8 @@ export class KeyvSessionStore implements SessionStore {
     this.now = options.now ?? Date.now;
     this.maxCachedMessages = options.cachedMessages ?? DEFAULT_CACHED_MESSAGES;
     this.atomicSetMany = options.atomicSetMany ?? false;
+    this.housekeepingMs = options.housekeepingMs ?? DEFAULT_HOUSEKEEPING_MS;
+    this.housekeeper = options.housekeeper;
   }
 
   async load(key: string): Promise<Session> {
@@ -108,26 +131,32 @@ export class KeyvSessionStore implements SessionStore {
     }
     this.remember(key, { session, layout: plan.layout });
     if (plan.drop.length > 0) {
-      // After the head, and off the turn's path: nothing references these chunks any more, so a
-      // crash before they are gone leaves only unreferenced rows.
-      const cleanup = this.keyv
-        .deleteMany(plan.drop.map((id) => chunkKey(key, id)))
-        .then(
-          () => undefined,
-          (error: unknown) => {
-            this.logger.warn({ err: error, session: key, chunks: plan.drop.length }, 'old chunks not deleted');
-          },
-        )
-        .finally(() => this.cleanups.delete(cleanup));
-      this.cleanups.add(cleanup);
+      // Nothing references these chunks any more. Deleting them waits for the next housekeeping,
+      // which deletes every session's dropped chunks in one statement, away from the turns: a
+      // crash before then leaves only unreferenced rows. Chunk ids are not reused within a
+      // session (only delete() starts them over, and it waits for the housekeeping).
+      const keys = this.dropped.get(key) ?? [];
+      keys.push(...plan.drop.map((id) => chunkKey(key, id)));
+      this.dropped.set(key, keys);
     }
+    this.scheduleHousekeeping();
   }
 
   async delete(key: string): Promise<void> {
     const { layout } = await this.loaded(key);
+    const dropped = await this.startOver(key);
     await this.keyv.delete(HEAD_PREFIX + key);
     this.forget(key);
-    if (layout.chunks.length > 0) await this.keyv.deleteMany(layout.chunks.map((c) => chunkKey(key, c.id)));
+    const chunks = [...dropped, ...layout.chunks.map((c) => chunkKey(key, c.id))];
+    if (chunks.length > 0) await this.keyv.deleteMany(chunks);
+  }
+
+  /** Runs the deferred deletes and the housekeeper now, and waits for them (tests, shutdown). */
+  settle(): Promise<void> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.housekeeping = this.housekeeping.then(() => this.tidy());
+    return this.housekeeping;
   }
 
   /** Raw access for tests and tools (e.g. to read a quarantined record). */
@@ -142,9 +171,53 @@ export class KeyvSessionStore implements SessionStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.clearCache();
-    await Promise.all(this.cleanups);
+    await this.settle();
+    await this.housekeeper?.close();
     await this.keyv.disconnect();
+  }
+
+  /**
+   * A session about to start over at chunk id 0 must not have a deferred delete of an old chunk
+   * run later: waits for the housekeeping under way and hands back what is still waiting.
+   */
+  private async startOver(key: string): Promise<string[]> {
+    await this.housekeeping;
+    const dropped = this.dropped.get(key) ?? [];
+    this.dropped.delete(key);
+    return dropped;
+  }
+
+  /** One housekeeping at most every housekeepingMs, started by the first write after the last. */
+  private scheduleHousekeeping(): void {
+    if (this.timer !== undefined || this.closed) return;
+    this.timer = setTimeout(() => void this.settle(), this.housekeepingMs);
+    // A pending tidy-up must not keep the process alive; close() runs it anyway.
+    this.timer.unref();
+  }
+
+  /** Never rejects: housekeeping failures are logged and the rows wait for the next one. */
+  private async tidy(): Promise<void> {
+    const sessions = [...this.dropped.entries()];
+    this.dropped.clear();
+    const keys = sessions.flatMap(([, chunks]) => chunks);
+    if (keys.length > 0) {
+      try {
+        await this.keyv.deleteMany(keys);
+      } catch (error) {
+        this.logger.warn({ err: error, chunks: keys.length }, 'old chunks not deleted; retrying later');
+        for (const [session, chunks] of sessions) {
+          if (!this.closed) this.dropped.set(session, [...(this.dropped.get(session) ?? []), ...chunks]);
+        }
+        this.scheduleHousekeeping();
+      }
+    }
+    try {
+      await this.housekeeper?.run();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'store housekeeping failed');
+    }
   }
 
   private async loaded(key: string): Promise<Loaded> {
@@ -183,8 +256,10 @@ export class KeyvSessionStore implements SessionStore {
   /** Keeps the undecodable head under another key (its chunks stay where they are) and starts fresh. */
   private async quarantine(key: string, value: unknown, reason: string): Promise<Loaded> {
     const aside = `${QUARANTINE_PREFIX}${key}:${this.now()}`;
+    const dropped = await this.startOver(key);
     await this.keyv.set(aside, value);
     await this.keyv.delete(HEAD_PREFIX + key);
+    if (dropped.length > 0) await this.keyv.deleteMany(dropped);
     this.logger.error(
       { session: key, quarantinedAs: aside, reason },
       'stored session could not be decoded; it was set aside and the session starts fresh',
@@ -294,13 +369,23 @@ export async function openSessionStore(
     const path = file === ':memory:' ? file : resolve(file);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const sqlite = new KeyvSqliteBatched({ uri: `sqlite://${path}`, busyTimeout: 5000 });
+    if (path === ':memory:') return new KeyvSessionStore(baseKeyv(sqlite), logger, { ...options, atomicSetMany: true });
     // WAL lets readers and the writer proceed together and makes each commit one append,
     // not a rewrite of the journal; NORMAL sync is still crash-safe in WAL mode.
-    if (path !== ':memory:') {
-      await sqlite.query('PRAGMA journal_mode=WAL');
-      await sqlite.query('PRAGMA synchronous=NORMAL');
-    }
-    return new KeyvSessionStore(baseKeyv(sqlite), logger, { ...options, atomicSetMany: true });
+    await sqlite.query('PRAGMA journal_mode=WAL');
+    await sqlite.query('PRAGMA synchronous=NORMAL');
+    // SQLite would otherwise checkpoint inside whichever commit crosses 1 000 WAL pages, copying
+    // pages and syncing the file on a turn's path. A second connection checkpoints instead, after
+    // writes, in the housekeeping; the far higher automatic threshold is only a safety net.
+    await sqlite.query(`PRAGMA wal_autocheckpoint=${String(SAFETY_NET_CHECKPOINT_PAGES)}`);
+    const checkpointer = new KeyvSqlite({ uri: `sqlite://${path}`, busyTimeout: 5000 });
+    const housekeeper: Housekeeper = {
+      run: async () => {
+        await checkpointer.query('PRAGMA wal_checkpoint(PASSIVE)');
+      },
+      close: () => checkpointer.disconnect(),
+    };
+    return new KeyvSessionStore(baseKeyv(sqlite), logger, { ...options, atomicSetMany: true, housekeeper });
   }
   const scheme = storeUrl.split(':')[0] ?? storeUrl;
   throw new Error(

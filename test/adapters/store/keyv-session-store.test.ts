@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type KeyvSessionStore, openSessionStore } from '../../../src/adapters/store/keyv-session-store.js';
+import Keyv from 'keyv';
+import { KeyvSessionStore, openSessionStore } from '../../../src/adapters/store/keyv-session-store.js';
 import { emptySession, pin } from '../../../src/domain/index.js';
 import { SessionService } from '../../../src/services/session-service.js';
 import { captureLogs } from '../../helpers/logs.js';
@@ -47,14 +48,42 @@ describe('KeyvSessionStore on a real SQLite file', () => {
     expect(await store.raw.get('chunk:c1:0')).toMatchObject({ v: 2, messages: [{ content: 'x' }, { content: 'y' }] });
   });
 
-  it('a turn writes one new chunk and the head, not the whole history; trimmed chunks are deleted', async () => {
+  it('a turn writes one new chunk and the head, not the whole history; trimmed chunks are deleted later', async () => {
     const service = new SessionService(store, { ...defaults, limit: 4 }, testRules());
     for (let i = 0; i < 5; i += 1) await service.commitRound('t', [user(`q${i}`), assistant(`a${i}`)]);
     const head = (await store.raw.get('session:t')) as { chunks: number[] };
     expect(head.chunks).toEqual([3, 4]);
-    expect(await store.raw.get('chunk:t:0')).toBeUndefined();
+    // Off the turn's path: the trimmed chunks wait for the housekeeping, which deletes them all at once.
+    expect(await store.raw.get('chunk:t:0')).toBeDefined();
+    await store.settle();
+    for (const id of [0, 1, 2]) expect(await store.raw.get(`chunk:t:${String(id)}`)).toBeUndefined();
     store.clearCache();
     expect((await store.load('t')).history.map((m) => m.content)).toEqual(['q3', 'a3', 'q4', 'a4']);
+  });
+
+  it('runs the deferred deletes by itself shortly after a write', async () => {
+    await store.close();
+    store = await openSessionStore(url, logs.logger, { housekeepingMs: 20 });
+    const service = new SessionService(store, { ...defaults, limit: 2 }, testRules());
+    for (let i = 0; i < 3; i += 1) await service.commitRound('h', [user(`q${i}`), assistant(`a${i}`)]);
+    await expect.poll(() => store.raw.get('chunk:h:1'), { timeout: 2000 }).toBeUndefined();
+    expect(await store.raw.get('chunk:h:0')).toBeUndefined();
+    store.clearCache();
+    expect((await store.load('h')).history.map((m) => m.content)).toEqual(['q2', 'a2']);
+  });
+
+  it('a deleted session starts its chunk ids over, and no late delete removes its new chunks', async () => {
+    const service = new SessionService(store, { ...defaults, limit: 4 }, testRules());
+    for (let i = 0; i < 3; i += 1) await service.commitRound('r', [user(`q${i}`), assistant(`a${i}`)]);
+    // Chunk 0 is waiting to be deleted when the session is deleted and written anew.
+    await store.delete('r');
+    await service.commitRound('r', [user('new q'), assistant('new a')]);
+    await service.commitRound('r', [user('newer q'), assistant('newer a')]);
+    expect(((await store.raw.get('session:r')) as { chunks: number[] }).chunks).toEqual([0, 1]);
+    await store.settle();
+    store.clearCache();
+    expect((await store.load('r')).history.map((m) => m.content)).toEqual(['new q', 'new a', 'newer q', 'newer a']);
+    expect(logs.lines.filter((l) => Number(l['level']) >= 40)).toEqual([]);
   });
 
   it('reads the same session back cold (after a restart) as it was saved warm', async () => {
@@ -175,6 +204,19 @@ describe('openSessionStore', () => {
     await expect(openSessionStore('mongodb://x', captureLogs().logger)).rejects.toThrow(
       /"mongodb:" is not supported yet: use sqlite:\/\//,
     );
+  });
+
+  it('runs the housekeeper once after a burst of writes, not on every write, and never when idle', async () => {
+    let runs = 0;
+    const housekeeper = { run: () => Promise.resolve(void (runs += 1)), close: () => Promise.resolve() };
+    const store = new KeyvSessionStore(new Keyv(), captureLogs().logger, { housekeepingMs: 30, housekeeper });
+    for (let i = 0; i < 5; i += 1) await store.save('k', sessionOf(user(`q${i}`)));
+    expect(runs).toBe(0);
+    await expect.poll(() => runs, { timeout: 2000 }).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(runs).toBe(1);
+    await store.close();
+    expect(runs).toBe(2); // close settles whatever is left
   });
 
   it('memory:// works for tests and trials', async () => {
