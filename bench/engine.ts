@@ -2,7 +2,7 @@
  * Section 1, the engine turn: what the bot does with its store for every answered mention,
  * `SessionService.context` (load → budget) then `SessionService.commitRound` (load → append →
  * trim → save), on a real SQLite file in WAL mode as openSessionStore sets it up. Sessions are
- * stored as the bot leaves them (a head plus one chunk per round) and measured warm (decoded in
+ * stored as the bot leaves them (a head plus chunks, saved round by round) and measured warm (decoded in
  * the store's cache: the normal case) and cold (the first turn after a restart, or for a session
  * evicted from the cache).
  */
@@ -49,7 +49,7 @@ function percent(x: number): string {
 const MODES: Record<Mode, string> = {
   warm: 'warm (cached)',
   cold: 'cold (read from SQLite)',
-  v1: 'warm, stored as one chunk (a v1 record after migration)',
+  v1: 'warm, migrated from a v1 record (the whole history in one)',
 };
 
 interface Engine {
@@ -85,7 +85,7 @@ function writtenBytes(): number | undefined {
   }
 }
 
-const storedHeadSchema = z.object({ value: z.object({ chunks: z.array(z.number()), next: z.number() }) });
+const storedHeadSchema = z.object({ value: z.object({ chunks: z.array(z.object({ id: z.number() })), next: z.number() }) });
 
 interface StoredHead {
   /** Bytes of the head's SQLite value (Keyv's JSON text). */
@@ -98,7 +98,7 @@ async function storedHead(engine: Engine): Promise<StoredHead> {
   const raw = await engine.sqlite.get<unknown>(NAMESPACE + headKey(KEY));
   if (typeof raw !== 'string') throw new Error(`no stored head under ${NAMESPACE}${headKey(KEY)}`);
   const { value } = storedHeadSchema.parse(JSON.parse(raw));
-  return { bytes: Buffer.byteLength(raw), chunks: value.chunks, next: value.next };
+  return { bytes: Buffer.byteLength(raw), chunks: value.chunks.map((c) => c.id), next: value.next };
 }
 
 /** Bytes of the SQLite values stored under `keys` (chunk ids of the benchmark session). */
@@ -258,7 +258,7 @@ interface Step {
   readonly summary: Summary;
 }
 
-/** The layout the store holds after saveByRounds: one chunk per round, ids from 0. */
+/** The layout the store holds after saveByRounds (planChunks after each round), ids from 0. */
 function layoutByRounds(history: readonly HistoryMessage[]): Layout {
   let layout = EMPTY_LAYOUT;
   for (let end = 2; end <= history.length; end += 2) layout = planChunks(layout, history.slice(0, end)).layout;
@@ -300,7 +300,7 @@ async function breakdown(messages: number, loadOnly: boolean, rounds: readonly E
     let planned = { session, layout: layoutByRounds(session.history) };
     let toPlan = session;
     let scratchId = 0;
-    const scratchHead = { v: 2, settings: {}, chunks: head.chunks, next: head.next };
+    const scratchHead = { v: 3, settings: {}, chunks: head.chunks.map((id) => ({ id })), next: head.next };
 
     type Part = [step: string, warm: number, cold: number, run: (i: number) => unknown, before?: (i: number) => unknown];
     const warmLoad: Part = ['store.load, warm (cache hit)', 2, 1, () => store.load(KEY)];
@@ -362,7 +362,7 @@ async function breakdown(messages: number, loadOnly: boolean, rounds: readonly E
       ],
       ['commitRound (append + trim, domain)', 1, 1, () => commitRound(session, [exchange.question, exchange.reply], messages)],
       [
-        'store.save of the committed round: planChunks + one setMany of the chunk and head (the trimmed chunk is deleted after)',
+        'store.save of the committed round: planChunks + one setMany of the new chunk(s) and head (dropped chunks are deleted later)',
         1,
         1,
         async () => {
@@ -386,7 +386,7 @@ async function breakdown(messages: number, loadOnly: boolean, rounds: readonly E
         },
       ],
       [
-        `  of which one Keyv setMany: the new 2-message chunk and the head (${count(head.chunks.length)} chunk ids), one SQLite statement`,
+        `  of which one Keyv setMany: a new 2-message chunk and the head (${count(head.chunks.length)} chunks listed), one SQLite statement`,
         1,
         1,
         async () => {
@@ -398,7 +398,7 @@ async function breakdown(messages: number, loadOnly: boolean, rounds: readonly E
         },
       ],
       [
-        '  after the turn (not awaited by it): Keyv deleteMany of the trimmed chunk, one DELETE',
+        '  not in any turn: the housekeeping\'s Keyv deleteMany of a dropped chunk, one DELETE (once a second at most, all sessions\' dropped chunks together)',
         0,
         0,
         () => store.raw.deleteMany([chunkKey(SCRATCH_KEY, scratchId)]),
@@ -528,9 +528,9 @@ export async function engineSection(options: BenchOptions): Promise<SectionResul
       f === warmAt1000 && targets[0] !== undefined ? `p99 ${targetText(targets[0])}` : f.mode === 'warm' ? '' : '(no target)',
     ]),
     notes: [
-      'A turn is the two calls ChatService makes per answered mention; the question and reply are made (tokens counted) beforehand, as the bot does while streaming. The session limit equals the history, so every turn also trims two messages (one round, one chunk).',
-      `Sessions are stored as the bot leaves them, saved round by round: a head plus one chunk per round. "warm": the session is decoded in the store's cache (the normal case: up to ${count(20_000)} messages of recently used sessions are held). "cold": store.clearCache() before each turn, so context reads the head and every chunk from SQLite (as the first turn after a restart, or for a session evicted from the cache); commitRound then hits the cache.`,
-      'The v1 row starts from a record the previous version wrote (the whole history in one value). Its first save stores the whole history as one chunk; every later turn trims that chunk\'s first round, so planChunks drops it and writes the whole history again as one new chunk: a migrated session at its limit keeps rewriting everything on every turn.',
+      'A turn is the two calls ChatService makes per answered mention; the question and reply are made (tokens counted) beforehand, as the bot does while streaming. The session limit equals the history, so every turn also trims two messages (one round).',
+      `Sessions are stored as the bot leaves them, saved round by round: a head plus chunks (each round its own small chunk; every 8 small chunks at the end merge into one of 16 messages; a trim only marks messages gone in the head until more than half of a chunk is gone, then its survivors are rewritten), so a 1 000-message session is about 70 rows. "warm": the session is decoded in the store's cache (the normal case: up to ${count(20_000)} messages of recently used sessions are held). "cold": store.clearCache() before each turn, so context reads the head and every chunk from SQLite (as the first turn after a restart, or for a session evicted from the cache); commitRound then hits the cache.`,
+      'The v1 row starts from a record the first version wrote (the whole history in one value): its first save rewrites the history in chunks of about 128 messages, after which it behaves like any session. A version 2 head (one chunk per round) is rewritten the same way on its first save.',
       `Messages are realistic chat text of 20–80 words (${meanTokens.toFixed(0)} tokens, ${meanChars.toFixed(0)} characters on average). "written per turn" is the SQLite values (Keyv JSON) of the chunks the turn created plus the head, read back from the rows after each of 20 further turns; "write(2) bytes" is what the process handed to the kernel per turn (/proc/self/io wchar): WAL frames of 4 kB pages plus amortized checkpoints.`,
       `"turns over ${String(SLOW_MS)} ms" is the share of sampled turns slower than the target's bound, and in brackets the share that had a V8 garbage collection running inside them; "GC per turn" is V8's collection time during the sampled turns divided by the turns.`,
       '10 000 messages is beyond what the bot allows (HISTORY_LIMIT and /limit stop at 1 000): a stress figure.',
@@ -558,7 +558,7 @@ export async function engineSection(options: BenchOptions): Promise<SectionResul
     ],
     notes: [
       'A turn loads the session twice (context, then commitRound under the session lock) and saves it once; a cold turn reads SQLite on the first load only. The sum and the whole turn differ by SessionService\'s own work (per-session queue, promise hops) and by the parts being timed in separate runs (other GC and cache state), which can go either way.',
-      'The "of which" rows under store.save replay the store\'s writes on another session key with the same shapes: the chunk and head go in one Keyv setMany, which our SQLite adapter runs as one INSERT (one WAL commit on the sqlite3 worker thread); the trimmed chunk\'s DELETE runs after the turn and is not in its time, but shares the connection with the next turn.',
+      'The "of which" rows under store.save replay the store\'s writes on another session key with the same shapes: the chunks and head go in one Keyv setMany, which our SQLite adapter runs as one INSERT (one WAL commit on the sqlite3 worker thread). Dropped chunks are deleted by the store\'s housekeeping, at most once a second after writes, in one DELETE for all sessions, followed by a WAL checkpoint on a second connection, so neither sits inside a turn.',
     ],
   };
   const coldAt10000 = figures.find((f) => f.messages === 10_000 && f.mode === 'cold');
@@ -585,7 +585,7 @@ export async function engineSection(options: BenchOptions): Promise<SectionResul
       othersRow('cold', others.manyOthers, others.cold.many),
       ['cold', `ratio ${count(others.manyOthers)} / ${count(others.fewOthers)}`, ratio(others.cold.many.p50 / others.cold.few.p50), ratio(others.cold.many.p99 / others.cold.few.p99), ''],
     ],
-    notes: ['Every stored session has its head and one chunk per round (25 chunks each), so the store with many sessions holds about 26 rows per session.'],
+    notes: ['Every stored session is saved round by round (25 rounds: three chunks of 16 messages merged from rounds, plus the last round), so the store with many sessions holds five rows per session.'],
   };
   return {
     name: 'engine',

@@ -1,7 +1,7 @@
 /**
  * What the sections share: a silent logger, the default configuration, realistic messages made
  * the way the bot makes them (createMessage with the real tokenizer), and SQLite store files
- * seeded through the real store, round by round, so the records (a head and one chunk per round)
+ * seeded through the real store, round by round, so the records (a head and its chunks)
  * are byte for byte what the bot leaves after answering.
  */
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -132,8 +132,8 @@ export interface SeedSpec {
 
 /**
  * Saves `session` as the bot would have built it: one round (question and reply) per save, so the
- * store holds a head and one chunk per round. Saving the whole history at once would store it as
- * a single chunk, which is not what a conversation leaves (see the engine section's v1 row).
+ * store holds the chunks a conversation leaves (small ones merged as it grows). Saving the whole
+ * history at once would cut it into chunks of about 128 messages instead.
  */
 export async function saveByRounds(store: KeyvSessionStore, key: string, session: Session): Promise<void> {
   for (let end = 2; end < session.history.length; end += 2) {

@@ -3,18 +3,21 @@ import { dirname, resolve } from 'node:path';
 import KeyvSqlite from '@keyv/sqlite';
 import Keyv, { type StoredData } from 'keyv';
 import type { Logger } from 'pino';
-import type { HistoryMessage } from '../../domain/message.js';
 import { emptySession, type Session } from '../../domain/session.js';
 import type { SessionStore } from '../../services/session-store.js';
 import {
+  type Chunk,
+  CHUNK_VERSION,
   type ChunkRecord,
+  chunkProblem,
   decodeChunk,
   decodeHead,
   EMPTY_LAYOUT,
+  HEAD_VERSION,
   type HeadRecord,
   type Layout,
+  liveMessages,
   planChunks,
-  RECORD_VERSION,
 } from './session-record.js';
 
 const NAMESPACE = 'contextcord';
@@ -62,7 +65,7 @@ export interface KeyvSessionStoreOptions {
 
 /**
  * Sessions in any Keyv store, written as a small head plus chunks of messages (see
- * session-record.ts), so a turn writes one new chunk and the head, not the whole history.
+ * session-record.ts), so a turn writes a small chunk and the head, not the whole history.
  *
  * Keyv swallows store errors by default and reports a miss, which would make a failing database
  * look like an empty session that then overwrites the real one: `throwOnErrors` makes those
@@ -104,14 +107,14 @@ export class KeyvSessionStore implements SessionStore {
     const plan = planChunks(before.layout, session.history);
     const chunks = plan.write.map((chunk) => ({
       key: chunkKey(key, chunk.id),
-      value: { v: RECORD_VERSION, messages: chunk.messages } satisfies ChunkRecord,
+      value: { v: CHUNK_VERSION, messages: chunk.stored } satisfies ChunkRecord,
     }));
     const head = {
       key: HEAD_PREFIX + key,
       value: {
-        v: RECORD_VERSION,
+        v: HEAD_VERSION,
         settings: session.settings,
-        chunks: plan.layout.chunks.map((c) => c.id),
+        chunks: plan.layout.chunks.map((c) => (c.gone.length === 0 ? { id: c.id } : { id: c.id, gone: c.gone })),
         next: plan.layout.next,
       } satisfies HeadRecord,
     };
@@ -240,15 +243,17 @@ export class KeyvSessionStore implements SessionStore {
     if (!decoded.ok) return this.quarantine(key, value, decoded.reason);
     if (decoded.kind === 'legacy') return { session: decoded.session, layout: EMPTY_LAYOUT };
     const { head } = decoded;
-    const values = head.chunks.length === 0 ? [] : await this.keyv.getMany<unknown>(head.chunks.map((id) => chunkKey(key, id)));
-    const chunks: Array<{ id: number; messages: readonly HistoryMessage[] }> = [];
-    for (const [i, id] of head.chunks.entries()) {
-      const messages = decodeChunk(values[i]);
-      if (messages === undefined) return this.quarantine(key, value, `chunk ${id} is missing or cannot be decoded`);
-      chunks.push({ id, messages });
+    const values = head.chunks.length === 0 ? [] : await this.keyv.getMany<unknown>(head.chunks.map((c) => chunkKey(key, c.id)));
+    const chunks: Chunk[] = [];
+    for (const [i, entry] of head.chunks.entries()) {
+      const stored = decodeChunk(values[i]);
+      if (stored === undefined) return this.quarantine(key, value, `chunk ${String(entry.id)} is missing or cannot be decoded`);
+      const problem = chunkProblem(entry, stored);
+      if (problem !== undefined) return this.quarantine(key, value, problem);
+      chunks.push({ id: entry.id, stored, gone: entry.gone ?? [] });
     }
     return {
-      session: { history: chunks.flatMap((c) => c.messages), settings: head.settings },
+      session: { history: chunks.flatMap(liveMessages), settings: head.settings },
       layout: { chunks, next: head.next },
     };
   }

@@ -43,16 +43,14 @@ describe('KeyvSessionStore on a real SQLite file', () => {
 
   it('stores a schema version with each record: a small head and chunks of messages', async () => {
     await store.save('c1', sessionOf(user('x'), assistant('y')));
-    const head = (await store.raw.get('session:c1')) as { v: number; chunks: number[]; next: number };
-    expect(head).toMatchObject({ v: 2, chunks: [0], next: 1 });
+    expect(await store.raw.get('session:c1')).toMatchObject({ v: 3, chunks: [{ id: 0 }], next: 1 });
     expect(await store.raw.get('chunk:c1:0')).toMatchObject({ v: 2, messages: [{ content: 'x' }, { content: 'y' }] });
   });
 
   it('a turn writes one new chunk and the head, not the whole history; trimmed chunks are deleted later', async () => {
     const service = new SessionService(store, { ...defaults, limit: 4 }, testRules());
     for (let i = 0; i < 5; i += 1) await service.commitRound('t', [user(`q${i}`), assistant(`a${i}`)]);
-    const head = (await store.raw.get('session:t')) as { chunks: number[] };
-    expect(head.chunks).toEqual([3, 4]);
+    expect(await store.raw.get('session:t')).toMatchObject({ chunks: [{ id: 3 }, { id: 4 }] });
     // Off the turn's path: the trimmed chunks wait for the housekeeping, which deletes them all at once.
     expect(await store.raw.get('chunk:t:0')).toBeDefined();
     await store.settle();
@@ -79,7 +77,7 @@ describe('KeyvSessionStore on a real SQLite file', () => {
     await store.delete('r');
     await service.commitRound('r', [user('new q'), assistant('new a')]);
     await service.commitRound('r', [user('newer q'), assistant('newer a')]);
-    expect(((await store.raw.get('session:r')) as { chunks: number[] }).chunks).toEqual([0, 1]);
+    expect(await store.raw.get('session:r')).toMatchObject({ chunks: [{ id: 0 }, { id: 1 }] });
     await store.settle();
     store.clearCache();
     expect((await store.load('r')).history.map((m) => m.content)).toEqual(['new q', 'new a', 'newer q', 'newer a']);
@@ -96,24 +94,61 @@ describe('KeyvSessionStore on a real SQLite file', () => {
     expect(await store.load('w')).toEqual(warm);
   });
 
-  it('reads a version 1 record (the whole history in one) and rewrites it as version 2 on save', async () => {
+  it('reads back cold what merged, partly trimmed and pinned chunks hold (the head lists gone messages)', async () => {
+    const service = new SessionService(store, { ...defaults, limit: 40 }, testRules());
+    let sawGone = false;
+    for (let i = 0; i < 45; i += 1) {
+      await service.commitRound('g', [user(`q${i}`), assistant(`a${i}`)]);
+      if (i % 7 === 3) await service.pin('g', [0]);
+      if (i % 11 === 5) await service.rollback('g', 1);
+      const warm = await store.load('g');
+      store.clearCache();
+      expect(await store.load('g')).toEqual(warm);
+      const head = (await store.raw.get('session:g')) as { chunks: Array<{ id: number; gone?: number[] }> };
+      expect(head.chunks.length).toBeLessThan(15);
+      sawGone ||= head.chunks.some((c) => c.gone !== undefined);
+    }
+    expect(sawGone).toBe(true);
+  });
+
+  it('reads a version 2 head (chunk ids only) and rewrites a session laid out one chunk per round', async () => {
+    const history = Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? user(`q${i}`) : assistant(`a${i}`)));
+    for (let r = 0; r < 50; r += 1) await store.raw.set(`chunk:v2:${r}`, { v: 2, messages: history.slice(2 * r, 2 * r + 2) });
+    await store.raw.set('session:v2', { v: 2, settings: { limit: 200 }, chunks: Array.from({ length: 50 }, (_, r) => r), next: 50 });
+    const session = await store.load('v2');
+    expect(session.history).toEqual(history);
+    await store.save('v2', { ...session, history: [...history, user('new')] });
+    expect(await store.raw.get('session:v2')).toMatchObject({ v: 3, chunks: [{ id: 50 }], next: 51 });
+    store.clearCache();
+    expect((await store.load('v2')).history.map((m) => m.content)).toEqual([...history, user('new')].map((m) => m.content));
+  });
+
+  it('sets aside a head whose gone list does not fit its chunk', async () => {
+    await store.save('bad', sessionOf(user('x'), assistant('y')));
+    await store.raw.set('session:bad', { v: 3, settings: {}, chunks: [{ id: 0, gone: [0, 1] }], next: 1 });
+    store.clearCache();
+    expect(await store.load('bad')).toEqual(emptySession());
+    expect(logs.lines.find((l) => l['session'] === 'bad')?.['reason']).toMatch(/chunk 0 has no message left/);
+  });
+
+  it('reads a version 1 record (the whole history in one) and rewrites it as version 3 on save', async () => {
     const legacy = { v: 1, history: [user('old q'), assistant('old a')], settings: { limit: 5 } };
     await store.raw.set('session:l', legacy);
     const session = await store.load('l');
     expect(session.history.map((m) => m.content)).toEqual(['old q', 'old a']);
     await store.save('l', { ...session, history: [...session.history, user('new')] });
     store.clearCache();
-    expect((await store.raw.get('session:l')) as { v: number }).toMatchObject({ v: 2 });
+    expect(await store.raw.get('session:l')).toMatchObject({ v: 3 });
     expect((await store.load('l')).history.map((m) => m.content)).toEqual(['old q', 'old a', 'new']);
   });
 
-  it('writes hundreds of chunks in one save and reads odd text back exactly', async () => {
+  it('rewrites a big version 1 record in chunks of about 128 messages and reads odd text back exactly', async () => {
     const odd = 'quotes " \' backslash \\ newline \n emoji 😀 nul-ish \u0001 json ["x"] {"y":1}';
     const history = Array.from({ length: 600 }, (_, i) => (i % 2 === 0 ? user(`${odd} ${i}`) : assistant(`${odd} ${i}`)));
     await store.raw.set('session:big', { v: 1, history, settings: {} }); // a version 1 record
     const session = await store.load('big');
     await store.save('big', { ...session, history: [...session.history, user('one more')] });
-    expect(((await store.raw.get('session:big')) as { chunks: number[] }).chunks).toHaveLength(301);
+    expect(((await store.raw.get('session:big')) as { chunks: unknown[] }).chunks).toHaveLength(5);
     store.clearCache();
     const back = await store.load('big');
     expect(back.history).toHaveLength(601);
