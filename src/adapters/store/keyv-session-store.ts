@@ -247,9 +247,9 @@ export class KeyvSessionStore implements SessionStore {
     const chunks: Chunk[] = [];
     for (const [i, entry] of head.chunks.entries()) {
       const stored = decodeChunk(values[i]);
-      if (stored === undefined) return this.quarantine(key, value, `chunk ${String(entry.id)} is missing or cannot be decoded`);
+      if (stored === undefined) return this.quarantine(key, value, `chunk ${String(entry.id)} is missing or cannot be decoded`, head.next);
       const problem = chunkProblem(entry, stored);
-      if (problem !== undefined) return this.quarantine(key, value, problem);
+      if (problem !== undefined) return this.quarantine(key, value, problem, head.next);
       chunks.push({ id: entry.id, stored, gone: entry.gone ?? [] });
     }
     return {
@@ -258,8 +258,12 @@ export class KeyvSessionStore implements SessionStore {
     };
   }
 
-  /** Keeps the undecodable head under another key (its chunks stay where they are) and starts fresh. */
-  private async quarantine(key: string, value: unknown, reason: string): Promise<Loaded> {
+  /**
+   * Keeps the undecodable head under another key (its chunks stay where they are) and starts
+   * fresh; where the head could be read, the fresh session's chunk ids continue after its ids, so
+   * the set-aside record's chunks are not overwritten.
+   */
+  private async quarantine(key: string, value: unknown, reason: string, next = 0): Promise<Loaded> {
     const aside = `${QUARANTINE_PREFIX}${key}:${this.now()}`;
     const dropped = await this.startOver(key);
     await this.keyv.set(aside, value);
@@ -269,7 +273,7 @@ export class KeyvSessionStore implements SessionStore {
       { session: key, quarantinedAs: aside, reason },
       'stored session could not be decoded; it was set aside and the session starts fresh',
     );
-    return { session: emptySession(), layout: EMPTY_LAYOUT };
+    return { session: emptySession(), layout: { chunks: [], next } };
   }
 
   private remember(key: string, loaded: Loaded): void {

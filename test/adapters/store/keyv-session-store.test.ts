@@ -129,6 +129,10 @@ describe('KeyvSessionStore on a real SQLite file', () => {
     store.clearCache();
     expect(await store.load('bad')).toEqual(emptySession());
     expect(logs.lines.find((l) => l['session'] === 'bad')?.['reason']).toMatch(/chunk 0 has no message left/);
+    // The fresh session's chunks do not overwrite the ones the set-aside head names.
+    await store.save('bad', sessionOf(user('fresh')));
+    expect(await store.raw.get('session:bad')).toMatchObject({ chunks: [{ id: 1 }], next: 2 });
+    expect(await store.raw.get('chunk:bad:0')).toMatchObject({ messages: [{ content: 'x' }, { content: 'y' }] });
   });
 
   it('reads a version 1 record (the whole history in one) and rewrites it as version 3 on save', async () => {
