@@ -17,3 +17,22 @@ export const TOKENS_REPLY_PRIMING = 3;
  * images their own way, so this is an estimate that keeps the budget honest, not an exact figure.
  */
 export const TOKENS_PER_IMAGE = 85;
+
+/**
+ * A counter that remembers the counts of the last `size` distinct texts it was asked about, for
+ * texts counted on every turn (the system prompt): the history's counts are cached with each
+ * message, but the prompt would otherwise be tokenized again for every answer.
+ */
+export function rememberingCounter(counter: TokenCounter, size: number): TokenCounter {
+  const counts = new Map<string, number>();
+  return {
+    count(text) {
+      const known = counts.get(text);
+      if (known !== undefined) return known;
+      const counted = counter.count(text);
+      if (counts.size >= size) counts.delete(counts.keys().next().value ?? text);
+      counts.set(text, counted);
+      return counted;
+    },
+  };
+}

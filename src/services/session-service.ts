@@ -10,11 +10,13 @@ import {
   type PinChange,
   pin,
   type ResolvedSettings,
+  rememberingCounter,
   resolveSettings,
   reset,
   rollback,
   type Session,
   setLimit,
+  type TokenCounter,
   trimToLimit,
   type Trimmed,
   unpin,
@@ -30,12 +32,16 @@ export type SessionDefaults = ResolvedSettings;
  */
 export class SessionService {
   private readonly queue = new KeyedQueue();
+  /** System prompts are counted on every turn; there are few of them (one per persona at most). */
+  private readonly promptTokens: TokenCounter;
 
   constructor(
     private readonly store: SessionStore,
     private readonly defaults: SessionDefaults,
     private readonly rules: MessageRules,
-  ) {}
+  ) {
+    this.promptTokens = rememberingCounter(rules.tokens, 64);
+  }
 
   /** Runs `change` on the session under its lock; saves the session it returns. */
   update<T>(key: string, change: (session: Session) => { session: Session; result: T }): Promise<T> {
@@ -81,7 +87,7 @@ export class SessionService {
       question,
       questionImages: options.images,
       budget: options.budget ?? settings.tokenBudget,
-      tokens: this.rules.tokens,
+      tokens: this.promptTokens,
     });
     return { context, settings };
   }
