@@ -26,6 +26,8 @@ const CHUNK_PREFIX = 'chunk:';
 const QUARANTINE_PREFIX = 'quarantine:';
 /** WAL pages (4 kB) after which SQLite checkpoints by itself if our housekeeping has not. */
 const SAFETY_NET_CHECKPOINT_PAGES = 10_000;
+/** Rows a SQLite batch write binds as parameters (2 each; SQLite allows 32 766 since 3.32). */
+const MAX_BOUND_ROWS = 1000;
 
 /**
  * Recently used sessions stay decoded in memory, up to this many messages in all, so a turn
@@ -329,16 +331,21 @@ class KeyvSqliteBatched extends KeyvSqlite {
 
   /**
    * All entries in one statement, so they are written together or not at all (one implicit
-   * transaction, one WAL commit); the rows travel as one JSON parameter, so there is no limit on
-   * how many.
+   * transaction, one WAL commit). The values are bound as parameters (a turn writes two or three
+   * rows); a batch too big for SQLite's parameter limit travels as one JSON parameter instead.
    */
   async setMany(entries: Array<{ key: string; value: unknown }>): Promise<boolean[]> {
-    await this.query(
-      `INSERT INTO ${this.table} (key, value)
-       SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?) WHERE true
-       ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
-      JSON.stringify(entries.map((e) => [e.key, e.value])),
-    );
+    const upsert = 'ON CONFLICT(key) DO UPDATE SET value = excluded.value';
+    if (entries.length <= MAX_BOUND_ROWS) {
+      const rows = entries.map(() => '(?, ?)').join(', ');
+      await this.query(`INSERT INTO ${this.table} (key, value) VALUES ${rows} ${upsert}`, ...entries.flatMap((e) => [e.key, e.value]));
+    } else {
+      await this.query(
+        `INSERT INTO ${this.table} (key, value)
+         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?) WHERE true ${upsert}`,
+        JSON.stringify(entries.map((e) => [e.key, e.value])),
+      );
+    }
     return entries.map(() => true);
   }
 

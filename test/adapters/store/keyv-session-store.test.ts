@@ -159,6 +159,15 @@ describe('KeyvSessionStore on a real SQLite file', () => {
     expect(back.history[598]?.content).toBe(`${odd} 598`);
   });
 
+  it('writes a batch in one statement whether its values are bound one by one or, past 1 000 rows, as one JSON parameter', async () => {
+    for (const size of [3, 1500]) {
+      const entries = Array.from({ length: size }, (_, i) => ({ key: `batch:${String(size)}:${String(i)}`, value: { n: i, text: `it's "${String(i)}"` } }));
+      await store.raw.setMany(entries);
+      expect(await store.raw.get(`batch:${String(size)}:0`)).toEqual({ n: 0, text: `it's "0"` });
+      expect(await store.raw.get(`batch:${String(size)}:${String(size - 1)}`)).toEqual(entries.at(-1)?.value);
+    }
+  });
+
   it('a head whose chunk is missing is set aside like any undecodable record', async () => {
     await store.save('m', sessionOf(user('x'), assistant('y')));
     await store.raw.delete('chunk:m:0');
