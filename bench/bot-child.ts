@@ -5,6 +5,7 @@
  * OpenAI SDK against OPENAI_BASE_URL. Driven over IPC (see child-protocol.ts).
  */
 import { readFileSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import { startApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -37,6 +38,7 @@ function usage(gc: boolean): Usage {
     rss: memory.rss,
     rssAnon: procStatus('RssAnon'),
     rssFile: procStatus('RssFile'),
+    heapResident: getHeapStatistics().total_physical_size,
     heapUsed: memory.heapUsed,
     heapTotal: memory.heapTotal,
     external: memory.external,

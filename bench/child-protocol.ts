@@ -7,6 +7,8 @@ export const usageSchema = z.object({
   rssAnon: z.number(),
   /** …and file-backed pages (code of node and native modules). */
   rssFile: z.number(),
+  /** Of rssAnon: the resident part of the V8 heap (the rest is mostly malloc: native modules, V8's compiler zones). */
+  heapResident: z.number(),
   heapUsed: z.number(),
   heapTotal: z.number(),
   external: z.number(),

@@ -5,9 +5,10 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import { type ChildMessage, childMessageSchema, type ParentMessage, type Usage } from './child-protocol.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -51,6 +52,37 @@ function compile(): string {
   return OUT;
 }
 
+/**
+ * How the bot's Node process is launched beyond the bot's own configuration: node's flags and
+ * process-level environment (MALLOC_ARENA_MAX, UV_THREADPOOL_SIZE…), so the benchmark can run the
+ * bot exactly as the product's start command does.
+ */
+export interface Launch {
+  readonly nodeFlags?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+const packageSchema = z.object({ scripts: z.object({ start: z.string() }) });
+
+/**
+ * The environment and node flags of package.json's `start` script, which must read
+ * `[NAME=value …] node [--flag …] <entry>`: the benchmark runs the bot as `npm start` does.
+ */
+export function startScriptLaunch(): Launch & { readonly script: string } {
+  const script = packageSchema.parse(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))).scripts.start;
+  const words = script.trim().split(/\s+/);
+  const node = words.indexOf('node');
+  const assignments = words.slice(0, Math.max(node, 0)).map((word) => /^([A-Z_][A-Z0-9_]*)=(\S*)$/.exec(word));
+  if (node === -1 || assignments.includes(null)) {
+    throw new Error(`Expected package.json's start script to read "[NAME=value …] node [--flag …] <entry>", got "${script}".`);
+  }
+  const env = Object.fromEntries(assignments.map((match) => [match?.[1] ?? '', match?.[2] ?? '']));
+  const afterNode = words.slice(node + 1);
+  const entry = afterNode.findIndex((word) => !word.startsWith('-'));
+  const nodeFlags = entry === -1 ? afterNode : afterNode.slice(0, entry);
+  return { script, nodeFlags, env };
+}
+
 /** The bot in a child process, with a request/answer channel over IPC. */
 export class BotProcess {
   private nextId = 1;
@@ -73,12 +105,12 @@ export class BotProcess {
     });
   }
 
-  /** Starts the bot with exactly `env` (plus PATH), and resolves once it is connected. */
-  static async start(env: Record<string, string>): Promise<BotProcess> {
+  /** Starts the bot with exactly `env` (plus PATH and `launch.env`), and resolves once it is connected. */
+  static async start(env: Record<string, string>, launch: Launch = {}): Promise<BotProcess> {
     const entry = compiledChild('bot-child');
-    const child = spawn(process.execPath, ['--expose-gc', entry], {
+    const child = spawn(process.execPath, ['--expose-gc', ...(launch.nodeFlags ?? []), entry], {
       cwd: ROOT,
-      env: { PATH: process.env['PATH'] ?? '', ...env },
+      env: { PATH: process.env['PATH'] ?? '', ...env, ...launch.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     // The bot's log lines (warnings and errors only, by LOG_LEVEL) go to our stderr, not the tables.

@@ -5,7 +5,7 @@
  */
 import { FakeDiscord, type FakeUser } from '../test/fakes/fake-discord.js';
 import { FakeOpenAI } from '../test/fakes/fake-openai.js';
-import { BotProcess } from './child.js';
+import { BotProcess, startScriptLaunch } from './child.js';
 import { channelId } from './fixtures.js';
 import { sleep } from './stats.js';
 import { TextSource } from './text.js';
@@ -78,7 +78,7 @@ export class Harness {
         LOG_LEVEL: 'warn',
         BENCH_MODEL: options.model,
         BENCH_REPLY: reply,
-      });
+      }, startScriptLaunch());
       return new Harness(discord, openai, bot, channels);
     } catch (error) {
       await openai?.close();

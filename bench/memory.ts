@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { z } from 'zod';
 import { DEFAULT_CACHED_MESSAGES } from '../src/adapters/store/keyv-session-store.js';
 import type { Usage } from './child-protocol.js';
-import { compiledChild } from './child.js';
+import { compiledChild, type Launch, startScriptLaunch } from './child.js';
 import { fileBytes, seededCopy, tempFile } from './fixtures.js';
 import { Harness } from './harness.js';
 import { type BenchOptions, bytes, checkTarget, count, type SectionResult, type Table, type TargetCheck, targetText } from './report.js';
@@ -64,10 +64,10 @@ async function scenario(storedSessions: number, runs: number, quick: boolean): P
 
 const footprintSchema = z.array(z.object({ step: z.string(), rss: z.number() }));
 
-/** RSS after each of the bot's heavy imports, in a fresh process (see modules-child.ts). */
-function moduleFootprint(): z.infer<typeof footprintSchema> {
-  const out = execFileSync(process.execPath, ['--expose-gc', compiledChild('modules-child')], {
-    env: { PATH: process.env['PATH'] ?? '' },
+/** RSS after each of the bot's heavy imports, in a fresh process launched like the bot (see modules-child.ts). */
+function moduleFootprint(launch: Launch): z.infer<typeof footprintSchema> {
+  const out = execFileSync(process.execPath, ['--expose-gc', ...(launch.nodeFlags ?? []), compiledChild('modules-child')], {
+    env: { PATH: process.env['PATH'] ?? '', ...launch.env },
     encoding: 'utf8',
   });
   return footprintSchema.parse(JSON.parse(out));
@@ -85,9 +85,12 @@ function spread(values: readonly number[]): string {
 
 export async function memorySection(options: BenchOptions): Promise<SectionResult> {
   const stored = options.quick ? 1000 : 10_000;
+  const launch = startScriptLaunch();
   // The empty-store baseline shows the figure does not follow what is stored; a smoke run skips it.
-  const scenarios = options.quick ? [await scenario(stored, 1, true)] : [await scenario(0, 1, false), await scenario(stored, 3, false)];
-  const footprint = moduleFootprint();
+  const scenarios = options.quick
+    ? [await scenario(stored, 1, true)]
+    : [await scenario(0, 1, false), await scenario(stored, 3, false)];
+  const footprint = moduleFootprint(launch);
   const targets: TargetCheck[] = [];
   const full = scenarios.at(-1);
   if (full !== undefined) {
@@ -105,7 +108,7 @@ export async function memorySection(options: BenchOptions): Promise<SectionResul
       'RSS after start',
       'RSS after answering in 100 channels',
       '(same, before gc)',
-      'of which anonymous / file-backed',
+      'of which V8 heap / other anonymous / file-backed',
       'V8 heap used / reserved',
       'peak RSS',
       'target',
@@ -117,13 +120,20 @@ export async function memorySection(options: BenchOptions): Promise<SectionResul
       spread(s.runs.map((r) => r.afterStart.rss)),
       spread(s.runs.map((r) => r.afterAnswering.rss)),
       spread(s.runs.map((r) => r.afterAnsweringNoGc.rss)),
-      `${bytes(median(s.runs.map((r) => r.afterAnswering.rssAnon)))} / ${bytes(median(s.runs.map((r) => r.afterAnswering.rssFile)))}`,
+      [
+        median(s.runs.map((r) => r.afterAnswering.heapResident)),
+        median(s.runs.map((r) => r.afterAnswering.rssAnon - r.afterAnswering.heapResident)),
+        median(s.runs.map((r) => r.afterAnswering.rssFile)),
+      ]
+        .map(bytes)
+        .join(' / '),
       `${bytes(median(s.runs.map((r) => r.afterAnswering.heapUsed)))} / ${bytes(median(s.runs.map((r) => r.afterAnswering.heapTotal)))}`,
       spread(s.runs.map((r) => r.afterAnswering.maxRss)),
       s === full && targets[0] !== undefined ? targetText(targets[0]) : '',
     ]),
     notes: [
-      `The bot runs as plain \`node\` on JavaScript compiled from src/ (as \`node dist/src/index.js\` would), with --expose-gc; readings after gc follow two global.gc() calls. Defaults otherwise (HISTORY_LIMIT 100), answering with an in-process model. "after answering" is after one mention in each of 100 channels whose sessions are in the store, every answer committed: those 100 sessions (${count(CHANNELS * (MESSAGES_EACH + 2))} messages) are then held decoded in the store's cache, which keeps up to ${count(DEFAULT_CACHED_MESSAGES)}. Several runs: median (range, MB).`,
+      `The bot runs as \`npm start\` runs it: plain \`node\` on JavaScript compiled from src/, with the environment and node flags of package.json's start script (\`${launch.script}\`) and --expose-gc; readings after gc follow two global.gc() calls. Defaults otherwise (HISTORY_LIMIT 100), answering with an in-process model. "after answering" is after one mention in each of 100 channels whose sessions are in the store, every answer committed: those 100 sessions (${count(CHANNELS * (MESSAGES_EACH + 2))} messages) are then held decoded in the store's cache, which keeps up to ${count(DEFAULT_CACHED_MESSAGES)}. Several runs: median (range, MB).`,
+      '"Other anonymous" is RssAnon less the resident pages of the V8 heap: mostly glibc malloc (sqlite3, zlib, V8\'s optimizing compiler on its worker threads), in one arena per thread unless MALLOC_ARENA_MAX caps them. It is the part that varies most between identical runs.',
     ],
   };
   const footprintTable: Table = {
@@ -134,5 +144,5 @@ export async function memorySection(options: BenchOptions): Promise<SectionResul
       'What remains between the last row and "RSS after start" is the running bot: the discord.js client and its caches, sockets, SQLite\'s page cache, JIT code, and V8 heap reserved beyond what is used.',
     ],
   };
-  return { name: 'memory', tables: [table, footprintTable], targets, data: { messagesEach: MESSAGES_EACH, scenarios, footprint } };
+  return { name: 'memory', tables: [table, footprintTable], targets, data: { messagesEach: MESSAGES_EACH, startScript: launch.script, scenarios, footprint } };
 }

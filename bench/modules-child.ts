@@ -13,7 +13,9 @@ function rss(): number {
 
 const steps: Array<{ step: string; rss: number }> = [{ step: 'node itself', rss: rss() }];
 const load: Array<[string, () => Promise<unknown>]> = [
-  ['zod', () => import('zod')],
+  // zod/mini first, so the next row is what the full API (which src/ imports) costs beyond it.
+  ['zod/mini', () => import('zod/mini')],
+  ['zod (full API)', () => import('zod')],
   ['pino + pino-pretty', () => Promise.all([import('pino'), import('pino-pretty')])],
   ['keyv + @keyv/sqlite (sqlite3)', () => Promise.all([import('keyv'), import('@keyv/sqlite')])],
   ['openai', () => import('openai')],

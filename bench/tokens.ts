@@ -4,7 +4,7 @@
  * the system prompt) against re-tokenizing the whole history every turn.
  */
 import { clearMergeCache } from 'gpt-tokenizer';
-import { gptTokenCounter } from '../src/adapters/gpt-tokenizer.js';
+import { gptTokenCounter, TOKENIZER_CACHE_PIECES } from '../src/adapters/gpt-tokenizer.js';
 import { buildContext, createMessage, type HistoryMessage, modelContent, type Session } from '../src/domain/index.js';
 import { exchanges, messageRules, sessionDefaults, sessionWith } from './fixtures.js';
 import { type BenchOptions, count, ms, ratio, type SectionResult, type Table } from './report.js';
@@ -90,7 +90,7 @@ export async function tokensSection(options: BenchOptions): Promise<SectionResul
       ['cold (cleared before each pass)', count(cold.tokensPerSecond), count(cold.charactersPerSecond), ms(cold.pass.p50), ms(cold.pass.p99), String(cold.pass.n)],
     ],
     notes: [
-      `${count(warm.texts)} texts, ${count(warm.tokens)} tokens, ${count(warm.characters)} characters. gpt-tokenizer memoizes word pieces (an LRU of 100 000), so repeated words are cheap; the cold row is the worst case.`,
+      `${count(warm.texts)} texts, ${count(warm.tokens)} tokens, ${count(warm.characters)} characters. gpt-tokenizer memoizes word pieces (an LRU the bot caps at ${count(TOKENIZER_CACHE_PIECES)}, see src/adapters/gpt-tokenizer.ts), so repeated words are cheap; the cold row is the worst case.`,
     ],
   };
   const cacheTable: Table = {
