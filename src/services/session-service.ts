@@ -15,6 +15,7 @@ import {
   reset,
   rollback,
   type Session,
+  type SessionSettings,
   setLimit,
   type TokenCounter,
   trimToLimit,
@@ -79,17 +80,21 @@ export class SessionService {
     question: HistoryMessage,
     options: { budget?: number; images?: readonly string[] } = {},
   ): Promise<{ context: Context; settings: ResolvedSettings }> {
-    const session = await this.read(key);
+    const budgetFor = (stored: SessionSettings): number => options.budget ?? stored.tokenBudget ?? this.defaults.tokenBudget;
+    // A session not in memory is read only as far back as this context can reach.
+    const { session, skipped } = await this.queue.run(key, () =>
+      this.store.loadRecent === undefined ? this.store.load(key).then((whole) => ({ session: whole, skipped: 0 })) : this.store.loadRecent(key, budgetFor),
+    );
     const settings = this.settings(session);
     const context = buildContext({
       session,
       systemPrompt: settings.systemPrompt,
       question,
       questionImages: options.images,
-      budget: options.budget ?? settings.tokenBudget,
+      budget: budgetFor(session.settings),
       tokens: this.promptTokens,
     });
-    return { context, settings };
+    return { context: { ...context, omitted: context.omitted + skipped }, settings };
   }
 
   commitRound(key: string, round: readonly HistoryMessage[]): Promise<readonly HistoryMessage[]> {

@@ -1,4 +1,10 @@
-import type { Session } from '../domain/session.js';
+import type { Session, SessionSettings } from '../domain/session.js';
+
+/** Part of a session: all its pins and its newest messages; `skipped` older unpinned ones are left out. */
+export interface RecentSession {
+  readonly session: Session;
+  readonly skipped: number;
+}
 
 /**
  * Where sessions live. Implementations load on demand (nothing is held for idle sessions) and
@@ -6,6 +12,12 @@ import type { Session } from '../domain/session.js';
  */
 export interface SessionStore {
   load(key: string): Promise<Session>;
+  /**
+   * Optional: enough of the session to build its context within `budgetFor(settings)` tokens
+   * (every pin and the newest messages whose unpinned cost reaches the budget), for a store that
+   * can read that without reading everything.
+   */
+  loadRecent?(key: string, budgetFor: (settings: SessionSettings) => number): Promise<RecentSession>;
   save(key: string, session: Session): Promise<void>;
   delete(key: string): Promise<void>;
   close(): Promise<void>;

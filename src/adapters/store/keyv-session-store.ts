@@ -3,8 +3,9 @@ import { dirname, resolve } from 'node:path';
 import KeyvSqlite from '@keyv/sqlite';
 import Keyv, { type StoredData } from 'keyv';
 import type { Logger } from 'pino';
-import { emptySession, type Session } from '../../domain/session.js';
-import type { SessionStore } from '../../services/session-store.js';
+import type { HistoryMessage } from '../../domain/message.js';
+import { emptySession, type Session, type SessionSettings } from '../../domain/session.js';
+import type { RecentSession, SessionStore } from '../../services/session-store.js';
 import {
   type Chunk,
   CHUNK_VERSION,
@@ -14,10 +15,13 @@ import {
   decodeHead,
   EMPTY_LAYOUT,
   HEAD_VERSION,
+  type HeadChunk,
   type HeadRecord,
+  headEntry,
   type Layout,
   liveMessages,
   planChunks,
+  recentChunks,
 } from './session-record.js';
 
 const NAMESPACE = 'contextcord';
@@ -104,6 +108,30 @@ export class KeyvSessionStore implements SessionStore {
     return (await this.loaded(key)).session;
   }
 
+  /**
+   * What a context within `budgetFor(settings)` tokens needs, reading only those chunks when the
+   * session is not in memory (see recentChunks); the whole session when it is, or when the head
+   * cannot say. A partial read is not kept in memory: the next load reads the session whole.
+   */
+  async loadRecent(key: string, budgetFor: (settings: SessionSettings) => number): Promise<RecentSession> {
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return { session: (await this.loaded(key)).session, skipped: 0 };
+    const value: unknown = await this.keyv.get(HEAD_PREFIX + key);
+    const decoded = value === undefined || isUndecodable(value) ? undefined : decodeHead(value);
+    const head = decoded?.ok === true && decoded.kind === 'head' ? decoded.head : undefined;
+    const recent = head === undefined ? undefined : recentChunks(head.chunks, budgetFor(head.settings));
+    if (head === undefined || recent === undefined) return { session: (await this.loaded(key)).session, skipped: 0 };
+    const values = await this.keyv.getMany<unknown>(recent.read.map((c) => chunkKey(key, c.id)));
+    const history: HistoryMessage[] = [];
+    for (const [i, entry] of recent.read.entries()) {
+      const stored = decodeChunk(values[i]);
+      // Whatever is wrong, the whole read deals with it (and sets the record aside if need be).
+      if (stored === undefined || chunkProblem(entry, stored) !== undefined) return { session: (await this.loaded(key)).session, skipped: 0 };
+      history.push(...liveMessages({ id: entry.id, stored, gone: entry.gone ?? [] }));
+    }
+    return { session: { history, settings: head.settings }, skipped: recent.skipped };
+  }
+
   async save(key: string, session: Session): Promise<void> {
     const before = await this.loaded(key);
     const plan = planChunks(before.layout, session.history);
@@ -116,7 +144,7 @@ export class KeyvSessionStore implements SessionStore {
       value: {
         v: HEAD_VERSION,
         settings: session.settings,
-        chunks: plan.layout.chunks.map((c) => (c.gone.length === 0 ? { id: c.id } : { id: c.id, gone: c.gone })),
+        chunks: plan.layout.chunks.map(headEntry),
         next: plan.layout.next,
       } satisfies HeadRecord,
     };
@@ -254,6 +282,11 @@ export class KeyvSessionStore implements SessionStore {
       if (problem !== undefined) return this.quarantine(key, value, problem, head.next);
       chunks.push({ id: entry.id, stored, gone: entry.gone ?? [] });
     }
+    const wrong = chunks.find((chunk, i) => !summaryAgrees(head.chunks[i], headEntry(chunk)));
+    if (wrong !== undefined) {
+      // Only partial reads trust the summaries; the next save writes them right.
+      this.logger.warn({ session: key, chunk: wrong.id }, 'stored chunk summary does not match its chunk; it will be rewritten');
+    }
     return {
       session: { history: chunks.flatMap(liveMessages), settings: head.settings },
       layout: { chunks, next: head.next },
@@ -296,6 +329,12 @@ export class KeyvSessionStore implements SessionStore {
     this.cache.delete(key);
     this.cachedMessages -= old.session.history.length;
   }
+}
+
+/** A stored summary agrees with the chunk's, or there is none (an older head). */
+function summaryAgrees(stored: HeadChunk | undefined, actual: HeadChunk): boolean {
+  if (stored?.n === undefined && stored?.cost === undefined && stored?.pins === undefined) return true;
+  return stored.n === actual.n && stored.cost === actual.cost && stored.pins === actual.pins;
 }
 
 function chunkKey(key: string, id: number): string {

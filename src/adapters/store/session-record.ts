@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { messageCost } from '../../domain/context.js';
 import type { HistoryMessage } from '../../domain/message.js';
 import type { Session, SessionSettings } from '../../domain/session.js';
 
@@ -40,7 +41,15 @@ const chunkIdSchema = z.number().int().nonnegative();
 const headSchema = z.object({
   v: z.literal(3),
   settings: settingsSchema,
-  chunks: z.array(z.object({ id: chunkIdSchema, gone: z.array(z.number().int().nonnegative()).optional() })),
+  chunks: z.array(
+    z.object({
+      id: chunkIdSchema,
+      gone: z.array(z.number().int().nonnegative()).optional(),
+      n: z.number().int().positive().optional(),
+      cost: z.number().int().nonnegative().optional(),
+      pins: z.number().int().positive().optional(),
+    }),
+  ),
   next: chunkIdSchema,
 });
 
@@ -50,10 +59,19 @@ const chunkSchema = z.object({ v: z.literal(2), messages: z.array(messageSchema)
 
 const legacySchema = z.object({ v: z.literal(1), history: z.array(messageSchema), settings: settingsSchema });
 
-/** A chunk as the head lists it: its id and the positions of its messages that are gone. */
+/**
+ * A chunk as the head lists it: its id, the positions of its messages that are gone, and a
+ * summary of the rest, so the newest part of a history can be read without the whole (see
+ * KeyvSessionStore.loadRecent): `n` live messages, of which `pins` pinned, and `cost`, the prompt
+ * tokens of the unpinned ones (each message's tokens plus the chat format's overhead). Heads
+ * written before the summary existed lack it; such a session is simply read whole.
+ */
 export interface HeadChunk {
   readonly id: number;
   readonly gone?: readonly number[];
+  readonly n?: number;
+  readonly cost?: number;
+  readonly pins?: number;
 }
 
 export interface HeadRecord {
@@ -110,6 +128,51 @@ export function liveMessages(chunk: Chunk): readonly HistoryMessage[] {
   if (chunk.gone.length === 0) return chunk.stored;
   const gone = new Set(chunk.gone);
   return chunk.stored.filter((_, k) => !gone.has(k));
+}
+
+const headEntries = new WeakMap<Chunk, HeadChunk>();
+
+/** How the head lists `chunk` (worked out once per chunk object; chunks are never mutated). */
+export function headEntry(chunk: Chunk): HeadChunk {
+  const known = headEntries.get(chunk);
+  if (known !== undefined) return known;
+  let cost = 0;
+  let pins = 0;
+  const live = liveMessages(chunk);
+  for (const message of live) {
+    if (message.pinned) pins += 1;
+    else cost += messageCost(message);
+  }
+  const entry = {
+    id: chunk.id,
+    ...(chunk.gone.length > 0 ? { gone: chunk.gone } : {}),
+    n: live.length,
+    cost,
+    ...(pins > 0 ? { pins } : {}),
+  };
+  headEntries.set(chunk, entry);
+  return entry;
+}
+
+/**
+ * Which of a head's chunks hold what a context within `budget` tokens can use: every chunk with
+ * a pinned message, and the newest chunks until their unpinned messages cost at least `budget`.
+ * buildContext keeps pins and drops the oldest unpinned messages until the rest fits, so what it
+ * keeps lies in these chunks: on them it builds the very context it builds on the whole history.
+ * Undefined when that is every chunk, or when a chunk has no summary (an older head).
+ */
+export function recentChunks(chunks: readonly HeadChunk[], budget: number): { read: HeadChunk[]; skipped: number } | undefined {
+  const keep = new Set<HeadChunk>();
+  let cost = 0;
+  for (let i = chunks.length - 1; i >= 0; i -= 1) {
+    const chunk = chunks[i];
+    if (chunk?.cost === undefined || chunk.n === undefined) return undefined;
+    if (cost < budget || chunk.pins !== undefined) keep.add(chunk);
+    if (cost < budget) cost += chunk.cost;
+  }
+  if (keep.size === chunks.length) return undefined;
+  const skipped = chunks.reduce((sum, chunk) => sum + (keep.has(chunk) ? 0 : (chunk.n ?? 0)), 0);
+  return { read: chunks.filter((chunk) => keep.has(chunk)), skipped };
 }
 
 /** Why a chunk as the head lists it cannot be read with the record it names, if it cannot. */

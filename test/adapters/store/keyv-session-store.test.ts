@@ -7,6 +7,7 @@ import { emptySession, pin } from '../../../src/domain/index.js';
 import { SessionService } from '../../../src/services/session-service.js';
 import { captureLogs } from '../../helpers/logs.js';
 import { assistant, sessionOf, testRules, user } from '../../helpers/domain.js';
+import { seededRandom } from '../../helpers/random.js';
 import { tempDir } from '../../helpers/temp.js';
 
 const defaults = { limit: 1000, systemPrompt: 'sys', model: 'm', tokenBudget: 100_000 };
@@ -166,6 +167,50 @@ describe('KeyvSessionStore on a real SQLite file', () => {
       expect(await store.raw.get(`batch:${String(size)}:0`)).toEqual({ n: 0, text: `it's "0"` });
       expect(await store.raw.get(`batch:${String(size)}:${String(size - 1)}`)).toEqual(entries.at(-1)?.value);
     }
+  });
+
+  it('a cold context reads only the chunks it can use, and is the context the whole history gives', async () => {
+    const random = seededRandom(41);
+    const service = new SessionService(store, { ...defaults, limit: 500, tokenBudget: 400 }, testRules());
+    const read: number[] = [];
+    let partialAnswers = 0;
+    const getMany = store.raw.getMany.bind(store.raw);
+    store.raw.getMany = (keys: string[]) => (read.push(keys.length), getMany(keys));
+    for (let i = 0; i < 160; i += 1) {
+      const words = 'word '.repeat(1 + Math.floor(random() * 12));
+      await service.commitRound('p', [user(`q${String(i)} ${words}`), assistant(`a${String(i)} ${words}`)]);
+      const size = (await store.load('p')).history.length;
+      if (random() < 0.08) await service.pin('p', [Math.floor(random() * size)]);
+      if (random() < 0.04) await service.unpin('p', [Math.floor(random() * size)]);
+      if (random() < 0.05) await service.rollback('p', 1);
+      if (i % 10 !== 9) continue;
+      for (const budget of [60, 400, 5000]) {
+        const question = user('now?');
+        // Either the same context, or the same refusal (pins over the budget).
+        const outcome = (context: Promise<unknown>): Promise<unknown> => context.then((ok) => ({ ok }), (error: unknown) => ({ error: String(error) }));
+        const warm = await outcome(service.context('p', question, { budget }));
+        store.clearCache();
+        read.length = 0;
+        const cold = await outcome(service.context('p', question, { budget }));
+        expect(cold).toEqual(warm);
+        const head = (await store.raw.get('session:p')) as { chunks: unknown[] };
+        if (budget === 60 && i >= 49) expect(read[0]).toBeLessThan(head.chunks.length);
+        if ((read[0] ?? 0) < head.chunks.length && typeof warm === 'object' && warm !== null && 'ok' in warm) partialAnswers += 1;
+        store.clearCache();
+      }
+    }
+    expect(partialAnswers).toBeGreaterThan(10);
+  });
+
+  it('a chunk summary that does not match its chunk is logged and written right on the next save', async () => {
+    const service = new SessionService(store, defaults, testRules());
+    await service.commitRound('s', [user('q one two'), assistant('a')]);
+    await store.raw.set('session:s', { v: 3, settings: {}, chunks: [{ id: 0, n: 2, cost: 1 }], next: 1 });
+    store.clearCache();
+    expect((await store.load('s')).history).toHaveLength(2);
+    expect(logs.lines.find((l) => l['session'] === 's')?.['msg']).toMatch(/summary does not match/);
+    await service.commitRound('s', [user('q2'), assistant('a2')]);
+    expect(await store.raw.get('session:s')).toMatchObject({ chunks: [{ id: 0, n: 2, cost: 10 }, { id: 1, n: 2, cost: 8 }] });
   });
 
   it('a head whose chunk is missing is set aside like any undecodable record', async () => {

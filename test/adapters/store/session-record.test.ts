@@ -4,10 +4,12 @@ import {
   chunkProblem,
   decodeHead,
   EMPTY_LAYOUT,
+  headEntry,
   type Layout,
   liveMessages,
   MERGE_RUN,
   planChunks,
+  recentChunks,
 } from '../../../src/adapters/store/session-record.js';
 import { commitRound, type HistoryMessage, pin, rollback, type Session, setLimit, trimToLimit } from '../../../src/domain/index.js';
 import { assistant, sessionOf, user } from '../../helpers/domain.js';
@@ -182,6 +184,30 @@ describe('planChunks', () => {
       for (const ch of plan.layout.chunks) expect(chunkProblem({ id: ch.id, gone: ch.gone }, ch.stored)).toBeUndefined();
       layout = plan.layout;
     }
+  });
+});
+
+describe('chunk summaries in the head', () => {
+  it('count the live messages, the pinned ones, and the prompt tokens of the unpinned ones', () => {
+    const [q, a] = [user('one two three'), assistant('four')];
+    const pinned = pin(sessionOf(q, a, user('five six')), [2]).session.history;
+    expect(headEntry(chunk(4, pinned, [0]))).toEqual({ id: 4, gone: [0], n: 2, cost: 1 + 3, pins: 1 });
+    expect(headEntry(chunk(5, [q, a]))).toEqual({ id: 5, n: 2, cost: 3 + 3 + 1 + 3 });
+  });
+
+  it('a context reads every chunk with a pin and the newest chunks until their cost reaches the budget', () => {
+    const entries = [
+      { id: 0, n: 16, cost: 100, pins: 1 },
+      { id: 1, n: 16, cost: 100 },
+      { id: 2, n: 16, cost: 100 },
+      { id: 3, n: 2, cost: 20 },
+      { id: 4, n: 2, cost: 20 },
+    ];
+    expect(recentChunks(entries, 30)).toEqual({ read: [entries[0], entries[3], entries[4]], skipped: 32 });
+    expect(recentChunks(entries, 40)).toEqual({ read: [entries[0], entries[3], entries[4]], skipped: 32 });
+    expect(recentChunks(entries, 41)).toEqual({ read: [entries[0], entries[2], entries[3], entries[4]], skipped: 16 });
+    expect(recentChunks(entries, 1000)).toBeUndefined(); // all of them: read the session whole
+    expect(recentChunks([{ id: 0 }, ...entries], 30)).toBeUndefined(); // an older head without summaries
   });
 });
 
