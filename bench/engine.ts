@@ -303,8 +303,15 @@ async function breakdown(messages: number, loadOnly: boolean, rounds: readonly E
     const scratchHead = { v: 3, settings: {}, chunks: head.chunks.map((id) => ({ id })), next: head.next };
 
     type Part = [step: string, warm: number, cold: number, run: (i: number) => unknown, before?: (i: number) => unknown];
-    const warmLoad: Part = ['store.load, warm (cache hit)', 2, 1, () => store.load(KEY)];
+    const warmLoad: Part = ['store.load, warm (cache hit)', 2, 0, () => store.load(KEY)];
     const coldLoad: Part[] = [
+      [
+        `store.loadRecent, cold: what context reads (head get + the pinned and newest chunks for a ${count(settings.tokenBudget)}-token budget)`,
+        0,
+        1,
+        () => store.loadRecent(KEY, () => settings.tokenBudget),
+        () => store.clearCache(),
+      ],
       [
         `store.load, cold: head get + getMany of ${count(chunkRows.length)} chunks + JSON.parse + zod per chunk`,
         0,
@@ -529,7 +536,7 @@ export async function engineSection(options: BenchOptions): Promise<SectionResul
     ]),
     notes: [
       'A turn is the two calls ChatService makes per answered mention; the question and reply are made (tokens counted) beforehand, as the bot does while streaming. The session limit equals the history, so every turn also trims two messages (one round).',
-      `Sessions are stored as the bot leaves them, saved round by round: a head plus chunks (each round its own small chunk; every 8 small chunks at the end merge into one of 16 messages; a trim only marks messages gone in the head until more than half of a chunk is gone, then its survivors are rewritten), so a 1 000-message session is about 70 rows. "warm": the session is decoded in the store's cache (the normal case: up to ${count(20_000)} messages of recently used sessions are held). "cold": store.clearCache() before each turn, so context reads the head and every chunk from SQLite (as the first turn after a restart, or for a session evicted from the cache); commitRound then hits the cache.`,
+      `Sessions are stored as the bot leaves them, saved round by round: a head plus chunks (each round its own small chunk; every 8 small chunks at the end merge into one of 16 messages; a trim only marks messages gone in the head until more than half of a chunk is gone, then its survivors are rewritten), so a 1 000-message session is about 70 rows. "warm": the session is decoded in the store's cache (the normal case: up to ${count(20_000)} messages of recently used sessions are held). "cold": store.clearCache() before each turn (as the first turn after a restart, or for a session evicted from the cache): context reads the head and only the chunks its budget can reach (every chunk with a pin and the newest ones, store.loadRecent), then commitRound reads the session whole (head and every chunk) and keeps it cached.`,
       'The v1 row starts from a record the first version wrote (the whole history in one value): its first save rewrites the history in chunks of about 128 messages, after which it behaves like any session. A version 2 head (one chunk per round) is rewritten the same way on its first save.',
       `Messages are realistic chat text of 20–80 words (${meanTokens.toFixed(0)} tokens, ${meanChars.toFixed(0)} characters on average). "written per turn" is the SQLite values (Keyv JSON) of the chunks the turn created plus the head, read back from the rows after each of 20 further turns; "write(2) bytes" is what the process handed to the kernel per turn (/proc/self/io wchar): WAL frames of 4 kB pages plus amortized checkpoints.`,
       `"turns over ${String(SLOW_MS)} ms" is the share of sampled turns slower than the target's bound, and in brackets the share that had a V8 garbage collection running inside them; "GC per turn" is V8's collection time during the sampled turns divided by the turns.`,
@@ -557,7 +564,7 @@ export async function engineSection(options: BenchOptions): Promise<SectionResul
       ['whole turn p50 (turn table above)', '', '', '', '', ms(warmAt1000?.turn.p50 ?? Number.NaN), ms(coldAt1000?.turn.p50 ?? Number.NaN)],
     ],
     notes: [
-      'A turn loads the session twice (context, then commitRound under the session lock) and saves it once; a cold turn reads SQLite on the first load only. The sum and the whole turn differ by SessionService\'s own work (per-session queue, promise hops) and by the parts being timed in separate runs (other GC and cache state), which can go either way.',
+      'A turn loads the session twice (context, then commitRound under the session lock) and saves it once; a cold turn reads part of it for the context (loadRecent) and then all of it for the commit. The sum and the whole turn differ by SessionService\'s own work (per-session queue, promise hops) and by the parts being timed in separate runs (other GC and cache state), which can go either way.',
       'The "of which" rows under store.save replay the store\'s writes on another session key with the same shapes: the chunks and head go in one Keyv setMany, which our SQLite adapter runs as one INSERT (one WAL commit on the sqlite3 worker thread). Dropped chunks are deleted by the store\'s housekeeping, at most once a second after writes, in one DELETE for all sessions, followed by a WAL checkpoint on a second connection, so neither sits inside a turn.',
     ],
   };
