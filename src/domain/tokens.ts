@@ -19,9 +19,9 @@ export const TOKENS_REPLY_PRIMING = 3;
 export const TOKENS_PER_IMAGE = 85;
 
 /**
- * A counter that remembers the counts of the last `size` distinct texts it was asked about, for
- * texts counted on every turn (the system prompt): the history's counts are cached with each
- * message, but the prompt would otherwise be tokenized again for every answer.
+ * A counter that remembers the counts of up to `size` texts (past that, it forgets the one it
+ * learned first), for texts counted on every turn (the system prompt): the history's counts are
+ * cached with each message, but the prompt would otherwise be tokenized again for every answer.
  */
 export function rememberingCounter(counter: TokenCounter, size: number): TokenCounter {
   const counts = new Map<string, number>();
