@@ -114,19 +114,19 @@ export class KeyvSessionStore implements SessionStore {
    * cannot say. A partial read is not kept in memory: the next load reads the session whole.
    */
   async loadRecent(key: string, budgetFor: (settings: SessionSettings) => number): Promise<RecentSession> {
-    const hit = this.cache.get(key);
-    if (hit !== undefined) return { session: (await this.loaded(key)).session, skipped: 0 };
+    if (this.cache.has(key)) return { session: (await this.loaded(key)).session, skipped: 0 };
     const value: unknown = await this.keyv.get(HEAD_PREFIX + key);
     const decoded = value === undefined || isUndecodable(value) ? undefined : decodeHead(value);
     const head = decoded?.ok === true && decoded.kind === 'head' ? decoded.head : undefined;
     const recent = head === undefined ? undefined : recentChunks(head.chunks, budgetFor(head.settings));
-    if (head === undefined || recent === undefined) return { session: (await this.loaded(key)).session, skipped: 0 };
+    const whole = async (): Promise<RecentSession> => ({ session: (await this.loaded(key, { value })).session, skipped: 0 });
+    if (head === undefined || recent === undefined) return whole();
     const values = await this.keyv.getMany<unknown>(recent.read.map((c) => chunkKey(key, c.id)));
     const history: HistoryMessage[] = [];
     for (const [i, entry] of recent.read.entries()) {
       const stored = decodeChunk(values[i]);
       // Whatever is wrong, the whole read deals with it (and sets the record aside if need be).
-      if (stored === undefined || chunkProblem(entry, stored) !== undefined) return { session: (await this.loaded(key)).session, skipped: 0 };
+      if (stored === undefined || chunkProblem(entry, stored) !== undefined) return whole();
       history.push(...liveMessages({ id: entry.id, stored, gone: entry.gone ?? [] }));
     }
     return { session: { history, settings: head.settings }, skipped: recent.skipped };
@@ -253,7 +253,8 @@ export class KeyvSessionStore implements SessionStore {
     }
   }
 
-  private async loaded(key: string): Promise<Loaded> {
+  /** The session from the cache, else read (from `head`, the head record's stored value, if already fetched). */
+  private async loaded(key: string, head?: { value: unknown }): Promise<Loaded> {
     const hit = this.cache.get(key);
     if (hit !== undefined) {
       // Map order is insertion order: re-inserting marks it most recently used.
@@ -261,13 +262,12 @@ export class KeyvSessionStore implements SessionStore {
       this.cache.set(key, hit);
       return hit;
     }
-    const loaded = await this.read(key);
+    const loaded = await this.read(key, head ?? { value: await this.keyv.get(HEAD_PREFIX + key) });
     this.remember(key, loaded);
     return loaded;
   }
 
-  private async read(key: string): Promise<Loaded> {
-    const value: unknown = await this.keyv.get(HEAD_PREFIX + key);
+  private async read(key: string, { value }: { value: unknown }): Promise<Loaded> {
     if (value === undefined) return { session: emptySession(), layout: EMPTY_LAYOUT };
     const decoded = isUndecodable(value) ? { ok: false as const, reason: 'not JSON' } : decodeHead(value);
     if (!decoded.ok) return this.quarantine(key, value, decoded.reason);

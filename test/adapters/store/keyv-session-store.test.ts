@@ -202,6 +202,18 @@ describe('KeyvSessionStore on a real SQLite file', () => {
     expect(partialAnswers).toBeGreaterThan(10);
   });
 
+  it('a cold context of a session its budget covers whole reads the head once and keeps the session cached', async () => {
+    const service = new SessionService(store, defaults, testRules());
+    await service.commitRound('small', [user('q'), assistant('a')]);
+    store.clearCache();
+    const heads: string[] = [];
+    const get = store.raw.get.bind(store.raw);
+    store.raw.get = ((key: string) => (heads.push(key), get(key))) as typeof store.raw.get;
+    await service.context('small', user('next?'));
+    await service.commitRound('small', [user('next?'), assistant('b')]);
+    expect(heads).toEqual(['session:small']);
+  });
+
   it('a chunk summary that does not match its chunk is logged and written right on the next save', async () => {
     const service = new SessionService(store, defaults, testRules());
     await service.commitRound('s', [user('q one two'), assistant('a')]);
