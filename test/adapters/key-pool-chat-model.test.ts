@@ -21,18 +21,18 @@ describe('KeyPoolChatModel against the fake OpenAI server', () => {
     await fake.close();
   });
 
+  /** One key against the fake, 3 retries, 2 s timeouts. */
+  function poolOptions(logger: KeyPoolChatModelOptions['logger']): KeyPoolChatModelOptions {
+    return { apiKeys: [A], baseURL: fake.baseURL, maxRetries: 3, timeoutMs: 2000, idleTimeoutMs: 2000, logger };
+  }
+
   /** A pool whose waits are recorded and pass instantly on a fake clock; random is 0 (no jitter). */
   function pool(overrides: Partial<KeyPoolChatModelOptions> = {}) {
     const clock = { now: 1_000_000 };
     const waits: number[] = [];
     const logs = captureLogs();
     const model = new KeyPoolChatModel({
-      apiKeys: [A],
-      baseURL: fake.baseURL,
-      maxRetries: 3,
-      timeoutMs: 2000,
-      idleTimeoutMs: 2000,
-      logger: logs.logger,
+      ...poolOptions(logs.logger),
       sleep: async (ms) => {
         waits.push(ms);
         clock.now += ms;
@@ -166,12 +166,7 @@ describe('KeyPoolChatModel against the fake OpenAI server', () => {
     it('stops waiting when the request is cancelled during a backoff', async () => {
       // The real, abortable sleep this time.
       const model = new KeyPoolChatModel({
-        apiKeys: [A],
-        baseURL: fake.baseURL,
-        maxRetries: 3,
-        timeoutMs: 2000,
-        idleTimeoutMs: 2000,
-        logger: captureLogs().logger,
+        ...poolOptions(captureLogs().logger),
         backoff: { baseMs: 10_000, maxMs: 10_000 },
       });
       fake.failNext({ status: 500 });
