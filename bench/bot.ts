@@ -3,6 +3,7 @@
  * model that costs nothing, against the fake Discord on loopback with no simulated latency. What
  * is left between a MESSAGE_CREATE dispatch and the reply's POST is the bot (and discord.js).
  */
+import { TYPING_DELAY_MS } from '../src/adapters/discord/reply-sink.js';
 import { DEFAULT_CACHED_MESSAGES } from '../src/adapters/store/keyv-session-store.js';
 import { seededCopy } from './fixtures.js';
 import { GLOBAL_REQUESTS_PER_SECOND, Harness, type ModelKind, type Timing } from './harness.js';
@@ -70,7 +71,6 @@ interface LevelFigure {
   readonly history: number;
   readonly channels: number;
   readonly rotate: boolean;
-  readonly typing: Summary;
   readonly reply: Summary;
 }
 
@@ -80,7 +80,7 @@ interface SustainedFigure {
   readonly seconds: number;
   readonly answered: number;
   readonly mentionsPerSecond: number;
-  /** REST requests the bot made per answered mention (typing, reply, streaming edits). */
+  /** REST requests the bot made per answered mention (reply, streaming edits, typing if any). */
   readonly requestsPerMention: number;
   /** The same by kind ("POST /typing", "POST /messages", "PATCH /messages/:id"…), per mention. */
   readonly requestKinds: Record<string, number>;
@@ -101,7 +101,7 @@ async function level(harness: Harness, { channels, rotate }: Level, rounds: numb
   for (let r = 0; r < warmup + rounds; r += 1) {
     const offset = rotate ? (r * channels) % harness.channels.length : 0;
     const chosen = Array.from({ length: channels }, (_, i) => harness.channels[(offset + i) % harness.channels.length] ?? '');
-    await harness.roomFor(2 * channels);
+    await harness.roomFor(channels);
     const sent = await harness.mentionAll(chosen);
     const got = await harness.timings(sent);
     await harness.bot.drain();
@@ -184,7 +184,6 @@ export async function botSection(options: BenchOptions): Promise<SectionResult> 
           history,
           channels: at.channels,
           rotate: at.rotate,
-          typing: summarize(timings.map((t) => t.typingMs)),
           reply: summarize(timings.map((t) => t.replyMs)),
         });
       }
@@ -196,7 +195,7 @@ export async function botSection(options: BenchOptions): Promise<SectionResult> 
 
   const targets: TargetCheck[] = [];
   const rows = levels.map((f) => {
-    const cells = [MODELS[f.model], count(f.history), count(f.channels), whichChannels(f), ms(f.typing.p50), ms(f.typing.p99), ms(f.reply.p50), ms(f.reply.p99), count(f.reply.n)];
+    const cells = [MODELS[f.model], count(f.history), count(f.channels), whichChannels(f), ms(f.reply.p50), ms(f.reply.p99), count(f.reply.n)];
     if (f.history !== HISTORY) return [...cells, '(no target: shows what the history costs)'];
     // The target is for a zero-latency model; the fake OpenAI server shares the benchmark's event
     // loop with the fake Discord and parses each request (the whole context), so its rows show
@@ -209,15 +208,15 @@ export async function botSection(options: BenchOptions): Promise<SectionResult> 
     return [...cells, `p50 ${targetText(p50)}; p99 ${targetText(p99)}`];
   });
   const latencyTable: Table = {
-    title: "Mention → the bot's REST calls (time from the MESSAGE_CREATE dispatch)",
-    columns: ['model', 'stored messages per session', 'channels at once', 'which channels', 'to typing p50', 'to typing p99', 'to reply p50', 'to reply p99', 'mentions', 'target (reply)'],
+    title: "Mention → the bot's reply (time from the MESSAGE_CREATE dispatch)",
+    columns: ['model', 'stored messages per session', 'channels at once', 'which channels', 'to reply p50', 'to reply p99', 'mentions', 'target (reply)'],
     rows,
     notes: [
       'The bot runs as its own Node process (compiled, startApp with the real discord.js client and SQLite store); the fake Discord (no simulated latency) and the fake OpenAI server run in the benchmark process. Both models answer a fixed 20–80-word reply at once.',
-      '"to reply" is the arrival of the first POST /channels/:id/messages (the reply); the bot sends POST /channels/:id/typing first without waiting for it. Each round starts idle (previous answers committed) and is paced to fit discord.js\'s client-side global limit of 50 requests/s.',
-      'ChatService starts typing as soon as the question is valid, before any store work, so the context (session load and budget) and the model run between "to typing" and "to reply". Everything runs on one event loop, so mentions at once wait for each other\'s session loads and saves.',
+      `"to reply" is when the first POST /channels/:id/messages (the reply) reached the fake Discord: it stamps requests as they arrive, before handling any of them. The bot shows typing only for an answer that has shown no text after ${String(TYPING_DELAY_MS)} ms; both models here answer at once, so it makes no typing requests. Each round starts idle (previous answers committed) and is paced to fit discord.js's client-side global limit of 50 requests/s.`,
+      "Everything runs on one event loop, so mentions at once wait for each other's work: parsing the gateway frame and building discord.js's Message, the question's tokens, the context, the reply's request through discord.js and undici, and later the response, the echoed MESSAGE_CREATE of the reply and the commit.",
       `The store keeps recently used sessions decoded up to ${count(DEFAULT_CACHED_MESSAGES)} messages in all: ${count(DEFAULT_CACHED_MESSAGES / HISTORY)} sessions of ${count(HISTORY)}. "${SAME}": the same channels mention the bot round after round, as in a conversation going on, so their sessions stay cached. "${ROTATING}": the rounds go through all ${count(CHANNELS)} channels in turn, so each mention finds its session evicted and reads it from SQLite (see the engine section's cold rows), as the first mention in a channel after a restart or after a long quiet does: the answer waits only for the pinned and newest chunks its budget can reach; the whole session is read for the commit, after the reply. 100 channels at once (${count(CHANNELS * HISTORY)} messages) cannot all be cached either way, nor can the sustained loop's 50 channels in flight. The 10-message sessions all stay cached.`,
-      'At 100 channels a round needs 200 requests (typing + reply each): discord.js queues everything past the 50th of each second, so most of that latency is the global rate limit, not the bot\'s work.',
+      "At 100 channels a round needs 100 replies: discord.js queues everything past the 50th of each second, so most of that latency is Discord's global rate limit, not the bot's work.",
     ],
   };
   const sustainedTable: Table = {
@@ -247,7 +246,7 @@ export async function botSection(options: BenchOptions): Promise<SectionResult> 
       `${count(1000 / l.cpuMsPerMention)}/s`,
     ]),
     notes: [
-      `discord.js holds a bot to ${String(GLOBAL_REQUESTS_PER_SECOND)} REST requests per second in all. An answer costs a typing request and the reply; a streamed answer also edits its reply once the rest arrives (the first text is posted at once, later text at most once per editIntervalMs, 1 s), so the limit, not the bot, sets the ceiling here. CPU is the bot process's user + system time over the whole loop per mention; replies wait long because every channel in flight queues for the same REST budget.`,
+      `discord.js holds a bot to ${String(GLOBAL_REQUESTS_PER_SECOND)} REST requests per second in all. An answer costs its reply (and typing requests when the model takes longer than ${String(TYPING_DELAY_MS)} ms to start); a streamed answer also edits its reply once the rest arrives (the first text is posted at once, later text at most once per editIntervalMs, 1 s), so the limit, not the bot, sets the ceiling here. CPU is the bot process's user + system time over the whole loop per mention; replies wait long because every channel in flight queues for the same REST budget.`,
     ],
   };
   return {

@@ -23,11 +23,10 @@ export interface HarnessOptions {
   readonly model: ModelKind;
 }
 
-/** When the bot's first typing and first reply for one mention reached the fake. */
+/** When the bot's reply to one mention reached the fake. */
 export interface Timing {
   readonly channel: string;
   readonly sentAt: number;
-  readonly typingMs: number;
   readonly replyMs: number;
 }
 
@@ -46,8 +45,8 @@ export class Harness {
   private readonly text = new TextSource(41);
   private authorTurn = 0;
   private requestCursor = 0;
-  /** channel → arrival times of POST typing and POST messages not yet matched to a mention. */
-  private readonly seen = new Map<string, { typing: number[]; reply: number[] }>();
+  /** channel → arrival times of POST messages (replies) not yet matched to a mention. */
+  private readonly seen = new Map<string, number[]>();
 
   private constructor(
     readonly discord: FakeDiscord,
@@ -114,35 +113,33 @@ export class Harness {
     for (; this.requestCursor < requests.length; this.requestCursor += 1) {
       const request = requests[this.requestCursor];
       if (request?.method !== 'POST') continue;
-      const match = /^\/channels\/(\d+)\/(typing|messages)$/.exec(request.path);
-      if (match?.[1] === undefined) continue;
-      const entry = this.seen.get(match[1]) ?? { typing: [], reply: [] };
-      (match[2] === 'typing' ? entry.typing : entry.reply).push(request.at);
-      this.seen.set(match[1], entry);
+      const channel = /^\/channels\/(\d+)\/messages$/.exec(request.path)?.[1];
+      if (channel === undefined) continue;
+      const replies = this.seen.get(channel) ?? [];
+      replies.push(request.at);
+      this.seen.set(channel, replies);
     }
   }
 
   /**
-   * The mentions in `pending` (channel → sent at) whose typing and reply have arrived; they are
-   * removed from `pending`. Does not wait.
+   * The mentions in `pending` (channel → sent at) whose reply has arrived; they are removed from
+   * `pending`. Does not wait.
    */
   answered(pending: Map<string, number>): Timing[] {
     this.collect();
     const out: Timing[] = [];
     for (const [channel, sentAt] of pending) {
-      const entry = this.seen.get(channel);
-      const typing = entry?.typing.find((t) => t >= sentAt);
-      const reply = entry?.reply.find((t) => t >= sentAt);
-      if (entry === undefined || typing === undefined || reply === undefined) continue;
-      entry.typing = entry.typing.filter((t) => t > typing);
-      entry.reply = entry.reply.filter((t) => t > reply);
+      const replies = this.seen.get(channel) ?? [];
+      const reply = replies.find((t) => t >= sentAt);
+      if (reply === undefined) continue;
+      this.seen.set(channel, replies.filter((t) => t > reply));
       pending.delete(channel);
-      out.push({ channel, sentAt, typingMs: typing - sentAt, replyMs: reply - sentAt });
+      out.push({ channel, sentAt, replyMs: reply - sentAt });
     }
     return out;
   }
 
-  /** Waits for the typing and reply that answer each mention in `sent`. */
+  /** Waits for the reply that answers each mention in `sent`. */
   async timings(sent: ReadonlyMap<string, number>, timeoutMs = 60_000): Promise<Timing[]> {
     const deadline = performance.now() + timeoutMs;
     const pending = new Map(sent);

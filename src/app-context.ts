@@ -13,4 +13,6 @@ export interface AppContext {
   readonly access: AccessPolicy;
   /** Least time between two edits of a streaming reply. */
   readonly editIntervalMs: number;
+  /** How long an answer may take to show text before typing is shown. */
+  readonly typingDelayMs: number;
 }

@@ -1,4 +1,5 @@
 import { Events } from 'discord.js';
+import { TYPING_DELAY_MS } from './adapters/discord/reply-sink.js';
 import { gptTokenCounter } from './adapters/gpt-tokenizer.js';
 import { KeyPoolChatModel } from './adapters/key-pool-chat-model.js';
 import { openSessionStore } from './adapters/store/keyv-session-store.js';
@@ -17,6 +18,8 @@ export interface AppOptions {
   readonly logger: Logger;
   /** Least time between two edits of a streaming reply; Discord allows about one edit a second. */
   readonly editIntervalMs?: number;
+  /** How long an answer may take to show text before typing is shown; TYPING_DELAY_MS by default. */
+  readonly typingDelayMs?: number;
   /** Replace the model (benchmarks); by default the OpenAI SDK with the configured server. */
   readonly model?: ChatModel;
 }
@@ -63,7 +66,9 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     allowedRoleIds: config.ALLOWED_ROLE_IDS ?? new Set(),
     blockedUserIds: config.BLOCKED_USER_IDS ?? new Set(),
   };
-  const ctx: AppContext = { config, logger, sessions, chat, access, editIntervalMs: options.editIntervalMs ?? 1000 };
+  const ctx: AppContext = { config, logger, sessions, chat, access, editIntervalMs: options.editIntervalMs ?? 1000,
+    typingDelayMs: options.typingDelayMs ?? TYPING_DELAY_MS,
+  };
 
   const client = createClient(config.DISCORD_API_URL);
   attachHandlers(client, ctx);

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TYPING_DELAY_MS } from '../../src/adapters/discord/reply-sink.js';
 import { ada, bob, DM, GENERAL, GUILD, RANDOM, THREAD, World } from './harness.js';
 
 describe('the bot end to end (real discord.js and openai SDK against fakes)', () => {
@@ -11,8 +12,9 @@ describe('the bot end to end (real discord.js and openai SDK against fakes)', ()
     await world.close();
   });
 
-  it('answers a mention with a streamed reply to the question, showing typing first', async () => {
+  it('answers a mention with a streamed reply to the question, showing typing while the model is slow to start', async () => {
     await world.start();
+    world.openai.setLatency(TYPING_DELAY_MS + 150);
     world.openai.setChunkDelay(15);
     world.openai.setResponder(() => 'The capital of France is Paris, a city on the Seine with many bridges.');
     const asked = await world.discord.userMessage({ channelId: GENERAL, author: ada, content: 'capital of France?', mentionBot: true });
@@ -30,6 +32,15 @@ describe('the bot end to end (real discord.js and openai SDK against fakes)', ()
     expect(world.sentToModel()).toEqual(['system: You are a test bot.', 'user: Ada: capital of France?']);
     expect(world.openai.requests[0]?.body.stream).toBe(true);
     expect(world.openai.requests[0]?.body.model).toBe('fake-model');
+  });
+
+  it('shows no typing for an answer that starts at once', async () => {
+    await world.start();
+    world.openai.setResponder(() => 'Quick.');
+    await world.ask(GENERAL, 'quick one?');
+    await world.settled();
+    expect(world.botMessages(GENERAL).map((m) => m.content)).toEqual(['Quick.']);
+    expect(world.discord.requests.filter((r) => r.path === `/channels/${GENERAL}/typing`)).toEqual([]);
   });
 
   it('the second mention carries the first round', async () => {

@@ -9,14 +9,23 @@ export const NO_PINGS = { parse: [], repliedUser: true } as const;
 export interface ReplySinkOptions {
   /** Least time between two edits of the streaming reply (Discord allows about one a second). */
   readonly editIntervalMs: number;
+  /** How long an answer may take to show its first text before typing is shown (TYPING_DELAY_MS). */
+  readonly typingDelayMs: number;
   readonly logger: Logger;
 }
 
+/**
+ * Typing is shown only for answers that take longer than this to start: an answer already on
+ * its way would show typing for a blink, and the request would cost one of the bot's 50 requests
+ * a second and the CPU other answers are waiting for. Models take longer than this to send their
+ * first words, so in practice typing shows for every answer, this much later.
+ */
+export const TYPING_DELAY_MS = 250;
 const TYPING_REFRESH_MS = 8_000; // Discord shows typing for about 10 s per request.
 const INTERRUPTED_MARK = '\n-# ⚠️ interrupted';
 
 /**
- * Streams an answer into Discord: typing while waiting, a reply to the question that is edited as
+ * Streams an answer into Discord: typing while waiting (once the wait is noticeable), a reply to the question that is edited as
  * text arrives (throttled), and further messages when the text outgrows one message.
  */
 export class DiscordReplySink implements ReplySink {
@@ -35,10 +44,15 @@ export class DiscordReplySink implements ReplySink {
     private readonly options: ReplySinkOptions,
   ) {}
 
-  /** Shows typing without waiting for Discord to confirm it: the answer must not queue behind it. */
+  /**
+   * Shows typing if no text has been shown after the typing delay, and keeps it up until the
+   * first text is; never waits for Discord to confirm it: the answer must not queue behind it.
+   */
   start(): Promise<void> {
-    void this.sendTyping();
-    this.typing = setInterval(() => void this.sendTyping(), TYPING_REFRESH_MS);
+    this.typing = setTimeout(() => {
+      void this.sendTyping();
+      this.typing = setInterval(() => void this.sendTyping(), TYPING_REFRESH_MS);
+    }, this.options.typingDelayMs);
     return Promise.resolve();
   }
 
@@ -94,7 +108,7 @@ export class DiscordReplySink implements ReplySink {
   private stop(): void {
     this.done = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
-    if (this.typing !== undefined) clearInterval(this.typing);
+    if (this.typing !== undefined) clearTimeout(this.typing);
     this.timer = undefined;
     this.typing = undefined;
   }
@@ -116,7 +130,7 @@ export class DiscordReplySink implements ReplySink {
       if (existing === undefined) {
         this.sent.push(await this.send(content, i === 0));
         this.shownContent[i] = content;
-        if (i === 0 && this.typing !== undefined) clearInterval(this.typing);
+        if (i === 0 && this.typing !== undefined) clearTimeout(this.typing);
       } else if (this.shownContent[i] !== content) {
         await existing.edit({ content, allowedMentions: NO_PINGS } satisfies MessageEditOptions);
         this.shownContent[i] = content;
