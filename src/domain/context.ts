@@ -48,30 +48,50 @@ export function buildContext(input: ContextInput): Context {
   const images = input.questionImages ?? [];
   const systemCost = systemPrompt === '' ? 0 : input.tokens.count(systemPrompt) + TOKENS_PER_MESSAGE;
   const fixed = TOKENS_REPLY_PRIMING + systemCost + messageCost(question) + images.length * TOKENS_PER_IMAGE;
-  const pinnedCost = session.history.reduce((sum, m) => sum + (m.pinned ? messageCost(m) : 0), 0);
+  // One pass over the whole history, for the pins; the rest only reads what the context keeps.
+  const history = session.history;
+  const pinned: number[] = [];
+  let pinnedCost = 0;
+  for (const [position, message] of history.entries()) {
+    if (!message.pinned) continue;
+    pinned.push(position);
+    pinnedCost += messageCost(message);
+  }
   if (fixed + pinnedCost > budget) {
     throw new UserError(
       'context_over_budget',
       `The system prompt, pinned messages and your message${images.length > 0 ? ' with its images' : ''} need ${fixed + pinnedCost} tokens, but the budget for a request is ${budget}. Unpin something (/unpin) or send a shorter message. Nothing was added to memory.`,
     );
   }
-  let total = session.history.reduce((sum, m) => sum + messageCost(m), fixed);
-  const keep = session.history.map(() => true);
-  let omitted = 0;
-  for (let position = 0; position < session.history.length && total > budget; position += 1) {
-    const message = session.history[position];
+  // Dropping the oldest unpinned messages until the rest fit keeps exactly the newest unpinned
+  // ones that fit: every unpinned message from `cut` on, and the pins before it.
+  let total = fixed + pinnedCost;
+  let cut = 0;
+  for (let position = history.length - 1; position >= 0; position -= 1) {
+    const message = history[position];
     if (message === undefined || message.pinned) continue;
-    keep[position] = false;
-    total -= messageCost(message);
-    omitted += 1;
+    const cost = messageCost(message);
+    if (total + cost > budget) {
+      cut = position + 1;
+      break;
+    }
+    total += cost;
   }
   const messages: ChatMessage[] = [];
   if (systemPrompt !== '') messages.push({ role: 'system', content: systemPrompt });
-  session.history.forEach((message, position) => {
-    if (keep[position] === true) messages.push(toChat(message));
-  });
+  let pinnedBefore = 0;
+  for (const position of pinned) {
+    if (position >= cut) break;
+    const message = history[position];
+    if (message !== undefined) messages.push(toChat(message));
+    pinnedBefore += 1;
+  }
+  for (let position = cut; position < history.length; position += 1) {
+    const message = history[position];
+    if (message !== undefined) messages.push(toChat(message));
+  }
   messages.push(images.length === 0 ? toChat(question) : { ...toChat(question), images: [...images] });
-  return { messages, tokens: total, omitted };
+  return { messages, tokens: total, omitted: cut - pinnedBefore };
 }
 
 function toChat(message: HistoryMessage): ChatMessage {

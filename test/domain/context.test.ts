@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildContext, pin, TOKENS_PER_IMAGE, TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMING, UserError } from '../../src/domain/index.js';
 import { gptTokenCounter } from '../../src/adapters/gpt-tokenizer.js';
 import { assistant, sessionOf, user, wordTokens } from '../helpers/domain.js';
+import { seededRandom } from '../helpers/random.js';
 
 // Each test message is 2 words = 2 tokens, so it costs 2 + 3 = 5 tokens in a request.
 const history = [user('q one'), assistant('a one'), user('q two'), assistant('a two')];
@@ -101,6 +102,38 @@ describe('buildContext', () => {
       buildContext({ session: sessionOf(), systemPrompt: '', question, questionImages: ['a', 'b'], budget: fixed + TOKENS_PER_IMAGE, tokens: wordTokens });
     expect(run).toThrow(UserError);
     expect(run).toThrow(`your message with its images need ${fixed + 2 * TOKENS_PER_IMAGE} tokens, but the budget for a request is ${fixed + TOKENS_PER_IMAGE}`);
+  });
+
+  it('keeps what dropping the oldest unpinned message, one at a time until it fits, keeps (500 random cases)', () => {
+    const random = seededRandom(7);
+    for (let run = 0; run < 500; run += 1) {
+      const size = Math.floor(random() * 30);
+      const messages = Array.from({ length: size }, (_, i) => (i % 2 === 0 ? user : assistant)(`m${String(i)} ${'w '.repeat(Math.floor(random() * 6))}`));
+      const pins = messages.flatMap((_, i) => (random() < 0.15 ? [i] : []));
+      const session = pins.length === 0 ? sessionOf(...messages) : pin(sessionOf(...messages), pins).session;
+      const all = session.history.reduce((sum, m) => sum + m.tokens + TOKENS_PER_MESSAGE, fixed);
+      const budget = Math.floor(random() * (all + 5));
+      // The rule as written: everything, then the oldest unpinned message out while over budget.
+      const kept = [...session.history];
+      let total = all;
+      let omitted = 0;
+      while (total > budget) {
+        const oldest = kept.findIndex((m) => !m.pinned);
+        if (oldest === -1) break;
+        total -= (kept[oldest]?.tokens ?? 0) + TOKENS_PER_MESSAGE;
+        kept.splice(oldest, 1);
+        omitted += 1;
+      }
+      const build = (): ReturnType<typeof buildContext> => buildContext({ session, systemPrompt: '', question, budget, tokens: wordTokens });
+      if (total > budget) {
+        expect(build).toThrow(UserError);
+        continue;
+      }
+      const c = build();
+      expect(contents(c.messages)).toEqual([...contents(kept), 'q new']);
+      expect(c.tokens).toBe(total);
+      expect(c.omitted).toBe(omitted);
+    }
   });
 
   it('with the real tokenizer the total matches OpenAI-style counting', () => {
