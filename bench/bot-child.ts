@@ -1,8 +1,9 @@
 /**
  * The bot as the benchmark runs it: a separate Node process (compiled JS, no tsx loader) so its
  * CPU and memory figures are its own. Configured through the environment like the real bot;
- * BENCH_MODEL=fixed swaps in a model that answers BENCH_REPLY at once, anything else uses the
- * OpenAI SDK against OPENAI_BASE_URL. Driven over IPC (see child-protocol.ts).
+ * BENCH_MODEL=fixed swaps in a model that answers BENCH_REPLY at once, BENCH_MODEL=floor runs
+ * discord.js alone answering BENCH_REPLY (floor-bot.ts), anything else uses the OpenAI SDK
+ * against OPENAI_BASE_URL. Driven over IPC (see child-protocol.ts).
  */
 import { readFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
@@ -11,6 +12,7 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import type { ChatModel } from '../src/services/chat-model.js';
 import { type ChildMessage, parentMessageSchema, type Usage } from './child-protocol.js';
+import { startFloorBot } from './floor-bot.js';
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -59,12 +61,19 @@ const fixedModel: ChatModel = {
   },
 };
 
-try {
+/** What the benchmark drives: the bot, or (BENCH_MODEL=floor) discord.js alone answering at once. */
+async function start(): Promise<{ drain(): Promise<unknown>; stop(): Promise<void> }> {
+  if (process.env['BENCH_MODEL'] === 'floor') return startFloorBot(config.DISCORD_TOKEN, config.DISCORD_API_URL, reply);
   const app = await startApp(config, {
     logger,
     editIntervalMs: 1000,
     ...(process.env['BENCH_MODEL'] === 'fixed' ? { model: fixedModel } : {}),
   });
+  return { drain: () => Promise.all([app.ctx.chat.drain(), app.ctx.sessions.drain()]), stop: () => app.stop() };
+}
+
+try {
+  const app = await start();
   process.on('message', (raw: unknown) => {
     const parsed = parentMessageSchema.safeParse(raw);
     if (!parsed.success) {
@@ -74,7 +83,7 @@ try {
     const request = parsed.data;
     const work =
       request.type === 'drain'
-        ? Promise.all([app.ctx.chat.drain(), app.ctx.sessions.drain()])
+        ? app.drain()
         : request.type === 'stop'
           ? app.stop()
           : Promise.resolve();

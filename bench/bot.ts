@@ -50,20 +50,32 @@ const SAME_AND_ROTATING: readonly Level[] = [
   { channels: 100, rotate: false },
 ];
 
-/** The issue's runs (1 000 messages), then a short history to show what the history costs. */
+const SAME_ONLY: readonly Level[] = [
+  { channels: 1, rotate: false },
+  { channels: 10, rotate: false },
+  { channels: 100, rotate: false },
+];
+
+/**
+ * The issue's runs (1 000 messages), a short history to show what the history costs, and the
+ * floor: discord.js alone replying at once (no store, no model), what any discord.js bot costs.
+ */
 const RUNS: readonly Run[] = [
   { model: 'fixed', history: HISTORY, levels: SAME_AND_ROTATING, sustained: true },
   { model: 'openai', history: HISTORY, levels: SAME_AND_ROTATING, sustained: true },
   { model: 'fixed', history: 10, levels: [{ channels: 1, rotate: false }, { channels: 10, rotate: false }], sustained: false },
+  { model: 'floor', history: 10, levels: SAME_ONLY, sustained: true },
 ];
 /** A smoke run: every code path once, leaving out what only adds samples. */
 const QUICK_RUNS: readonly Run[] = [
   { model: 'fixed', history: HISTORY, levels: SAME_AND_ROTATING, sustained: true },
   { model: 'openai', history: HISTORY, levels: [{ channels: 1, rotate: false }, { channels: 10, rotate: false }], sustained: false },
+  { model: 'floor', history: 10, levels: SAME_ONLY.slice(0, 2), sustained: false },
 ];
 const MODELS: Record<ModelKind, string> = {
   fixed: 'in-process ChatModel (fixed reply)',
   openai: 'openai SDK → fake OpenAI (stream, no delay)',
+  floor: 'no bot: discord.js alone, replying at once (the floor)',
 };
 
 interface LevelFigure {
@@ -89,7 +101,8 @@ interface SustainedFigure {
 }
 
 function roundsFor(run: Run, channels: number, quick: boolean): number {
-  const short = run.history !== HISTORY;
+  // The floor is the baseline for the 1 000-message rows: as many samples as they have.
+  const short = run.history !== HISTORY && run.model !== 'floor';
   if (channels === 1) return quick ? 20 : short ? 100 : 150;
   if (channels === 10) return quick ? 3 : short ? 15 : 25;
   return quick ? 1 : 3;
@@ -194,8 +207,20 @@ export async function botSection(options: BenchOptions): Promise<SectionResult> 
   }
 
   const targets: TargetCheck[] = [];
+  const floorAt = (channels: number): LevelFigure | undefined => levels.find((f) => f.model === 'floor' && f.channels === channels);
   const rows = levels.map((f) => {
-    const cells = [MODELS[f.model], count(f.history), count(f.channels), whichChannels(f), ms(f.reply.p50), ms(f.reply.p99), count(f.reply.n)];
+    const floor = f.model === 'floor' ? undefined : floorAt(f.channels);
+    const cells = [
+      MODELS[f.model],
+      f.model === 'floor' ? '—' : count(f.history),
+      count(f.channels),
+      f.model === 'floor' ? '—' : whichChannels(f),
+      ms(f.reply.p50),
+      ms(f.reply.p99),
+      floor === undefined ? '—' : `+${ms(f.reply.p50 - floor.reply.p50)} / +${ms(f.reply.p99 - floor.reply.p99)}`,
+      count(f.reply.n),
+    ];
+    if (f.model === 'floor') return [...cells, '(no target: what discord.js alone takes)'];
     if (f.history !== HISTORY) return [...cells, '(no target: shows what the history costs)'];
     // The target is for a zero-latency model; the fake OpenAI server shares the benchmark's event
     // loop with the fake Discord and parses each request (the whole context), so its rows show
@@ -209,13 +234,14 @@ export async function botSection(options: BenchOptions): Promise<SectionResult> 
   });
   const latencyTable: Table = {
     title: "Mention → the bot's reply (time from the MESSAGE_CREATE dispatch)",
-    columns: ['model', 'stored messages per session', 'channels at once', 'which channels', 'to reply p50', 'to reply p99', 'mentions', 'target (reply)'],
+    columns: ['model', 'stored messages per session', 'channels at once', 'which channels', 'to reply p50', 'to reply p99', 'above the floor p50 / p99', 'mentions', 'target (reply)'],
     rows,
     notes: [
       'The bot runs as its own Node process (compiled, startApp with the real discord.js client and SQLite store); the fake Discord (no simulated latency) and the fake OpenAI server run in the benchmark process. Both models answer a fixed 20–80-word reply at once.',
       `"to reply" is when the first POST /channels/:id/messages (the reply) reached the fake Discord: it stamps requests as they arrive, before handling any of them. The bot shows typing only for an answer that has shown no text after ${String(TYPING_DELAY_MS)} ms; both models here answer at once, so it makes no typing requests. Each round starts idle (previous answers committed) and is paced to fit discord.js's client-side global limit of 50 requests/s.`,
       "Everything runs on one event loop, so mentions at once wait for each other's work: parsing the gateway frame and building discord.js's Message, the question's tokens, the context, the reply's request through discord.js and undici, and later the response, the echoed MESSAGE_CREATE of the reply and the commit.",
       `The store keeps recently used sessions decoded up to ${count(DEFAULT_CACHED_MESSAGES)} messages in all: ${count(DEFAULT_CACHED_MESSAGES / HISTORY)} sessions of ${count(HISTORY)}. "${SAME}": the same channels mention the bot round after round, as in a conversation going on, so their sessions stay cached. "${ROTATING}": the rounds go through all ${count(CHANNELS)} channels in turn, so each mention finds its session evicted and reads it from SQLite (see the engine section's cold rows), as the first mention in a channel after a restart or after a long quiet does: the answer waits only for the pinned and newest chunks its budget can reach; the whole session is read for the commit, after the reply. 100 channels at once (${count(CHANNELS * HISTORY)} messages) cannot all be cached either way, nor can the sustained loop's 50 channels in flight. The 10-message sessions all stay cached.`,
+      `"${MODELS.floor}": the same client options and reply as the bot, answering in the MESSAGE_CREATE handler with no session, tokens, context or model: what receiving a mention and replying costs any discord.js bot on this machine. "above the floor" is the bot's row minus the floor's at the same number of channels.`,
       "At 100 channels a round needs 100 replies: discord.js queues everything past the 50th of each second, so most of that latency is Discord's global rate limit, not the bot's work.",
     ],
   };

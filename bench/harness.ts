@@ -14,7 +14,8 @@ const GUILD = '1290000000000000001';
 /** discord.js holds every bot to Discord's global limit of 50 requests per second, client-side. */
 export const GLOBAL_REQUESTS_PER_SECOND = 50;
 
-export type ModelKind = 'fixed' | 'openai';
+/** fixed: the bot with an in-process model; openai: the bot with the SDK → fake OpenAI; floor: discord.js alone. */
+export type ModelKind = 'fixed' | 'openai' | 'floor';
 
 export interface HarnessOptions {
   readonly channels: number;
