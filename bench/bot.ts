@@ -104,7 +104,7 @@ function roundsFor(run: Run, channels: number, quick: boolean): number {
   // The floor is the baseline for the 1 000-message rows: as many samples as they have.
   const short = run.history !== HISTORY && run.model !== 'floor';
   if (channels === 1) return quick ? 20 : short ? 100 : 150;
-  if (channels === 10) return quick ? 3 : short ? 15 : 25;
+  if (channels === 10) return quick ? 3 : short ? 15 : 50;
   return quick ? 1 : 3;
 }
 
