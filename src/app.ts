@@ -66,7 +66,13 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     allowedRoleIds: config.ALLOWED_ROLE_IDS ?? new Set(),
     blockedUserIds: config.BLOCKED_USER_IDS ?? new Set(),
   };
-  const ctx: AppContext = { config, logger, sessions, chat, access, editIntervalMs: options.editIntervalMs ?? 1000,
+  const ctx: AppContext = {
+    config,
+    logger,
+    sessions,
+    chat,
+    access,
+    editIntervalMs: options.editIntervalMs ?? 1000,
     typingDelayMs: options.typingDelayMs ?? TYPING_DELAY_MS,
   };
 

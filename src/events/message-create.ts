@@ -66,7 +66,11 @@ export function onMessageCreate(ctx: AppContext) {
       ctx.logger.debug({ session: message.channelId, user: message.author.id, access }, 'mention ignored');
       return;
     }
-    const sink = new DiscordReplySink(message, { editIntervalMs: ctx.editIntervalMs, typingDelayMs: ctx.typingDelayMs, logger: ctx.logger });
+    const sink = new DiscordReplySink(message, {
+      editIntervalMs: ctx.editIntervalMs,
+      typingDelayMs: ctx.typingDelayMs,
+      logger: ctx.logger,
+    });
     const rules = { maxTextBytes: ctx.config.MAX_ATTACHMENT_BYTES, vision: ctx.config.VISION };
     const outcome = await ctx.chat.answer(toQuestion(message, botId, rules), sink);
     ctx.logger.debug({ session: message.channelId, message: message.id, outcome }, 'mention handled');

@@ -43,6 +43,17 @@ describe('the bot end to end (real discord.js and openai SDK against fakes)', ()
     expect(world.discord.requests.filter((r) => r.path === `/channels/${GENERAL}/typing`)).toEqual([]);
   });
 
+  it('stops the typing delay once text is on its way, so no typing lingers after a slow reply', async () => {
+    await world.start({}, { typingDelayMs: 300 });
+    world.openai.setLatency(100);
+    world.openai.setChunkDelay(60); // still streaming when the typing delay ends…
+    world.openai.setResponder(() => 'Slow to post, still streaming.');
+    world.discord.setRestLatency(400); // …and the first text still on its way to Discord
+    await world.ask(GENERAL, 'slow one?');
+    expect(world.botMessages(GENERAL).map((m) => m.content)).toEqual(['Slow to post, still streaming.']);
+    expect(world.discord.requests.filter((r) => r.path === `/channels/${GENERAL}/typing`)).toEqual([]);
+  });
+
   it('the second mention carries the first round', async () => {
     await world.start();
     world.openai.setResponder((r) => `answer ${r.body.messages.length}`);

@@ -69,8 +69,8 @@ export class World {
     });
   }
 
-  async start(overrides: Record<string, string> = {}): Promise<RunningApp> {
-    this.app = await startApp(this.config(overrides), { logger: this.logs.logger, editIntervalMs: 30 });
+  async start(overrides: Record<string, string> = {}, options: { typingDelayMs?: number } = {}): Promise<RunningApp> {
+    this.app = await startApp(this.config(overrides), { logger: this.logs.logger, editIntervalMs: 30, ...options });
     return this.app;
   }
 

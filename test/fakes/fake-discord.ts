@@ -371,6 +371,11 @@ export class FakeDiscord {
    * decoded path after /api/v10) fail with Discord's error JSON for `error`. 429s carry
    * `retry_after` (seconds), Retry-After and X-RateLimit-* headers.
    */
+  /** REST latency from now on (restLatencyMs at start), e.g. to slow Discord after the client connected. */
+  setRestLatency(ms: number): void {
+    this.#rest.setLatency(ms);
+  }
+
   failNext(match: { method?: string; path: RegExp }, error: FailureSpec, times = 1): void {
     this.#rest.failNext(match, error, times);
   }

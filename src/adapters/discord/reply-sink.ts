@@ -17,16 +17,17 @@ export interface ReplySinkOptions {
 /**
  * Typing is shown only for answers that take longer than this to start: an answer already on
  * its way would show typing for a blink, and the request would cost one of the bot's 50 requests
- * a second and the CPU other answers are waiting for. Models take longer than this to send their
- * first words, so in practice typing shows for every answer, this much later.
+ * a second and the CPU other answers are waiting for. Hosted models usually take longer than this
+ * to send their first words, so typing still shows for most answers, this much later.
  */
 export const TYPING_DELAY_MS = 250;
 const TYPING_REFRESH_MS = 8_000; // Discord shows typing for about 10 s per request.
 const INTERRUPTED_MARK = '\n-# ⚠️ interrupted';
 
 /**
- * Streams an answer into Discord: typing while waiting (once the wait is noticeable), a reply to the question that is edited as
- * text arrives (throttled), and further messages when the text outgrows one message.
+ * Streams an answer into Discord: typing while waiting (once the wait is noticeable), a reply to
+ * the question that is edited as text arrives (throttled), and further messages when the text
+ * outgrows one message.
  */
 export class DiscordReplySink implements ReplySink {
   private readonly sent: Message[] = [];
@@ -108,8 +109,13 @@ export class DiscordReplySink implements ReplySink {
   private stop(): void {
     this.done = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
-    if (this.typing !== undefined) clearTimeout(this.typing);
     this.timer = undefined;
+    this.stopTyping();
+  }
+
+  /** Typing ends (or never starts) once text is on its way: typing sent after it would linger. */
+  private stopTyping(): void {
+    if (this.typing !== undefined) clearTimeout(this.typing);
     this.typing = undefined;
   }
 
@@ -128,9 +134,9 @@ export class DiscordReplySink implements ReplySink {
     for (const [i, content] of pieces.entries()) {
       const existing = this.sent[i];
       if (existing === undefined) {
+        if (i === 0) this.stopTyping();
         this.sent.push(await this.send(content, i === 0));
         this.shownContent[i] = content;
-        if (i === 0 && this.typing !== undefined) clearTimeout(this.typing);
       } else if (this.shownContent[i] !== content) {
         await existing.edit({ content, allowedMentions: NO_PINGS } satisfies MessageEditOptions);
         this.shownContent[i] = content;

@@ -95,6 +95,11 @@ export class RestServer {
     return (this.#server.address() as AddressInfo).port;
   }
 
+  /** Simulated latency of every request from now on (half before handling it, half after). */
+  setLatency(ms: number): void {
+    this.#options.latencyMs = ms;
+  }
+
   failNext(match: { method?: string; path: RegExp }, error: FailureSpec, times: number): void {
     this.#faults.push({ method: match.method?.toUpperCase(), path: match.path, error, remaining: times });
   }
