@@ -80,10 +80,15 @@ export function trimToLimit(session: Session, limit: number): Trimmed {
  * to the limit.
  */
 export function commitRound(session: Session, round: readonly HistoryMessage[], limit: number): Trimmed {
+  checkRound(round);
+  return trimToLimit({ ...session, history: [...session.history, ...round] }, limit);
+}
+
+/** Throws unless `round` can be committed as one: it starts with a user message. */
+export function checkRound(round: readonly HistoryMessage[]): void {
   if (round.length === 0 || round[0]?.role !== 'user') {
     throw new Error('A round starts with a user message.');
   }
-  return trimToLimit({ ...session, history: [...session.history, ...round] }, limit);
 }
 
 /** Appends fabricated messages (forge); they then behave like any others. */

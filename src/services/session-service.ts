@@ -1,5 +1,6 @@
 import {
   buildContext,
+  checkRound,
   type Context,
   commitRound,
   createMessage,
@@ -97,8 +98,19 @@ export class SessionService {
     return { context: { ...context, omitted: context.omitted + skipped }, settings };
   }
 
-  commitRound(key: string, round: readonly HistoryMessage[]): Promise<readonly HistoryMessage[]> {
-    return this.removing(key, (session) => commitRound(session, round, this.settings(session).limit));
+  /**
+   * Commits a finished exchange (the domain's commitRound). A store that can append without
+   * reading the whole session does (a session read cold for its answer stays cheap to commit);
+   * otherwise it is load, rule, save.
+   */
+  commitRound(key: string, round: readonly HistoryMessage[]): Promise<void> {
+    return this.queue.run(key, async () => {
+      checkRound(round);
+      const limitFor = (settings: SessionSettings): number => resolveSettings({ history: [], settings }, this.defaults).limit;
+      if (await this.store.appendRound?.(key, round, limitFor)) return;
+      const before = await this.store.load(key);
+      await this.store.save(key, commitRound(before, round, this.settings(before).limit).session);
+    });
   }
 
   rollback(key: string, count: number): Promise<readonly HistoryMessage[]> {

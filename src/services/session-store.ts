@@ -1,3 +1,4 @@
+import type { HistoryMessage } from '../domain/message.js';
 import type { Session, SessionSettings } from '../domain/session.js';
 
 /** Part of a session: all its pins and its newest messages; `skipped` older unpinned ones are left out. */
@@ -18,6 +19,12 @@ export interface SessionStore {
    * can read that without reading everything.
    */
   loadRecent?(key: string, budgetFor: (settings: SessionSettings) => number): Promise<RecentSession>;
+  /**
+   * Optional: the domain's commitRound (append `round`, trim to the limit `limitFor` gives for
+   * the stored settings) done without reading the whole session. Resolves false, having changed
+   * nothing, when the store would rather the caller load, apply the rule and save.
+   */
+  appendRound?(key: string, round: readonly HistoryMessage[], limitFor: (settings: SessionSettings) => number): Promise<boolean>;
   save(key: string, session: Session): Promise<void>;
   delete(key: string): Promise<void>;
   close(): Promise<void>;

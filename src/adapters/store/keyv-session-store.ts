@@ -11,6 +11,7 @@ import {
   CHUNK_VERSION,
   type ChunkRecord,
   chunkProblem,
+  chunksForAppend,
   decodeChunk,
   decodeHead,
   EMPTY_LAYOUT,
@@ -20,6 +21,7 @@ import {
   headEntry,
   type Layout,
   liveMessages,
+  planAppend,
   planChunks,
   recentChunks,
 } from './session-record.js';
@@ -135,41 +137,79 @@ export class KeyvSessionStore implements SessionStore {
   async save(key: string, session: Session): Promise<void> {
     const before = await this.loaded(key);
     const plan = planChunks(before.layout, session.history);
-    const chunks = plan.write.map((chunk) => ({
+    const head: HeadRecord = { v: HEAD_VERSION, settings: session.settings, chunks: plan.layout.chunks.map(headEntry), next: plan.layout.next };
+    await this.write(key, plan.write, head, plan.drop);
+    this.remember(key, { session, layout: plan.layout });
+  }
+
+  /**
+   * Appends `round` and trims to the limit (the domain's commitRound) without reading the whole
+   * session, for a session not in memory (typically one read cold for its answer): reads the
+   * head, the oldest chunks the trim reaches and the newest a merge takes (chunksForAppend), and
+   * writes what planAppend plans. Resolves false, having changed nothing, when the caller should
+   * load the session whole instead: it is in memory anyway, the cache has room for it (so the
+   * conversation's next turns find it there), it is short, its head has no summaries, or a chunk
+   * it read does not match its summary (the whole read deals with that). Like loadRecent, it
+   * trusts the head's summaries of the chunks it does not read.
+   */
+  async appendRound(key: string, round: readonly HistoryMessage[], limitFor: (settings: SessionSettings) => number): Promise<boolean> {
+    if (this.cache.has(key)) return false;
+    const value: unknown = await this.keyv.get(HEAD_PREFIX + key);
+    const decoded = value === undefined || isUndecodable(value) ? undefined : decodeHead(value);
+    if (decoded?.ok !== true || decoded.kind !== 'head') return false;
+    const { head } = decoded;
+    const messages = head.chunks.reduce((sum, chunk) => sum + (chunk.n ?? 0), 0);
+    if (this.cachedMessages + messages <= this.maxCachedMessages) return false;
+    const limit = limitFor(head.settings);
+    const positions = chunksForAppend(head.chunks, round.length, limit);
+    if (positions === undefined) return false;
+    const entries = positions.map((p) => head.chunks[p]);
+    const values = entries.length === 0 ? [] : await this.keyv.getMany<unknown>(entries.map((entry) => chunkKey(key, entry?.id ?? -1)));
+    const read = new Map<number, Chunk>();
+    for (const [i, entry] of entries.entries()) {
+      const stored = decodeChunk(values[i]);
+      if (entry === undefined || stored === undefined || chunkProblem(entry, stored) !== undefined) return false;
+      const chunk = { id: entry.id, stored, gone: entry.gone ?? [] };
+      if (!summaryAgrees(entry, headEntry(chunk))) return false;
+      read.set(positions[i] ?? -1, chunk);
+    }
+    const plan = planAppend(head.chunks, head.next, read, round, limit);
+    if (plan === undefined) return false;
+    await this.write(key, plan.write, { v: HEAD_VERSION, settings: head.settings, chunks: plan.chunks, next: plan.next }, plan.drop);
+    return true;
+  }
+
+  /**
+   * Writes new chunks and the head that lists them, and hands the chunks it no longer lists to
+   * the housekeeping. On failure the session is forgotten from memory: what is stored is still
+   * the head before, and it is read again next time.
+   */
+  private async write(key: string, chunks: readonly Chunk[], head: HeadRecord, drop: readonly number[]): Promise<void> {
+    const records = chunks.map((chunk) => ({
       key: chunkKey(key, chunk.id),
       value: { v: CHUNK_VERSION, messages: chunk.stored } satisfies ChunkRecord,
     }));
-    const head = {
-      key: HEAD_PREFIX + key,
-      value: {
-        v: HEAD_VERSION,
-        settings: session.settings,
-        chunks: plan.layout.chunks.map(headEntry),
-        next: plan.layout.next,
-      } satisfies HeadRecord,
-    };
+    const headRecord = { key: HEAD_PREFIX + key, value: head };
     try {
       if (this.atomicSetMany) {
         // The chunks and the head in one atomic write: the round lands whole or not at all.
-        await this.keyv.setMany([...chunks, head]);
+        await this.keyv.setMany([...records, headRecord]);
       } else {
         // Chunks first, the head last: until the head is written nothing refers to them.
-        if (chunks.length > 0) await this.keyv.setMany(chunks);
-        await this.keyv.set(head.key, head.value);
+        if (records.length > 0) await this.keyv.setMany(records);
+        await this.keyv.set(headRecord.key, headRecord.value);
       }
     } catch (error) {
-      // What is stored is still the head before this save; re-read it next time.
       this.forget(key);
       throw error;
     }
-    this.remember(key, { session, layout: plan.layout });
-    if (plan.drop.length > 0) {
+    if (drop.length > 0) {
       // Nothing references these chunks any more. Deleting them waits for the next housekeeping,
       // which deletes every session's dropped chunks in one statement, away from the turns: a
       // crash before then leaves only unreferenced rows. Chunk ids are not reused within a
       // session (only delete() starts them over, and it waits for the housekeeping).
       const keys = this.dropped.get(key) ?? [];
-      keys.push(...plan.drop.map((id) => chunkKey(key, id)));
+      keys.push(...drop.map((id) => chunkKey(key, id)));
       this.dropped.set(key, keys);
     }
     this.scheduleHousekeeping();

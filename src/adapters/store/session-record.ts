@@ -205,6 +205,8 @@ export interface ChunkPlan {
  * would sit in the turns' 99th percentile; reading 50 more small rows costs far less.
  */
 const LEVEL_BOUNDS = [16] as const;
+/** A small (level 0) chunk holds fewer live messages than this: such chunks merge at the end. */
+const SMALL_CHUNK = LEVEL_BOUNDS[0];
 const TOP_LEVEL = LEVEL_BOUNDS.length;
 /** This many chunks of one level (below the top) at the end of the history merge into one. */
 export const MERGE_RUN = 8;
@@ -292,4 +294,137 @@ export function planChunks(old: Layout, history: readonly HistoryMessage[]): Chu
     make(run.flatMap(liveMessages));
   }
   return { layout: { chunks, next }, write: chunks.filter((chunk) => written.has(chunk)), drop };
+}
+
+/** A history this short (in chunks) is cheap to read whole, so appending to it never reads less. */
+const MIN_CHUNKS_TO_READ_LESS = 2 * MERGE_RUN;
+
+/**
+ * Which chunks (positions in the head's list) appending `added` messages and then trimming to
+ * `limit` must read, when that can be done without reading the whole history: the oldest chunks
+ * the trim takes messages from (each is checked against its summary before anything goes; a
+ * chunk whose messages are all pinned is passed by unread) and, when the new chunk would complete a run of small chunks to merge, the
+ * MERGE_RUN − 1 newest. Undefined when the whole history should be read instead: a head without
+ * summaries, a short history, or a trim that reaches the newest chunks (nearly everything pinned,
+ * or a limit lowered far).
+ */
+export function chunksForAppend(chunks: readonly HeadChunk[], added: number, limit: number): number[] | undefined {
+  if (chunks.length < MIN_CHUNKS_TO_READ_LESS) return undefined;
+  let total = 0;
+  for (const chunk of chunks) {
+    if (chunk.n === undefined) return undefined;
+    total += chunk.n;
+  }
+  const tail = chunks.length - (MERGE_RUN - 1);
+  const read: number[] = [];
+  // As trimToLimit does: the oldest unpinned messages go, as many as the limit is exceeded by.
+  let excess = total + added - limit;
+  for (let position = 0; excess > 0; position += 1) {
+    const chunk = chunks[position];
+    if (chunk === undefined || position >= tail) return undefined;
+    if (allPinned(chunk)) continue; // nothing in it goes: neither read nor changed
+    read.push(position);
+    excess -= Math.min(excess, (chunk.n ?? 0) - (chunk.pins ?? 0));
+  }
+  const small = (n: number | undefined): boolean => (n ?? 0) < SMALL_CHUNK;
+  if (small(added) && chunks.slice(tail).every((chunk) => small(chunk.n))) {
+    for (let position = tail; position < chunks.length; position += 1) read.push(position);
+  }
+  return read;
+}
+
+/** Every live message of the chunk is pinned (by its summary): a trim passes it by. */
+function allPinned(chunk: HeadChunk): boolean {
+  return chunk.n !== undefined && chunk.pins === chunk.n;
+}
+
+export interface AppendPlan {
+  /** The new head's chunk list. */
+  readonly chunks: readonly HeadChunk[];
+  readonly next: number;
+  readonly write: readonly Chunk[];
+  readonly drop: readonly number[];
+}
+
+/**
+ * The domain's commitRound (append the round, then trim the oldest unpinned messages down to
+ * `limit`) done on a head and the chunks chunksForAppend named (`read`, by position), as
+ * planChunks would lay it out: trimmed chunks keep their record and list more messages gone
+ * until more than half are, when their survivors are rewritten; the round is a new small chunk,
+ * merged with the MERGE_RUN − 1 before it when they are all small. The chunks between are
+ * neither read nor changed. Undefined when a chunk it needs was not read, or when the result
+ * would need the whole history after all (a merge still small, a layout planChunks would
+ * rewrite); the caller then reads the history whole.
+ */
+export function planAppend(
+  chunks: readonly HeadChunk[],
+  next: number,
+  read: ReadonlyMap<number, Chunk>,
+  round: readonly HistoryMessage[],
+  limit: number,
+): AppendPlan | undefined {
+  let total = round.length;
+  for (const chunk of chunks) total += chunk.n ?? 0;
+  let excess = total - limit;
+  const entries: HeadChunk[] = [];
+  const write: Chunk[] = [];
+  const drop: number[] = [];
+  let id = next;
+  let position = 0;
+  for (; excess > 0; position += 1) {
+    const entry = chunks[position];
+    if (entry !== undefined && allPinned(entry)) {
+      entries.push(entry);
+      continue;
+    }
+    const chunk = read.get(position);
+    if (chunk === undefined || position >= chunks.length) return undefined;
+    const wasGone = new Set(chunk.gone);
+    const gone = [...chunk.gone];
+    const survivors: HistoryMessage[] = [];
+    chunk.stored.forEach((message, k) => {
+      if (wasGone.has(k)) return;
+      if (excess > 0 && !message.pinned) {
+        gone.push(k);
+        excess -= 1;
+      } else {
+        survivors.push(message);
+      }
+    });
+    total -= chunk.stored.length - chunk.gone.length - survivors.length;
+    if (survivors.length * 2 >= chunk.stored.length) {
+      entries.push(headEntry({ id: chunk.id, stored: chunk.stored, gone: gone.sort((a, b) => a - b) }));
+      continue;
+    }
+    drop.push(chunk.id);
+    if (survivors.length === 0) continue;
+    const rewritten = { id: id++, stored: survivors, gone: [] };
+    write.push(rewritten);
+    entries.push(headEntry(rewritten));
+  }
+  entries.push(...chunks.slice(position));
+  // The MERGE_RUN − 1 newest chunks, untouched by the trim, merge with the round if all are small.
+  const tail = chunks.length - (MERGE_RUN - 1);
+  const merge = round.length < SMALL_CHUNK && position <= tail && chunks.slice(tail).every((chunk) => (chunk.n ?? 0) < SMALL_CHUNK);
+  let last: Chunk;
+  if (merge) {
+    const merged: HistoryMessage[] = [];
+    for (let p = tail; p < chunks.length; p += 1) {
+      const chunk = read.get(p);
+      if (chunk === undefined) return undefined;
+      merged.push(...liveMessages(chunk));
+      drop.push(chunk.id);
+    }
+    merged.push(...round);
+    if (merged.length < SMALL_CHUNK) return undefined;
+    entries.length -= MERGE_RUN - 1;
+    last = { id: id++, stored: merged, gone: [] };
+  } else {
+    last = { id: id++, stored: round, gone: [] };
+  }
+  write.push(last);
+  entries.push(headEntry(last));
+  // planChunks rewrites a history laid out in far too many chunks; so must this one be.
+  if (chunks.length > chunkBound(total)) return undefined;
+  return { chunks: entries, next: id, write, drop };
 }

@@ -202,6 +202,83 @@ describe('KeyvSessionStore on a real SQLite file', () => {
     expect(partialAnswers).toBeGreaterThan(10);
   });
 
+  it('a commit to a session not in memory reads only some chunks and stores what the whole commit stores (1 500 random changes)', async () => {
+    const random = seededRandom(17);
+    // A cache too small for the session: a commit that finds it cold would otherwise read it whole to cache it.
+    const partial = await openSessionStore(`sqlite://${join(dir.path, 'partial.sqlite')}`, logs.logger, { cachedMessages: 100 });
+    // The same changes on a second store that never appends in part: load, domain rule, save.
+    const other = await openSessionStore(`sqlite://${join(dir.path, 'whole.sqlite')}`, logs.logger);
+    const whole = new SessionService(
+      { load: (k) => other.load(k), save: (k, session) => other.save(k, session), delete: (k) => other.delete(k), close: () => other.close() },
+      { ...defaults, limit: 300 },
+      testRules(),
+    );
+    const service = new SessionService(partial, { ...defaults, limit: 300 }, testRules());
+    const reads: number[] = [];
+    const getMany = partial.raw.getMany.bind(partial.raw);
+    partial.raw.getMany = (keys: string[]) => (reads.push(keys.length), getMany(keys));
+    let appended = 0;
+    let chunksReadByAppends = 0;
+    const appendRound = partial.appendRound.bind(partial);
+    partial.appendRound = async (...args) => {
+      const before = reads.length;
+      const done = await appendRound(...args);
+      if (done) {
+        appended += 1;
+        chunksReadByAppends += reads.slice(before).reduce((sum, n) => sum + n, 0);
+      }
+      return done;
+    };
+    let chunksInHead = 0;
+    const view = (history: readonly { role: string; content: string; pinned: boolean; tokens: number }[]): string[] =>
+      history.map((m) => `${m.role}:${m.content}:${String(m.pinned)}:${String(m.tokens)}`);
+    let made = 0;
+    const round = () => {
+      made += 1;
+      const words = 'word '.repeat(1 + Math.floor(random() * 6));
+      const reply = [assistant(`a${String(made)} ${words}`)];
+      if (random() < 0.1) reply.push(assistant(`more ${String(made)}`));
+      return [user(`q${String(made)} ${words}`), ...reply];
+    };
+    try {
+      for (let step = 0; step < 1500; step += 1) {
+        const roll = random();
+        const size = (await whole.read('k')).history.length;
+        const at = Math.floor(random() * Math.max(size, 1));
+        const both = async (change: (s: SessionService) => Promise<unknown>): Promise<void> => {
+          const outcomes = await Promise.all([service, whole].map((s) => change(s).then(() => 'ok', (error: unknown) => String(error))));
+          expect(outcomes[0]).toBe(outcomes[1]);
+        };
+        if (random() < 0.8) partial.clearCache(); // most commits find the session cold
+        if (roll < 0.85) {
+          const r = round();
+          await both((s) => s.commitRound('k', r));
+        } else if (roll < 0.91) await both((s) => s.pin('k', [at]));
+        else if (roll < 0.95) await both((s) => s.unpin('k', [at]));
+        else if (roll < 0.98) await both((s) => s.rollback('k', 1));
+        else {
+          const limit = 150 + Math.floor(random() * 250);
+          await both((s) => s.setLimit('k', limit));
+        }
+        if (step % 25 === 0 || step > 1450) {
+          partial.clearCache();
+          expect(view((await service.read('k')).history)).toEqual(view((await whole.read('k')).history));
+        }
+      }
+      partial.clearCache();
+      expect(view((await service.read('k')).history)).toEqual(view((await whole.read('k')).history));
+      chunksInHead = ((await partial.raw.get('session:k')) as { chunks: unknown[] }).chunks.length;
+    } finally {
+      await other.close();
+      await partial.close();
+    }
+    // It did append in part, reading a few chunks of the many, and never met a wrong summary.
+    expect(appended).toBeGreaterThan(500);
+    expect(chunksInHead).toBeGreaterThan(16);
+    expect(chunksReadByAppends / appended).toBeLessThan(3);
+    expect(logs.lines.filter((l) => (l['level'] as number) >= 40)).toEqual([]);
+  });
+
   it('a cold context of a session its budget covers whole reads the head once and keeps the session cached', async () => {
     const service = new SessionService(store, defaults, testRules());
     await service.commitRound('small', [user('q'), assistant('a')]);
