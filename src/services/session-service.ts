@@ -50,7 +50,7 @@ export class SessionService {
     return this.queue.run(key, async () => {
       const before = await this.store.load(key);
       const { session, result } = change(before);
-      if (session !== before) await this.store.save(key, session);
+      if (session !== before) await this.store.save(key, session, before);
       return result;
     });
   }
@@ -109,7 +109,7 @@ export class SessionService {
       const limitFor = (settings: SessionSettings): number => resolveSettings({ history: [], settings }, this.defaults).limit;
       if (await this.store.appendRound?.(key, round, limitFor)) return;
       const before = await this.store.load(key);
-      await this.store.save(key, commitRound(before, round, this.settings(before).limit).session);
+      await this.store.save(key, commitRound(before, round, this.settings(before).limit).session, before);
     });
   }
 

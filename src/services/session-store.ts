@@ -25,7 +25,11 @@ export interface SessionStore {
    * nothing, when the store would rather the caller load, apply the rule and save.
    */
   appendRound?(key: string, round: readonly HistoryMessage[], limitFor: (settings: SessionSettings) => number): Promise<boolean>;
-  save(key: string, session: Session): Promise<void>;
+  /**
+   * Stores `session`. `basis` is the session it was made from, as load returned it: a store that
+   * writes only what changed can tell the changes from it even if it no longer holds it.
+   */
+  save(key: string, session: Session, basis?: Session): Promise<void>;
   delete(key: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -81,6 +81,12 @@ export interface KeyvSessionStoreOptions {
  */
 export class KeyvSessionStore implements SessionStore {
   private readonly cache = new Map<string, Loaded>();
+  /**
+   * The layout behind every session load handed out, for as long as the caller holds it: its
+   * save (with that session as basis) can tell what changed even if the cache has let it go
+   * meanwhile, instead of reading the session again and, with new message objects, rewriting it.
+   */
+  private readonly layouts = new WeakMap<Session, Layout>();
   private cachedMessages = 0;
   /** Chunks no head refers to any more, by session, waiting for the next housekeeping. */
   private readonly dropped = new Map<string, string[]>();
@@ -107,7 +113,9 @@ export class KeyvSessionStore implements SessionStore {
   }
 
   async load(key: string): Promise<Session> {
-    return (await this.loaded(key)).session;
+    const { session, layout } = await this.loaded(key);
+    this.layouts.set(session, layout);
+    return session;
   }
 
   /**
@@ -134,9 +142,11 @@ export class KeyvSessionStore implements SessionStore {
     return { session: { history, settings: head.settings }, skipped: recent.skipped };
   }
 
-  async save(key: string, session: Session): Promise<void> {
-    const before = await this.loaded(key);
-    const plan = planChunks(before.layout, session.history);
+  async save(key: string, session: Session, basis?: Session): Promise<void> {
+    // The cached layout when there is one (the newest this store wrote), else the basis's.
+    const known = this.cache.get(key)?.layout ?? (basis === undefined ? undefined : this.layouts.get(basis));
+    const layout = known ?? (await this.loaded(key)).layout;
+    const plan = planChunks(layout, session.history);
     const head: HeadRecord = { v: HEAD_VERSION, settings: session.settings, chunks: plan.layout.chunks.map(headEntry), next: plan.layout.next };
     await this.write(key, plan.write, head, plan.drop);
     this.remember(key, { session, layout: plan.layout });

@@ -279,6 +279,24 @@ describe('KeyvSessionStore on a real SQLite file', () => {
     expect(logs.lines.filter((l) => (l['level'] as number) >= 40)).toEqual([]);
   });
 
+  it('a session the cache let go between load and save is saved as a change, not rewritten whole', async () => {
+    const uncached = await openSessionStore(`sqlite://${join(dir.path, 'uncached.sqlite')}`, logs.logger, { cachedMessages: 0 });
+    try {
+      const service = new SessionService(uncached, defaults, testRules());
+      for (let i = 0; i < 70; i += 1) await service.commitRound('u', [user(`q${String(i)}`), assistant(`a${String(i)}`)]);
+      const written: string[][] = [];
+      const setMany = uncached.raw.setMany.bind(uncached.raw);
+      uncached.raw.setMany = (entries) => (written.push(entries.map((e) => e.key)), setMany(entries));
+      await service.commitRound('u', [user('q70'), assistant('a70')]);
+      await service.pin('u', [-1]);
+      // The round: one new chunk and the head; the pin: the pinned message's chunk rewritten and the head.
+      expect(written.map((keys) => keys.length)).toEqual([2, 2]);
+      expect((await uncached.load('u')).history.map((m) => m.content).slice(-3)).toEqual(['a69', 'q70', 'a70']);
+    } finally {
+      await uncached.close();
+    }
+  });
+
   it('a cold context of a session its budget covers whole reads the head once and keeps the session cached', async () => {
     const service = new SessionService(store, defaults, testRules());
     await service.commitRound('small', [user('q'), assistant('a')]);
