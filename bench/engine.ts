@@ -41,7 +41,7 @@ const NAMESPACE = 'contextcord:';
 const headKey = (key: string): string => `session:${key}`;
 const chunkKey = (key: string, id: number): string => `chunk:${key}:${String(id)}`;
 
-type Mode = 'warm' | 'cold' | 'v1';
+type Mode = 'warm' | 'cold' | 'full' | 'v1';
 function percent(x: number): string {
   return `${(x * 100).toFixed(x < 0.1 ? 1 : 0)} %`;
 }
@@ -49,6 +49,7 @@ function percent(x: number): string {
 const MODES: Record<Mode, string> = {
   warm: 'warm (cached)',
   cold: 'cold (read from SQLite)',
+  full: 'cold, the cache full of other sessions (the commit appends in part)',
   v1: 'warm, migrated from a v1 record (the whole history in one)',
 };
 
@@ -58,8 +59,8 @@ interface Engine {
   readonly sessions: SessionService;
 }
 
-async function openEngine(file: string, limit: number): Promise<Engine> {
-  const store = await openSessionStore(`sqlite://${file}`, silentLogger);
+async function openEngine(file: string, limit: number, cachedMessages?: number): Promise<Engine> {
+  const store = await openSessionStore(`sqlite://${file}`, silentLogger, cachedMessages === undefined ? {} : { cachedMessages });
   const adapter: unknown = store.raw.store;
   if (!(adapter instanceof KeyvSqlite)) throw new Error('expected the SQLite adapter behind the store');
   return { store, sqlite: adapter, sessions: new SessionService(store, sessionDefaults(limit), messageRules) };
@@ -193,7 +194,8 @@ function budgets(quick: boolean, messages: number): SampleOptions {
 }
 
 async function measureHistory(messages: number, mode: Mode, rounds: readonly Exchange[], options: BenchOptions): Promise<HistoryFigure> {
-  const engine = await openEngine(tempFile(`engine-${mode}-${String(messages)}`), messages);
+  // "full": a cache with no room (0 messages) is what a cache full of other sessions is to this one.
+  const engine = await openEngine(tempFile(`engine-${mode}-${String(messages)}`), messages, mode === 'full' ? 0 : undefined);
   try {
     const session = sessionWith(messages);
     if (mode === 'v1') {
@@ -493,6 +495,8 @@ export async function engineSection(options: BenchOptions): Promise<SectionResul
   for (const mode of ['warm', 'cold'] as const) {
     for (const messages of histories) figures.push(await measureHistory(messages, mode, rounds, options));
   }
+  // Below ~16 chunks (a few hundred messages) a commit reads the session whole either way.
+  for (const messages of [1000, 10_000]) figures.push(await measureHistory(messages, 'full', rounds, options));
   figures.push(await measureHistory(1000, 'v1', rounds, options));
   const steps = await breakdown(1000, false, rounds, options);
   const stressLoad = await breakdown(10_000, true, rounds, options);
@@ -536,7 +540,7 @@ export async function engineSection(options: BenchOptions): Promise<SectionResul
     ]),
     notes: [
       'A turn is the two calls ChatService makes per answered mention; the question and reply are made (tokens counted) beforehand, as the bot does while streaming. The session limit equals the history, so every turn also trims two messages (one round).',
-      `Sessions are stored as the bot leaves them, saved round by round: a head plus chunks (each round its own small chunk; every 8 small chunks at the end merge into one of 16 messages; a trim only marks messages gone in the head until more than half of a chunk is gone, then its survivors are rewritten), so a 1 000-message session is about 70 rows. "warm": the session is decoded in the store's cache (the normal case: up to ${count(20_000)} messages of recently used sessions are held). "cold": store.clearCache() before each turn (as the first turn after a restart, or for a session evicted from the cache): context reads the head and only the chunks its budget can reach (every chunk with a pin and the newest ones, store.loadRecent), then commitRound reads the session whole (head and every chunk) and keeps it cached.`,
+      `Sessions are stored as the bot leaves them, saved round by round: a head plus chunks (each round its own small chunk; every 8 small chunks at the end merge into one of 16 messages; a trim only marks messages gone in the head until more than half of a chunk is gone, then its survivors are rewritten), so a 1 000-message session is about 70 rows. "warm": the session is decoded in the store's cache (the normal case: up to ${count(20_000)} messages of recently used sessions are held). "cold": store.clearCache() before each turn (as the first turn after a restart, or for a session evicted from the cache): context reads the head and only the chunks its budget can reach (every chunk with a pin and the newest ones, store.loadRecent), then commitRound reads the session whole (head and every chunk) and keeps it cached, as the store does while its cache has room. "the cache full of other sessions": a store whose cache has no room, as in a bot busy in more channels than it holds: the context reads the same part, and commitRound appends from the head and the chunks it changes (the oldest the trim takes messages from, the newest a merge takes; store.appendRound).`,
       'The v1 row starts from a record the first version wrote (the whole history in one value): its first save rewrites the history in chunks of about 128 messages, after which it behaves like any session. A version 2 head (one chunk per round) is rewritten the same way on its first save.',
       `Messages are realistic chat text of 20–80 words (${meanTokens.toFixed(0)} tokens, ${meanChars.toFixed(0)} characters on average). "written per turn" is the SQLite values (Keyv JSON) of the chunks the turn created plus the head, read back from the rows after each of 20 further turns; "write(2) bytes" is what the process handed to the kernel per turn (/proc/self/io wchar): WAL frames of 4 kB pages plus amortized checkpoints.`,
       `"turns over ${String(SLOW_MS)} ms" is the share of sampled turns slower than the target's bound, and in brackets the share that had a V8 garbage collection running inside them; "GC per turn" is V8's collection time during the sampled turns divided by the turns.`,
