@@ -194,8 +194,8 @@ function budgets(quick: boolean, messages: number): SampleOptions {
 }
 
 async function measureHistory(messages: number, mode: Mode, rounds: readonly Exchange[], options: BenchOptions): Promise<HistoryFigure> {
-  // "full": a cache with no room (0 messages) is what a cache full of other sessions is to this one.
-  const engine = await openEngine(tempFile(`engine-${mode}-${String(messages)}`), messages, mode === 'full' ? 0 : undefined);
+  const file = tempFile(`engine-${mode}-${String(messages)}`);
+  let engine = await openEngine(file, messages);
   try {
     const session = sessionWith(messages);
     if (mode === 'v1') {
@@ -203,6 +203,11 @@ async function measureHistory(messages: number, mode: Mode, rounds: readonly Exc
       await engine.store.raw.set(headKey(KEY), { v: 1, history: session.history, settings: session.settings });
     } else {
       await saveByRounds(engine.store, KEY, session);
+    }
+    if (mode === 'full') {
+      // A cache with no room (0 messages) is what a cache full of other sessions is to this one.
+      await engine.store.close();
+      engine = await openEngine(file, messages, 0);
     }
     engine.store.clearCache();
     const plan = budgets(options.quick, messages);
