@@ -573,7 +573,7 @@ export async function engineSection(options: BenchOptions): Promise<SectionResul
       ['whole turn p50 (turn table above)', '', '', '', '', ms(warmAt1000?.turn.p50 ?? Number.NaN), ms(coldAt1000?.turn.p50 ?? Number.NaN)],
     ],
     notes: [
-      'A turn loads the session twice (context, then commitRound under the session lock) and saves it once; a cold turn reads part of it for the context (loadRecent) and then all of it for the commit. The sum and the whole turn differ by SessionService\'s own work (per-session queue, promise hops) and by the parts being timed in separate runs (other GC and cache state), which can go either way.',
+      'A turn loads the session twice (context, then commitRound under the session lock) and saves it once; a cold turn reads part of it for the context (loadRecent) and then all of it for the commit (the store cache has room here; see the cache-full rows of the turn table for the commit that appends in part). The sum and the whole turn differ by SessionService\'s own work (per-session queue, promise hops) and by the parts being timed in separate runs (other GC and cache state), which can go either way.',
       'The "of which" rows under store.save replay the store\'s writes on another session key with the same shapes: the chunks and head go in one Keyv setMany, which our SQLite adapter runs as one INSERT (one WAL commit on the sqlite3 worker thread). Dropped chunks are deleted by the store\'s housekeeping, at most once a second after writes, in one DELETE for all sessions, followed by a WAL checkpoint on a second connection, so neither sits inside a turn.',
     ],
   };
