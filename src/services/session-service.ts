@@ -106,7 +106,7 @@ export class SessionService {
   commitRound(key: string, round: readonly HistoryMessage[]): Promise<void> {
     return this.queue.run(key, async () => {
       checkRound(round);
-      const limitFor = (settings: SessionSettings): number => resolveSettings({ history: [], settings }, this.defaults).limit;
+      const limitFor = (settings: SessionSettings): number => this.settings({ history: [], settings }).limit;
       if (await this.store.appendRound?.(key, round, limitFor)) return;
       const before = await this.store.load(key);
       await this.store.save(key, commitRound(before, round, this.settings(before).limit).session, before);

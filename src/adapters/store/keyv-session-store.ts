@@ -20,6 +20,7 @@ import {
   type HeadRecord,
   headEntry,
   type Layout,
+  liveCount,
   liveMessages,
   planAppend,
   planChunks,
@@ -168,8 +169,7 @@ export class KeyvSessionStore implements SessionStore {
     const decoded = value === undefined || isUndecodable(value) ? undefined : decodeHead(value);
     if (decoded?.ok !== true || decoded.kind !== 'head') return false;
     const { head } = decoded;
-    const messages = head.chunks.reduce((sum, chunk) => sum + (chunk.n ?? 0), 0);
-    if (this.cachedMessages + messages <= this.maxCachedMessages) return false;
+    if (this.cachedMessages + liveCount(head.chunks) <= this.maxCachedMessages) return false;
     const limit = limitFor(head.settings);
     const positions = chunksForAppend(head.chunks, round.length, limit);
     if (positions === undefined) return false;

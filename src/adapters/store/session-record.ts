@@ -303,22 +303,17 @@ const MIN_CHUNKS_TO_READ_LESS = 2 * MERGE_RUN;
  * Which chunks (positions in the head's list) appending `added` messages and then trimming to
  * `limit` must read, when that can be done without reading the whole history: the oldest chunks
  * the trim takes messages from (each is checked against its summary before anything goes; a
- * chunk whose messages are all pinned is passed by unread) and, when the new chunk would complete a run of small chunks to merge, the
- * MERGE_RUN − 1 newest. Undefined when the whole history should be read instead: a head without
- * summaries, a short history, or a trim that reaches the newest chunks (nearly everything pinned,
- * or a limit lowered far).
+ * chunk whose messages are all pinned is passed by unread) and, when the new chunk would complete
+ * a run of small chunks to merge, the MERGE_RUN − 1 newest. Undefined when the whole history
+ * should be read instead: a head without summaries, a short history, or a trim that reaches the
+ * newest chunks (nearly everything pinned, or a limit lowered far).
  */
 export function chunksForAppend(chunks: readonly HeadChunk[], added: number, limit: number): number[] | undefined {
-  if (chunks.length < MIN_CHUNKS_TO_READ_LESS) return undefined;
-  let total = 0;
-  for (const chunk of chunks) {
-    if (chunk.n === undefined) return undefined;
-    total += chunk.n;
-  }
+  if (chunks.length < MIN_CHUNKS_TO_READ_LESS || chunks.some((chunk) => chunk.n === undefined)) return undefined;
   const tail = chunks.length - (MERGE_RUN - 1);
   const read: number[] = [];
   // As trimToLimit does: the oldest unpinned messages go, as many as the limit is exceeded by.
-  let excess = total + added - limit;
+  let excess = liveCount(chunks) + added - limit;
   for (let position = 0; excess > 0; position += 1) {
     const chunk = chunks[position];
     if (chunk === undefined || position >= tail) return undefined;
@@ -326,11 +321,21 @@ export function chunksForAppend(chunks: readonly HeadChunk[], added: number, lim
     read.push(position);
     excess -= Math.min(excess, (chunk.n ?? 0) - (chunk.pins ?? 0));
   }
-  const small = (n: number | undefined): boolean => (n ?? 0) < SMALL_CHUNK;
-  if (small(added) && chunks.slice(tail).every((chunk) => small(chunk.n))) {
+  if (mergesWithTail(chunks, added)) {
     for (let position = tail; position < chunks.length; position += 1) read.push(position);
   }
   return read;
+}
+
+/** Live messages in all, by the head's summaries (a chunk without one counts as none). */
+export function liveCount(chunks: readonly HeadChunk[]): number {
+  return chunks.reduce((sum, chunk) => sum + (chunk.n ?? 0), 0);
+}
+
+/** Whether `added` new messages make a small chunk that merges with the MERGE_RUN − 1 newest (all small). */
+function mergesWithTail(chunks: readonly HeadChunk[], added: number): boolean {
+  const tail = chunks.slice(-(MERGE_RUN - 1));
+  return added < SMALL_CHUNK && tail.length === MERGE_RUN - 1 && tail.every((chunk) => (chunk.n ?? 0) < SMALL_CHUNK);
 }
 
 /** Every live message of the chunk is pinned (by its summary): a trim passes it by. */
@@ -363,8 +368,7 @@ export function planAppend(
   round: readonly HistoryMessage[],
   limit: number,
 ): AppendPlan | undefined {
-  let total = round.length;
-  for (const chunk of chunks) total += chunk.n ?? 0;
+  let total = liveCount(chunks) + round.length;
   let excess = total - limit;
   const entries: HeadChunk[] = [];
   const write: Chunk[] = [];
@@ -378,7 +382,7 @@ export function planAppend(
       continue;
     }
     const chunk = read.get(position);
-    if (chunk === undefined || position >= chunks.length) return undefined;
+    if (chunk === undefined) return undefined;
     const wasGone = new Set(chunk.gone);
     const gone = [...chunk.gone];
     const survivors: HistoryMessage[] = [];
@@ -405,9 +409,8 @@ export function planAppend(
   entries.push(...chunks.slice(position));
   // The MERGE_RUN − 1 newest chunks, untouched by the trim, merge with the round if all are small.
   const tail = chunks.length - (MERGE_RUN - 1);
-  const merge = round.length < SMALL_CHUNK && position <= tail && chunks.slice(tail).every((chunk) => (chunk.n ?? 0) < SMALL_CHUNK);
   let last: Chunk;
-  if (merge) {
+  if (position <= tail && mergesWithTail(chunks, round.length)) {
     const merged: HistoryMessage[] = [];
     for (let p = tail; p < chunks.length; p += 1) {
       const chunk = read.get(p);
