@@ -1,5 +1,5 @@
-import { UserError } from './errors.js';
-import { type HistoryMessage, modelContent } from './message.js';
+import { userError } from './errors.js';
+import { type DraftMessage, type HistoryMessage, modelContent } from './message.js';
 import type { Session } from './session.js';
 import { type TokenCounter, TOKENS_PER_IMAGE, TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMING } from './tokens.js';
 
@@ -26,7 +26,7 @@ export interface ContextInput {
   readonly session: Session;
   readonly systemPrompt: string;
   /** The message being answered; not yet history (it is committed with its reply). */
-  readonly question: HistoryMessage;
+  readonly question: DraftMessage;
   /** Images attached to the question, for this request only (each costs TOKENS_PER_IMAGE). */
   readonly questionImages?: readonly string[] | undefined;
   readonly budget: number;
@@ -34,7 +34,7 @@ export interface ContextInput {
 }
 
 /** Tokens a history message costs in a request, from its cached count. */
-export function messageCost(message: Pick<HistoryMessage, 'tokens'>): number {
+export function messageCost(message: Pick<DraftMessage, 'tokens'>): number {
   return message.tokens + TOKENS_PER_MESSAGE;
 }
 
@@ -58,10 +58,7 @@ export function buildContext(input: ContextInput): Context {
     pinnedCost += messageCost(message);
   }
   if (fixed + pinnedCost > budget) {
-    throw new UserError(
-      'context_over_budget',
-      `The system prompt, pinned messages and your message${images.length > 0 ? ' with its images' : ''} need ${fixed + pinnedCost} tokens, but the budget for a request is ${budget}. Unpin something (/unpin) or send a shorter message. Nothing was added to memory.`,
-    );
+    throw userError('context_over_budget', { needed: fixed + pinnedCost, budget, images: images.length > 0 });
   }
   // Dropping the oldest unpinned messages until the rest fit keeps exactly the newest unpinned
   // ones that fit: every unpinned message from `cut` on, and the pins before it.
@@ -94,6 +91,50 @@ export function buildContext(input: ContextInput): Context {
   return { messages, tokens: total, omitted: cut - pinnedBefore };
 }
 
-function toChat(message: HistoryMessage): ChatMessage {
+function toChat(message: DraftMessage): ChatMessage {
   return { role: message.role, content: modelContent(message) };
+}
+
+/**
+ * What a stored part of a history (a page of messages) says about itself, so a context can be
+ * built from some parts without reading the rest: `n` messages, `pins` of them pinned, and
+ * `cost`, the prompt tokens of the unpinned ones (messageCost each).
+ */
+export interface PartSummary {
+  readonly n: number;
+  readonly pins: number;
+  readonly cost: number;
+}
+
+export function summarizePart(messages: readonly Pick<HistoryMessage, 'pinned' | 'tokens'>[]): PartSummary {
+  let pins = 0;
+  let cost = 0;
+  for (const message of messages) {
+    if (message.pinned) pins += 1;
+    else cost += messageCost(message);
+  }
+  return { n: messages.length, pins, cost };
+}
+
+/**
+ * Which parts of a history (oldest first) hold everything buildContext can keep within `budget`:
+ * every part with a pin, and the newest parts until their unpinned messages cost at least
+ * `budget`. buildContext keeps the pins and the newest unpinned messages that fit, and what fits
+ * costs less than `budget`, so it lies in these parts: on them it builds the very context it
+ * builds on the whole history. `skipped` counts the messages of the parts left out (they are
+ * all unpinned, and all omitted). Undefined when every part is needed.
+ */
+export function partsForContext(parts: readonly PartSummary[], budget: number): { read: number[]; skipped: number } | undefined {
+  const read: number[] = [];
+  let cost = 0;
+  let skipped = 0;
+  for (let i = parts.length - 1; i >= 0; i -= 1) {
+    const part = parts[i];
+    if (part === undefined) continue;
+    if (cost < budget || part.pins > 0) read.push(i);
+    else skipped += part.n;
+    if (cost < budget) cost += part.cost;
+  }
+  if (read.length === parts.length) return undefined;
+  return { read: read.reverse(), skipped };
 }

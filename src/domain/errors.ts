@@ -1,31 +1,55 @@
 /**
- * Errors a person caused or can fix. The message is shown to them as it is, so it says what was
- * wrong and what is allowed. Anything that is not a UserError is a bug or an outage and is logged.
+ * The one root of every error contextcord means to show a person: a code and structured details.
+ * Words are the presenters' business (each surface renders codes its own way, in its own
+ * language); `message` is for logs only. Anything that is not a ContextcordError is a bug or an
+ * outage and is logged.
  */
-export type UserErrorCode =
-  | 'empty_history'
-  | 'rollback_out_of_range'
-  | 'index_out_of_range'
-  | 'bad_indices'
-  | 'bad_limit'
-  | 'message_too_long'
-  | 'empty_message'
-  | 'context_over_budget'
-  | 'bad_forge'
-  | 'rate_limited'
-  | 'not_enabled'
-  | 'model_unavailable';
-
-export class UserError extends Error {
-  override readonly name = 'UserError';
+export abstract class ContextcordError<Code extends string = string, Details extends object = object> extends Error {
   constructor(
-    readonly code: UserErrorCode,
-    message: string,
+    readonly code: Code,
+    readonly details: Details,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(`${code}${Object.keys(details).length === 0 ? '' : ` ${JSON.stringify(details)}`}`, options);
   }
+}
+
+/** What each refusal a person caused (or can fix) carries for its presenter. */
+export interface UserErrorDetails {
+  /** Memory is empty; `action` is what was refused (rollback, pin, ...). */
+  readonly empty_history: { readonly action: 'rollback' | 'pin' | 'unpin' };
+  readonly rollback_out_of_range: { readonly count: number; readonly rounds: number };
+  readonly index_out_of_range: { readonly indices: readonly number[]; readonly length: number };
+  readonly bad_indices:
+    | { readonly reason: 'not_a_list'; readonly text: string }
+    | { readonly reason: 'too_many'; readonly max: number; readonly got: number }
+    | { readonly reason: 'not_a_number'; readonly text: string };
+  readonly bad_limit: { readonly limit: number; readonly min: number; readonly max: number };
+  readonly bad_count: { readonly count: number; readonly min: number; readonly max: number };
+  readonly bad_page: { readonly page: number; readonly pages: number };
+  readonly message_too_long: { readonly length: number; readonly max: number };
+  readonly empty_message: Record<string, never>;
+  readonly context_over_budget: { readonly needed: number; readonly budget: number; readonly images: boolean };
+  readonly bad_forge: Record<string, never>;
+  readonly unknown_command: { readonly name: string };
+}
+
+export type UserErrorCode = keyof UserErrorDetails;
+
+/** Something a person did wrong or can fix. Nothing was changed when one is thrown. */
+export class UserError<C extends UserErrorCode = UserErrorCode> extends ContextcordError<C, UserErrorDetails[C]> {
+  override readonly name = 'UserError';
+}
+
+export function userError<C extends UserErrorCode>(code: C, details: UserErrorDetails[C]): UserError<C> {
+  return new UserError(code, details);
 }
 
 export function isUserError(error: unknown): error is UserError {
   return error instanceof UserError;
+}
+
+/** Narrows a UserError to one code, with its details typed. */
+export function isUserErrorOf<C extends UserErrorCode>(error: unknown, code: C): error is UserError<C> {
+  return error instanceof UserError && error.code === code;
 }

@@ -1,4 +1,4 @@
-import { UserError } from './errors.js';
+import { userError } from './errors.js';
 
 const MAX_INDICES = 100;
 
@@ -9,20 +9,14 @@ const MAX_INDICES = 100;
 export function parseIndices(text: string): number[] {
   const parts = text.trim().split(/\s*,\s*|\s+/);
   if (text.trim() === '' || parts.some((part) => part === '')) {
-    throw new UserError(
-      'bad_indices',
-      `"${shorten(text)}" is not a list of indices: give whole numbers separated by spaces or commas, like \`0 -2 -1\` (0 is the oldest message, -1 the newest).`,
-    );
+    throw userError('bad_indices', { reason: 'not_a_list', text: shorten(text) });
   }
   if (parts.length > MAX_INDICES) {
-    throw new UserError('bad_indices', `Give at most ${MAX_INDICES} indices at once; got ${parts.length}.`);
+    throw userError('bad_indices', { reason: 'too_many', max: MAX_INDICES, got: parts.length });
   }
   return parts.map((part) => {
     if (!/^[+-]?\d{1,7}$/.test(part)) {
-      throw new UserError(
-        'bad_indices',
-        `"${shorten(part)}" is not a whole number: indices look like \`0\`, \`3\` or \`-1\` (0 is the oldest message, -1 the newest).`,
-      );
+      throw userError('bad_indices', { reason: 'not_a_number', text: shorten(part) });
     }
     return Number(part);
   });
@@ -30,20 +24,13 @@ export function parseIndices(text: string): number[] {
 
 /**
  * Turns Python-style indices into positions in a list of `length` items. Every index is checked
- * before any is used, so one bad index means nothing changes.
+ * before any is used, so one bad index means nothing changes. `action` names what the indices are
+ * for, so an empty memory can be reported for it.
  */
-export function resolveIndices(indices: readonly number[], length: number): number[] {
-  if (length === 0) {
-    throw new UserError('empty_history', 'This channel has no messages in memory yet.');
-  }
+export function resolveIndices(indices: readonly number[], length: number, action: 'pin' | 'unpin' = 'pin'): number[] {
+  if (length === 0) throw userError('empty_history', { action });
   const bad = indices.filter((index) => index >= length || index < -length);
-  if (bad.length > 0) {
-    const names = [...new Set(bad)].join(', ');
-    throw new UserError(
-      'index_out_of_range',
-      `Index ${names} is out of range: memory holds ${length} message${length === 1 ? '' : 's'}, so indices run from 0 to ${length - 1} (or -${length} to -1). Nothing was changed.`,
-    );
-  }
+  if (bad.length > 0) throw userError('index_out_of_range', { indices: [...new Set(bad)], length });
   return indices.map((index) => (index < 0 ? length + index : index));
 }
 

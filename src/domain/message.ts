@@ -1,10 +1,13 @@
-import { UserError } from './errors.js';
+import { userError } from './errors.js';
 import type { TokenCounter } from './tokens.js';
 
 export type Role = 'system' | 'user' | 'assistant';
 
-/** One message of a session's history, as stored. */
-export interface HistoryMessage {
+/**
+ * A message made but not yet in a session (a question being answered, its reply): it gets its
+ * sequence number when it is committed.
+ */
+export interface DraftMessage {
   readonly role: 'user' | 'assistant';
   readonly content: string;
   /** Discord user id of who said it (user messages). */
@@ -20,6 +23,15 @@ export interface HistoryMessage {
   readonly discordMessageIds: readonly string[];
   /** Set on messages added with forge, so /history can tell them apart. */
   readonly forged?: boolean;
+}
+
+/** One message of a session's history, as stored. */
+export interface HistoryMessage extends DraftMessage {
+  /**
+   * Its place in the session: numbers only grow (from the session's `next`), and are never
+   * reused, so a change can name the messages it removes or pins and mean exactly those.
+   */
+  readonly seq: number;
 }
 
 export interface NewMessage {
@@ -48,7 +60,7 @@ export interface MessageRules {
  * user messages carry the speaker's display name as a prefix: unlike OpenAI's `name` field, every
  * OpenAI-compatible server passes it through to the model.
  */
-export function modelContent(message: Pick<HistoryMessage, 'role' | 'content' | 'authorName'>): string {
+export function modelContent(message: Pick<DraftMessage, 'role' | 'content' | 'authorName'>): string {
   if (message.role === 'user' && message.authorName !== undefined && message.authorName !== '') {
     return `${message.authorName}: ${message.content}`;
   }
@@ -56,21 +68,18 @@ export function modelContent(message: Pick<HistoryMessage, 'role' | 'content' | 
 }
 
 /** Makes a history message, counting its tokens once. Rejects empty and over-long user content. */
-export function createMessage(input: NewMessage, rules: MessageRules): HistoryMessage {
+export function createMessage(input: NewMessage, rules: MessageRules): DraftMessage {
   const attached = input.attached ?? '';
   const typed = input.content;
   if (input.role === 'user') {
     if (isBlank(typed) && isBlank(attached)) {
-      throw new UserError('empty_message', 'The message is empty: say something after mentioning me.');
+      throw userError('empty_message', {});
     }
     // Code points, as a person counts characters (an emoji is one), not UTF-16 units.
     // eslint-disable-next-line @typescript-eslint/no-misused-spread
     const length = [...typed].length;
     if (length > rules.maxMessageChars) {
-      throw new UserError(
-        'message_too_long',
-        `That message is ${length} characters long; the most I accept is ${rules.maxMessageChars}. Nothing was added to memory.`,
-      );
+      throw userError('message_too_long', { length, max: rules.maxMessageChars });
     }
   }
   const content = isBlank(typed) ? attached.trimStart() : typed + attached;

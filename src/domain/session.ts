@@ -1,6 +1,6 @@
-import { UserError } from './errors.js';
+import { userError } from './errors.js';
 import { resolveIndices } from './indices.js';
-import type { HistoryMessage } from './message.js';
+import type { DraftMessage, HistoryMessage } from './message.js';
 
 /** Per-session overrides; anything unset follows the bot's configured defaults. */
 export interface SessionSettings {
@@ -12,21 +12,96 @@ export interface SessionSettings {
 }
 
 export interface Session {
+  /** In order, oldest first; `seq` grows along it. */
   readonly history: readonly HistoryMessage[];
   readonly settings: SessionSettings;
+  /** The sequence number the next message gets: above every seq this session ever held. */
+  readonly next: number;
 }
 
 export type ResolvedSettings = Required<SessionSettings>;
 
 export const MIN_LIMIT = 1;
 export const MAX_LIMIT = 1000;
+export const MAX_ROLLBACK = 1000;
 
 export function emptySession(): Session {
-  return { history: [], settings: {} };
+  return { history: [], settings: {}, next: 0 };
 }
 
-export function resolveSettings(session: Session, defaults: ResolvedSettings): ResolvedSettings {
+export function resolveSettings(session: Pick<Session, 'settings'>, defaults: ResolvedSettings): ResolvedSettings {
   return { ...defaults, ...session.settings };
+}
+
+/**
+ * What a rule does to a session, named explicitly, so a store applies it instead of working it
+ * out by comparing sessions. Applied in this order: reset, append, remove, pin, unpin, settings
+ * (applyChange is the one definition).
+ */
+export interface SessionChange {
+  /** Every message goes; settings and `next` stay. */
+  readonly reset?: true;
+  /** Added at the end, numbered from the session's `next` on. */
+  readonly append?: readonly HistoryMessage[];
+  /** Seqs of messages that leave the history. */
+  readonly remove?: readonly number[];
+  readonly pin?: readonly number[];
+  readonly unpin?: readonly number[];
+  /** The session's settings as a whole, when they change. */
+  readonly settings?: SessionSettings;
+}
+
+/** What every rule returns: the session after, the change that made it, and what it did. */
+export interface Changed<R = undefined> {
+  readonly session: Session;
+  readonly change: SessionChange;
+  readonly result: R;
+}
+
+export function isEmptyChange(change: SessionChange): boolean {
+  return (
+    change.reset !== true &&
+    (change.append?.length ?? 0) === 0 &&
+    (change.remove?.length ?? 0) === 0 &&
+    (change.pin?.length ?? 0) === 0 &&
+    (change.unpin?.length ?? 0) === 0 &&
+    change.settings === undefined
+  );
+}
+
+/**
+ * The session a change makes. Appended messages must continue the numbering (from `next`, in
+ * order); seqs a change names that the session does not hold are ignored, so applying a change
+ * again to the session it made changes nothing more.
+ */
+export function applyChange(session: Session, change: SessionChange): Session {
+  let history: readonly HistoryMessage[] = change.reset === true ? [] : session.history;
+  let next = session.next;
+  const append = change.append ?? [];
+  if (append.length > 0) {
+    for (const message of append) {
+      if (message.seq < next) throw new Error(`appended message seq ${String(message.seq)} is below the session's next ${String(next)}`);
+      next = message.seq + 1;
+    }
+    history = [...history, ...append];
+  }
+  const remove = new Set(change.remove ?? []);
+  const pins = new Set(change.pin ?? []);
+  const unpins = new Set(change.unpin ?? []);
+  if (remove.size > 0 || pins.size > 0 || unpins.size > 0) {
+    const kept: HistoryMessage[] = [];
+    for (const message of history) {
+      if (remove.has(message.seq)) continue;
+      const pinned = pins.has(message.seq) ? true : unpins.has(message.seq) ? false : message.pinned;
+      kept.push(pinned === message.pinned ? message : { ...message, pinned });
+    }
+    history = kept;
+  }
+  return { history, settings: change.settings ?? session.settings, next };
+}
+
+function changed<R>(session: Session, change: SessionChange, result: R): Changed<R> {
+  return { session: applyChange(session, change), change, result };
 }
 
 /** A round: positions [start, end) in the history. */
@@ -40,7 +115,7 @@ export interface Round {
  * message (their question was trimmed away) belong to the first round, so rolling back every
  * round always empties the history.
  */
-export function rounds(history: readonly HistoryMessage[]): Round[] {
+export function rounds(history: readonly Pick<HistoryMessage, 'role'>[]): Round[] {
   const starts: number[] = [];
   history.forEach((message, position) => {
     if (message.role === 'user') starts.push(position);
@@ -50,122 +125,116 @@ export function rounds(history: readonly HistoryMessage[]): Round[] {
   return starts.map((start, i) => ({ start, end: starts[i + 1] ?? history.length }));
 }
 
-export interface Trimmed {
-  readonly session: Session;
-  readonly removed: readonly HistoryMessage[];
-}
+/** The messages a rule removed, oldest first. */
+export type Removed = readonly HistoryMessage[];
 
 /**
- * Keeps at most `limit` messages: the oldest unpinned ones go first. Pinned messages count
- * toward the limit but are never trimmed, so the history may stay over it when pins alone fill it.
+ * The seqs to remove so at most `limit` messages stay: the oldest unpinned ones go first. Pinned
+ * messages count toward the limit but are never trimmed, so the history may stay over it when
+ * pins alone fill it.
  */
-export function trimToLimit(session: Session, limit: number): Trimmed {
-  let excess = session.history.length - limit;
-  if (excess <= 0) return { session, removed: [] };
-  const kept: HistoryMessage[] = [];
+function trimmed(history: readonly HistoryMessage[], limit: number): HistoryMessage[] {
+  let excess = history.length - limit;
   const removed: HistoryMessage[] = [];
-  for (const message of session.history) {
-    if (excess > 0 && !message.pinned) {
-      removed.push(message);
-      excess -= 1;
-    } else {
-      kept.push(message);
-    }
+  for (const message of history) {
+    if (excess <= 0) break;
+    if (message.pinned) continue;
+    removed.push(message);
+    excess -= 1;
   }
-  return { session: { ...session, history: kept }, removed };
+  return removed;
+}
+
+export function trimToLimit(session: Session, limit: number): Changed<Removed> {
+  const removed = trimmed(session.history, limit);
+  return changed(session, removed.length === 0 ? {} : { remove: removed.map((m) => m.seq) }, removed);
+}
+
+/** Numbers drafts as the next messages of `session`. */
+function numbered(session: Session, drafts: readonly DraftMessage[]): HistoryMessage[] {
+  return drafts.map((draft, i) => ({ ...draft, seq: session.next + i }));
+}
+
+/** Appends, then trims to the limit, as one change. */
+function appendAndTrim(session: Session, drafts: readonly DraftMessage[], limit: number): Changed<Removed> {
+  const append = numbered(session, drafts);
+  const removed = trimmed([...session.history, ...append], limit);
+  return changed(session, removed.length === 0 ? { append } : { append, remove: removed.map((m) => m.seq) }, removed);
 }
 
 /**
  * Commits a finished exchange as one round (the question and its reply, together), then trims
  * to the limit.
  */
-export function commitRound(session: Session, round: readonly HistoryMessage[], limit: number): Trimmed {
+export function commitRound(session: Session, round: readonly DraftMessage[], limit: number): Changed<Removed> {
   checkRound(round);
-  return trimToLimit({ ...session, history: [...session.history, ...round] }, limit);
+  return appendAndTrim(session, round, limit);
 }
 
 /** Throws unless `round` can be committed as one: it starts with a user message. */
-export function checkRound(round: readonly HistoryMessage[]): void {
+export function checkRound(round: readonly DraftMessage[]): void {
   if (round.length === 0 || round[0]?.role !== 'user') {
     throw new Error('A round starts with a user message.');
   }
 }
 
 /** Appends fabricated messages (forge); they then behave like any others. */
-export function forge(session: Session, messages: readonly HistoryMessage[], limit: number): Trimmed {
-  if (messages.length === 0) {
-    throw new UserError('bad_forge', 'Give at least one message to add.');
-  }
-  return trimToLimit({ ...session, history: [...session.history, ...messages] }, limit);
-}
-
-export interface RolledBack {
-  readonly session: Session;
-  readonly removed: readonly HistoryMessage[];
+export function forge(session: Session, messages: readonly DraftMessage[], limit: number): Changed<Removed> {
+  if (messages.length === 0) throw userError('bad_forge', {});
+  return appendAndTrim(session, messages, limit);
 }
 
 /** Removes the last `count` rounds, pinned messages in them included: rollback is an explicit undo. */
-export function rollback(session: Session, count = 1): RolledBack {
+export function rollback(session: Session, count = 1): Changed<Removed> {
   const all = rounds(session.history);
-  if (all.length === 0) {
-    throw new UserError('empty_history', 'There is nothing to roll back: this channel has no messages in memory.');
-  }
+  if (all.length === 0) throw userError('empty_history', { action: 'rollback' });
   if (!Number.isInteger(count) || count < 1 || count > all.length) {
-    throw new UserError(
-      'rollback_out_of_range',
-      `Cannot roll back ${count} round${count === 1 ? '' : 's'}: memory holds ${all.length} round${all.length === 1 ? '' : 's'}, so the count must be from 1 to ${all.length}. Nothing was changed.`,
-    );
+    throw userError('rollback_out_of_range', { count, rounds: all.length });
   }
   const cut = all[all.length - count]?.start ?? 0;
-  return {
-    session: { ...session, history: session.history.slice(0, cut) },
-    removed: session.history.slice(cut),
-  };
+  const removed = session.history.slice(cut);
+  return changed(session, { remove: removed.map((m) => m.seq) }, removed);
 }
 
-export interface PinChange {
-  readonly session: Session;
+export interface PinResult {
   /** The positions asked for, without repeats, ascending. */
   readonly positions: readonly number[];
   /** Positions whose pinned flag actually changed (repeats and no-ops left out). */
   readonly changed: readonly number[];
 }
 
-export function pin(session: Session, indices: readonly number[]): PinChange {
+export function pin(session: Session, indices: readonly number[]): Changed<PinResult> {
   return setPinned(session, indices, true);
 }
 
-export function unpin(session: Session, indices: readonly number[]): PinChange {
+export function unpin(session: Session, indices: readonly number[]): Changed<PinResult> {
   return setPinned(session, indices, false);
 }
 
-function setPinned(session: Session, indices: readonly number[], pinned: boolean): PinChange {
-  const asked = new Set(resolveIndices(indices, session.history.length));
-  const positions = [...asked].sort((a, b) => a - b);
-  const changed = positions.filter((p) => session.history[p]?.pinned !== pinned);
-  const history = session.history.map((message, position) =>
-    asked.has(position) && message.pinned !== pinned ? { ...message, pinned } : message,
-  );
-  return { session: { ...session, history }, positions, changed };
+function setPinned(session: Session, indices: readonly number[], pinned: boolean): Changed<PinResult> {
+  const positions = [...new Set(resolveIndices(indices, session.history.length, pinned ? 'pin' : 'unpin'))].sort((a, b) => a - b);
+  const flipped = positions.filter((p) => session.history[p]?.pinned !== pinned);
+  const seqs = flipped.map((p) => session.history[p]?.seq ?? -1);
+  const change: SessionChange = seqs.length === 0 ? {} : pinned ? { pin: seqs } : { unpin: seqs };
+  return changed(session, change, { positions, changed: flipped });
 }
 
 export function validateLimit(limit: number): number {
   if (!Number.isInteger(limit) || limit < MIN_LIMIT || limit > MAX_LIMIT) {
-    throw new UserError(
-      'bad_limit',
-      `The limit must be a whole number of messages from ${MIN_LIMIT} to ${MAX_LIMIT}; got ${limit}.`,
-    );
+    throw userError('bad_limit', { limit, min: MIN_LIMIT, max: MAX_LIMIT });
   }
   return limit;
 }
 
 /** Sets the message limit and trims to it at once. */
-export function setLimit(session: Session, limit: number): Trimmed {
+export function setLimit(session: Session, limit: number): Changed<Removed> {
   validateLimit(limit);
-  return trimToLimit({ ...session, settings: { ...session.settings, limit } }, limit);
+  const removed = trimmed(session.history, limit);
+  const settings = { ...session.settings, limit };
+  return changed(session, removed.length === 0 ? { settings } : { settings, remove: removed.map((m) => m.seq) }, removed);
 }
 
 /** Empties the history and its pins; settings stay. */
-export function reset(session: Session): Trimmed {
-  return { session: { ...session, history: [] }, removed: session.history };
+export function reset(session: Session): Changed<Removed> {
+  return changed(session, session.history.length === 0 ? {} : { reset: true }, session.history);
 }

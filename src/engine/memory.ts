@@ -1,0 +1,181 @@
+import {
+  buildContext,
+  type Changed,
+  commitRound,
+  type Context,
+  createMessage,
+  type DraftMessage,
+  forge,
+  isEmptyChange,
+  type MessageRules,
+  type NewMessage,
+  pin,
+  type PinResult,
+  type Removed,
+  rememberingCounter,
+  reset,
+  type ResolvedSettings,
+  resolveSettings,
+  rollback,
+  type Session,
+  type SessionSettings,
+  setLimit,
+  type TokenCounter,
+  trimToLimit,
+  unpin,
+} from '../domain/index.js';
+import { KeyedQueue } from './keyed-queue.js';
+import { type SessionStore, StoreConflictError } from './session-store.js';
+
+export type SessionDefaults = ResolvedSettings;
+
+/** A second writer got there first twice in a row: the change was not made. */
+export class MemoryBusyError extends Error {
+  override readonly name = 'MemoryBusyError';
+  readonly code = 'store_conflict';
+  constructor(
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`session ${key} kept changing under this change; it was not made`, options);
+  }
+}
+
+/**
+ * A session's memory: every read and every change of it, answers' commits and commands alike,
+ * takes the one per-session lock, so within this process changes to a session happen one at a
+ * time in arrival order, each on the result of the one before. A rule that throws (a UserError)
+ * changes nothing. Another process sharing the store is caught by the store's version check: the
+ * change is then worked out again on the newer session, once.
+ */
+export class Memory {
+  private readonly lock = new KeyedQueue();
+  /** System prompts are counted on every turn; there are few of them (one per persona at most). */
+  private readonly promptTokens: TokenCounter;
+  private conflicts = 0;
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly defaults: SessionDefaults,
+    private readonly rules: MessageRules,
+  ) {
+    this.promptTokens = rememberingCounter(rules.tokens, 64);
+  }
+
+  /** Commits that met another writer's newer version and were worked out again. */
+  get conflictRetries(): number {
+    return this.conflicts;
+  }
+
+  settings(session: Pick<Session, 'settings'>): ResolvedSettings {
+    return resolveSettings(session, this.defaults);
+  }
+
+  get tokens(): TokenCounter {
+    return this.rules.tokens;
+  }
+
+  message(input: NewMessage): DraftMessage {
+    return createMessage(input, this.rules);
+  }
+
+  /** The session as stored, after the changes already queued for it. */
+  read(key: string): Promise<Session> {
+    return this.lock.run(key, async () => (await this.store.load(key)).session);
+  }
+
+  /**
+   * The context for answering `question`. `budget` overrides the session's token budget (for a
+   * server smaller than configured); `images` go with the question only. A session not in
+   * memory is read only as far back as this context can reach.
+   */
+  async context(
+    key: string,
+    question: DraftMessage,
+    options: { budget?: number | undefined; images?: readonly string[] | undefined } = {},
+  ): Promise<{ context: Context; settings: ResolvedSettings }> {
+    const budgetFor = (stored: SessionSettings): number => options.budget ?? stored.tokenBudget ?? this.defaults.tokenBudget;
+    const { session, skipped } = await this.lock.run(key, () => this.store.loadForContext(key, budgetFor));
+    const settings = this.settings(session);
+    const context = buildContext({
+      session,
+      systemPrompt: settings.systemPrompt,
+      question,
+      questionImages: options.images,
+      budget: budgetFor(session.settings),
+      tokens: this.promptTokens,
+    });
+    return { context: { ...context, omitted: context.omitted + skipped }, settings };
+  }
+
+  /**
+   * Runs `rule` on the session under its lock and commits the change it names. When another
+   * process committed first, the rule runs again on the newer session (once); it throws
+   * MemoryBusyError if that is beaten too.
+   */
+  change<R>(key: string, rule: (session: Session, settings: ResolvedSettings) => Changed<R>): Promise<R> {
+    return this.lock.run(key, async () => {
+      let basis = await this.store.load(key);
+      for (let attempt = 0; ; attempt += 1) {
+        const { change, result } = rule(basis.session, this.settings(basis.session));
+        if (isEmptyChange(change)) return result;
+        try {
+          await this.store.commit(basis, change);
+          return result;
+        } catch (error) {
+          if (!(error instanceof StoreConflictError)) throw error;
+          if (attempt >= 1) throw new MemoryBusyError(key, { cause: error });
+          this.conflicts += 1;
+          // The store's version check is past any cache, so this load is the newer session.
+          basis = await this.store.load(key);
+        }
+      }
+    });
+  }
+
+  /** Commits a finished exchange (the domain's commitRound, trimmed to the session's limit). */
+  commitRound(key: string, round: readonly DraftMessage[]): Promise<Removed> {
+    return this.change(key, (session, settings) => commitRound(session, round, settings.limit));
+  }
+
+  rollback(key: string, count: number): Promise<Removed> {
+    return this.change(key, (session) => rollback(session, count));
+  }
+
+  pin(key: string, indices: readonly number[]): Promise<PinResult> {
+    return this.change(key, (session) => pin(session, indices));
+  }
+
+  unpin(key: string, indices: readonly number[]): Promise<PinResult> {
+    return this.change(key, (session) => unpin(session, indices));
+  }
+
+  setLimit(key: string, limit: number): Promise<Removed> {
+    return this.change(key, (session) => setLimit(session, limit));
+  }
+
+  reset(key: string): Promise<Removed> {
+    return this.change(key, reset);
+  }
+
+  forge(key: string, messages: readonly NewMessage[]): Promise<Removed> {
+    return this.change(key, (session, settings) =>
+      forge(
+        session,
+        messages.map((m) => this.message({ ...m, forged: true })),
+        settings.limit,
+      ),
+    );
+  }
+
+  /** Re-applies the limit, e.g. after the configured default was lowered. */
+  trim(key: string): Promise<Removed> {
+    return this.change(key, (session, settings) => trimToLimit(session, settings.limit));
+  }
+
+  /** Resolves when every read and change queued so far is done. */
+  drain(): Promise<void> {
+    return this.lock.drain();
+  }
+
+}
