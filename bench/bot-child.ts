@@ -10,7 +10,7 @@ import { getHeapStatistics } from 'node:v8';
 import { startApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import type { ChatModel } from '../src/services/chat-model.js';
+import type { ChatModel } from '../s../engine/chat-model.js';
 import { type ChildMessage, parentMessageSchema, type Usage } from './child-protocol.js';
 import { startFloorBot } from './floor-bot.js';
 

@@ -1,7 +1,7 @@
 import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
-import { historyPage, historyPages } from '../src/adapters/discord/format.js';
+import { historyReply } from '../src/adapters/discord/presenter.js';
 import type { Command } from '../src/command.js';
-import { UserError } from '../src/domain/errors.js';
+import { historyView } from '../src/engine/history-view.js';
 
 export default {
   data: new SlashCommandBuilder()
@@ -10,13 +10,9 @@ export default {
     .addIntegerOption((o) => o.setName('page').setDescription('Page 1 is the newest').setMinValue(1))
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM),
   async execute(interaction, ctx) {
-    const page = interaction.options.getInteger('page') ?? 1;
-    const session = await ctx.sessions.read(interaction.channelId);
-    const pages = historyPages(session.history.length);
-    if (page > pages) {
-      throw new UserError('bad_indices', `There ${pages === 1 ? 'is 1 page' : `are ${pages} pages`}; page ${page} does not exist.`);
-    }
-    const view = historyPage({ session, settings: ctx.sessions.settings(session), tokens: ctx.sessions.tokens, page });
-    await interaction.reply({ content: view.content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    const { memory } = ctx.engine;
+    const session = await memory.read(interaction.channelId);
+    const view = historyView(session, memory.settings(session), memory.tokens, interaction.options.getInteger('page') ?? 1);
+    await interaction.reply({ content: historyReply(view), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
   },
 } satisfies Command;

@@ -1,5 +1,5 @@
-import { describePinChange } from '../src/adapters/discord/format.js';
 import { indicesOption, memoryCommand } from '../src/adapters/discord/command-builders.js';
+import { pinReply } from '../src/adapters/discord/presenter.js';
 import type { Command } from '../src/command.js';
 import { parseIndices } from '../src/domain/indices.js';
 
@@ -9,7 +9,7 @@ export default {
   ),
   async execute(interaction, ctx) {
     const indices = parseIndices(interaction.options.getString('indices', true));
-    const change = await ctx.sessions.unpin(interaction.channelId, indices);
-    await interaction.reply({ content: describePinChange(change, 'unpinned'), allowedMentions: { parse: [] } });
+    const change = await ctx.engine.memory.unpin(interaction.channelId, indices);
+    await interaction.reply({ content: pinReply(change, 'unpinned'), allowedMentions: { parse: [] } });
   },
 } satisfies Command;

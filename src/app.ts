@@ -1,18 +1,13 @@
 import { Events } from 'discord.js';
 import { TYPING_DELAY_MS } from './adapters/discord/reply-sink.js';
-import { gptTokenCounter } from './adapters/gpt-tokenizer.js';
-import { KeyPoolChatModel } from './adapters/key-pool-chat-model.js';
 import { openSessionStore } from './adapters/store/keyv-session-store.js';
 import type { AppContext } from './app-context.js';
 import { attachHandlers, createClient, registerCommands } from './bot.js';
-import { type Config, promptBudget } from './config.js';
+import type { Config } from './config.js';
+import type { ChatModel } from './engine/chat-model.js';
+import type { SessionStore } from './engine/session-store.js';
 import type { Logger } from './logger.js';
-import type { AccessPolicy } from './domain/access.js';
-import { SlidingWindowLimiter } from './domain/rate-limit.js';
-import type { ChatModel } from './services/chat-model.js';
-import { ChatService } from './services/chat-service.js';
-import { SessionService } from './services/session-service.js';
-import type { SessionStore } from './services/session-store.js';
+import { configuredEngine, configuredModel, configuredPreconditions } from './wiring.js';
 
 export interface AppOptions {
   readonly logger: Logger;
@@ -35,43 +30,16 @@ export interface RunningApp {
 export async function startApp(config: Config, options: AppOptions): Promise<RunningApp> {
   const { logger } = options;
   const store = await openSessionStore(config.STORE_URL, logger, { cachedMessages: config.SESSION_CACHE_MESSAGES });
-  const sessions = new SessionService(
+  const engine = configuredEngine(config, {
     store,
-    {
-      limit: config.HISTORY_LIMIT,
-      systemPrompt: config.SYSTEM_PROMPT,
-      model: config.OPENAI_MODEL,
-      tokenBudget: promptBudget(config),
-    },
-    { tokens: gptTokenCounter, maxMessageChars: config.MAX_MESSAGE_CHARS, now: Date.now },
-  );
-  const model =
-    options.model ??
-    new KeyPoolChatModel({
-      apiKeys: config.OPENAI_API_KEY,
-      baseURL: config.OPENAI_BASE_URL,
-      maxRetries: config.OPENAI_MAX_RETRIES,
-      timeoutMs: config.OPENAI_TIMEOUT_MS,
-      idleTimeoutMs: config.OPENAI_IDLE_TIMEOUT_MS,
-      logger,
-    });
-  const chat = new ChatService(sessions, model, logger, {
-    maxReplyTokens: config.MAX_REPLY_TOKENS,
-    maxConcurrent: config.MAX_CONCURRENT_COMPLETIONS,
-    userLimiter: config.USER_RATE_LIMIT === 0 ? undefined : new SlidingWindowLimiter(config.USER_RATE_LIMIT, 60_000),
+    model: options.model ?? configuredModel(config, logger),
+    logger,
+    preconditions: configuredPreconditions(config),
   });
-  const access: AccessPolicy = {
-    allowedGuildIds: config.ALLOWED_GUILD_IDS ?? new Set(),
-    allowedChannelIds: config.ALLOWED_CHANNEL_IDS ?? new Set(),
-    allowedRoleIds: config.ALLOWED_ROLE_IDS ?? new Set(),
-    blockedUserIds: config.BLOCKED_USER_IDS ?? new Set(),
-  };
   const ctx: AppContext = {
     config,
     logger,
-    sessions,
-    chat,
-    access,
+    engine,
     editIntervalMs: options.editIntervalMs ?? 1000,
     typingDelayMs: options.typingDelayMs ?? TYPING_DELAY_MS,
   };
@@ -102,7 +70,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
       client.removeAllListeners(Events.InteractionCreate);
       const timeout = config.SHUTDOWN_TIMEOUT_MS;
       const drained = await Promise.race([
-        Promise.all([chat.drain(), sessions.drain()]).then(() => true),
+        engine.drain().then(() => true),
         new Promise<false>((resolve) => setTimeout(() => resolve(false), timeout).unref()),
       ]);
       if (!drained) logger.warn({ timeoutMs: timeout }, 'in-flight answers did not finish in time');

@@ -33,8 +33,7 @@ const TOKEN_HELP = 'is required: the bot token from the Discord developer portal
 const KEY_HELP = 'is required: an API key for the model server (any text for servers that need none, e.g. Ollama)';
 
 /** Every environment variable the bot reads, validated together so one run names every problem. */
-export const configSchema = z
-  .object({
+const configFields = {
     DISCORD_TOKEN: z.string({ error: TOKEN_HELP }).trim().min(1, TOKEN_HELP),
     OPENAI_API_KEY: z
       .string({ error: KEY_HELP })
@@ -71,11 +70,16 @@ export const configSchema = z
     SESSION_CACHE_MESSAGES: int(0, 10_000_000).default(20_000),
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(15_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  })
-  .refine((c) => c.MAX_REPLY_TOKENS < c.CONTEXT_TOKENS, {
+};
+
+function withRules<T extends z.ZodType<{ MAX_REPLY_TOKENS: number; CONTEXT_TOKENS: number }>>(schema: T): T {
+  return schema.refine((c) => c.MAX_REPLY_TOKENS < c.CONTEXT_TOKENS, {
     path: ['MAX_REPLY_TOKENS'],
     message: 'must be smaller than CONTEXT_TOKENS (the prompt budget is their difference)',
   });
+}
+
+export const configSchema = withRules(z.object(configFields));
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -88,13 +92,18 @@ export class ConfigError extends Error {
  * Throws one ConfigError naming every bad variable and what it expects; values are never echoed,
  * since some are secrets.
  */
-export function loadConfig(env: NodeJS.ProcessEnv): Config {
+export function loadConfig(env: NodeJS.ProcessEnv, options: { surface?: 'discord' | 'terminal' } = {}): Config {
+  // The terminal chat never talks to Discord, so it does not ask for a token it would not use.
+  const schema =
+    options.surface === 'terminal'
+      ? withRules(z.object({ ...configFields, DISCORD_TOKEN: z.string().default('') }))
+      : configSchema;
   const present = Object.fromEntries(
-    Object.keys(configSchema.shape)
+    Object.keys(configFields)
       .map((key) => [key, env[key]] as const)
       .filter(([, value]) => value !== undefined && value !== ''),
   );
-  const parsed = configSchema.safeParse(present);
+  const parsed = schema.safeParse(present);
   if (parsed.success) return parsed.data;
   // One line per variable, even when several items of a list are wrong.
   const problems = [...new Set(parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'config')}: ${issue.message}`))];

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import { type ChatModel, type Completion, type CompletionRequest, ModelError } from '../services/chat-model.js';
+import { type ChatModel, type Completion, type CompletionRequest, ModelError } from '../engine/chat-model.js';
 import { backoffMs, retryDecision } from '../services/retry.js';
 import { faultFacts, OpenAIChatModel, toModelError } from './openai-chat-model.js';
 
@@ -27,7 +27,6 @@ export interface KeyPoolChatModelOptions {
   readonly now?: () => number;
 }
 
-export const NO_KEY_LEFT = "No working API key is left for the model server; the bot's owner must fix OPENAI_API_KEY.";
 
 interface PooledKey {
   readonly label: string;
@@ -113,13 +112,11 @@ export class KeyPoolChatModel implements ChatModel {
           key.removed = true;
           this.logger.warn({ ...log, keysLeft: this.liveKeys }, `model server refused API key ${key.label}; it is out of the pool until restart`);
         }
-        if (this.liveKeys === 0) throw new ModelError('auth', NO_KEY_LEFT, { cause: failure });
+        if (this.liveKeys === 0) throw new ModelError('auth', { reason: 'no_key_left' }, { cause: failure });
         continue;
       }
       if (retries >= this.maxRetries) {
-        throw new ModelError(failure.kind, `${failure.userMessage} Gave up after ${String(attempts)} ${attempts === 1 ? 'try' : 'tries'}.`, {
-          cause: failure,
-        });
+        throw new ModelError(failure.kind, { ...failure.details, attempts }, { cause: failure });
       }
       const waitMs = backoffMs(retries, { ...this.backoff, random: this.random, retryAfterMs: facts.retryAfterMs });
       retries += 1;
@@ -154,10 +151,10 @@ export class KeyPoolChatModel implements ChatModel {
         }
         if (soonest === undefined || key.coolUntil < soonest.coolUntil) soonest = key;
       }
-      if (soonest === undefined) throw new ModelError('auth', NO_KEY_LEFT);
+      if (soonest === undefined) throw new ModelError('auth', { reason: 'no_key_left' });
       const waitMs = soonest.coolUntil - now;
       if (waitMs > this.maxRetryAfterMs) {
-        const limited = last?.kind === 'rate_limited' ? last : new ModelError('rate_limited', 'The model server is rate limiting requests right now.');
+        const limited = last?.kind === 'rate_limited' ? last : new ModelError('rate_limited', {});
         throw tooLongWait(limited, waitMs);
       }
       await this.sleep(waitMs, signal);
@@ -173,13 +170,11 @@ export function keyLabel(apiKey: string, index: number): string {
 }
 
 function tooLongWait(failure: ModelError, waitMs: number): ModelError {
-  const seconds = Math.ceil(waitMs / 1000);
-  const wait = seconds >= 120 ? `${String(Math.ceil(seconds / 60))} minutes` : `${String(seconds)} seconds`;
-  return new ModelError(failure.kind, `${failure.userMessage} It asks to wait ${wait}; please try again later.`, { cause: failure });
+  return new ModelError(failure.kind, { ...failure.details, waitMs }, { cause: failure });
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted === true) throw new ModelError('aborted', 'The answer was cancelled.', { cause: signal.reason });
+  if (signal?.aborted === true) throw new ModelError('aborted', {}, { cause: signal.reason });
 }
 
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -1,8 +1,8 @@
 import OpenAI, { type APIError } from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { ChatMessage } from '../domain/context.js';
-import type { ChatModel, Completion, CompletionRequest } from '../services/chat-model.js';
-import { ModelError } from '../services/chat-model.js';
+import type { ChatModel, Completion, CompletionRequest } from '../engine/chat-model.js';
+import { ModelError } from '../engine/chat-model.js';
 import { type FaultFacts, retryAfterFromHeaders } from '../services/retry.js';
 
 export interface OpenAIChatModelOptions {
@@ -90,47 +90,46 @@ export class OpenAIChatModel implements ChatModel {
 }
 
 /**
- * Turns SDK errors into ones a person can read; status codes and ids stay in the cause for logs.
+ * Turns SDK errors into ModelErrors by kind; status codes and ids stay in the cause for logs.
  * `midStream`: some text was already shown, so the failure interrupts an answer (never retried).
  */
 export function toModelError(error: unknown, midStream: boolean): ModelError {
   if (error instanceof ModelError) return error;
   if (error instanceof OpenAI.APIUserAbortError) {
-    return new ModelError('aborted', 'The answer was cancelled.', { cause: error });
+    return new ModelError('aborted', {}, { cause: error });
   }
   if (midStream) {
-    return new ModelError('interrupted', 'The model stopped in the middle of its answer.', { cause: error });
+    return new ModelError('interrupted', {}, { cause: error });
   }
   if (error instanceof StreamIdleError) {
-    return new ModelError('timeout', 'The model started answering, then went silent.', { cause: error });
+    return new ModelError('timeout', { reason: 'went_silent' }, { cause: error });
   }
   if (error instanceof OpenAI.APIConnectionTimeoutError) {
-    return new ModelError('timeout', 'The model took too long to answer.', { cause: error });
+    return new ModelError('timeout', { reason: 'too_slow' }, { cause: error });
   }
   if (error instanceof OpenAI.APIConnectionError) {
-    return new ModelError('unavailable', 'The model server could not be reached.', { cause: error });
+    return new ModelError('unavailable', { reason: 'unreachable' }, { cause: error });
   }
   if (error instanceof OpenAI.RateLimitError) {
-    return new ModelError('rate_limited', 'The model server is rate limiting requests right now.', { cause: error });
+    return new ModelError('rate_limited', {}, { cause: error });
   }
   if (error instanceof OpenAI.AuthenticationError || error instanceof OpenAI.PermissionDeniedError) {
-    return new ModelError('auth', 'The model server refused the API key.', { cause: error });
+    return new ModelError('auth', {}, { cause: error });
   }
   if (error instanceof OpenAI.APIError && error.code === 'context_length_exceeded') {
-    return new ModelError('context_length', 'The conversation is longer than the model accepts.', { cause: error });
+    return new ModelError('context_length', {}, { cause: error });
   }
   if (error instanceof OpenAI.NotFoundError) {
-    return new ModelError('bad_request', 'The model server does not know the configured model.', { cause: error });
+    return new ModelError('bad_request', { reason: 'unknown_model' }, { cause: error });
   }
   if (error instanceof OpenAI.BadRequestError || error instanceof OpenAI.UnprocessableEntityError) {
-    return new ModelError('bad_request', 'The model server rejected the request.', { cause: error });
+    return new ModelError('bad_request', { reason: 'rejected' }, { cause: error });
   }
   if (isApiError(error)) {
-    const status = error.status === undefined ? '' : ` (HTTP ${String(error.status)})`;
-    return new ModelError('unavailable', `The model server had an error${status}.`, { cause: error });
+    return new ModelError('unavailable', { reason: 'server_error', ...(error.status === undefined ? {} : { status: error.status }) }, { cause: error });
   }
   // A socket that dropped while the stream was being read surfaces as a bare TypeError.
-  return new ModelError('unavailable', 'The model could not be reached.', { cause: error });
+  return new ModelError('unavailable', { reason: 'dropped' }, { cause: error });
 }
 
 /** What a retry policy needs from a failure beyond its kind: status, x-should-retry, Retry-After. */

@@ -1,15 +1,15 @@
 import { type ChatInputCommandInteraction, type Interaction, MessageFlags } from 'discord.js';
 import type { AppContext } from '../app-context.js';
 import type { Command } from '../command.js';
-import { decideAccess } from '../domain/access.js';
-import { isUserError } from '../domain/errors.js';
+import { userErrorReply } from '../adapters/discord/presenter.js';
+import { isUserError, userError } from '../domain/errors.js';
+import { MemoryBusyError } from '../engine/memory.js';
+import { COMMAND_FAILED, MEMORY_BUSY, NOT_ENABLED } from '../presenters/en.js';
 import { askerOf } from './access.js';
 
-const UNEXPECTED = 'Something went wrong on my side, so nothing was changed. The error was logged; please try again.';
-
 /**
- * Runs slash commands. Every failure ends as an ephemeral reply: a UserError with its own message,
- * anything else with a generic one, logged with the interaction id.
+ * Runs slash commands. Every failure ends as an ephemeral reply: a UserError as the presenter
+ * words it, anything else with a generic one, logged with the interaction id.
  */
 export function onInteractionCreate(ctx: AppContext, commands: ReadonlyMap<string, Command>) {
   return async (interaction: Interaction): Promise<void> => {
@@ -17,7 +17,7 @@ export function onInteractionCreate(ctx: AppContext, commands: ReadonlyMap<strin
     const command = commands.get(interaction.commandName);
     if (command === undefined) {
       ctx.logger.warn({ interaction: interaction.id, command: interaction.commandName }, 'unknown command');
-      await replyEphemeral(interaction, `I don't know the command /${interaction.commandName}; it may be from an older version of the bot.`, ctx);
+      await replyEphemeral(interaction, userErrorReply(userError('unknown_command', { name: interaction.commandName })), ctx);
       return;
     }
     const asker = askerOf({
@@ -27,8 +27,8 @@ export function onInteractionCreate(ctx: AppContext, commands: ReadonlyMap<strin
       channelId: interaction.channelId,
       member: interaction.member,
     });
-    if (decideAccess(asker, ctx.access) !== 'allowed') {
-      await replyEphemeral(interaction, 'contextcord is not enabled here.', ctx);
+    if (ctx.engine.admitCommand(asker) !== undefined) {
+      await replyEphemeral(interaction, NOT_ENABLED, ctx);
       return;
     }
     const log = ctx.logger.child({ interaction: interaction.id, command: command.data.name, session: interaction.channelId });
@@ -38,11 +38,16 @@ export function onInteractionCreate(ctx: AppContext, commands: ReadonlyMap<strin
     } catch (error) {
       if (isUserError(error)) {
         log.info({ code: error.code }, 'command refused');
-        await replyEphemeral(interaction, error.message, ctx);
+        await replyEphemeral(interaction, userErrorReply(error), ctx);
+        return;
+      }
+      if (error instanceof MemoryBusyError) {
+        log.warn({ err: error }, 'command lost to another writer twice');
+        await replyEphemeral(interaction, MEMORY_BUSY, ctx);
         return;
       }
       log.error({ err: error }, 'command failed');
-      await replyEphemeral(interaction, UNEXPECTED, ctx);
+      await replyEphemeral(interaction, COMMAND_FAILED, ctx);
     }
   };
 }

@@ -2,8 +2,7 @@ import { cleanContent, type Message, MessageType } from 'discord.js';
 import type { AppContext } from '../app-context.js';
 import { type AttachmentRules, readAttachments } from '../adapters/discord/attachments.js';
 import { DiscordReplySink } from '../adapters/discord/reply-sink.js';
-import { decideAccess } from '../domain/access.js';
-import type { Question } from '../services/chat-service.js';
+import type { Question } from '../engine/engine.js';
 import { askerOf } from './access.js';
 
 /**
@@ -32,10 +31,16 @@ export function toQuestion(message: Message, botId: string, rules: AttachmentRul
   const attachments = [...message.attachments.values()];
   return {
     sessionKey: message.channelId,
-    authorId: message.author.id,
+    asker: askerOf({
+      userId: message.author.id,
+      guildId: message.guildId,
+      channel: message.channel,
+      channelId: message.channelId,
+      member: message.member,
+    }),
     authorName: message.member?.displayName ?? message.author.displayName,
     content: questionText(message, botId),
-    discordMessageId: message.id,
+    sourceId: message.id,
     ...(attachments.length === 0
       ? {}
       : {
@@ -53,26 +58,14 @@ export function onMessageCreate(ctx: AppContext) {
   return async (message: Message): Promise<void> => {
     const botId = message.client.user.id;
     if (!isForBot(message, botId)) return;
-    const asker = askerOf({
-      userId: message.author.id,
-      guildId: message.guildId,
-      channel: message.channel,
-      channelId: message.channelId,
-      member: message.member,
-    });
-    const access = decideAccess(asker, ctx.access);
-    if (access !== 'allowed') {
-      // Outside the allowed set the bot stays silent: a reply would invite more of the same.
-      ctx.logger.debug({ session: message.channelId, user: message.author.id, access }, 'mention ignored');
-      return;
-    }
     const sink = new DiscordReplySink(message, {
       editIntervalMs: ctx.editIntervalMs,
       typingDelayMs: ctx.typingDelayMs,
       logger: ctx.logger,
     });
     const rules = { maxTextBytes: ctx.config.MAX_ATTACHMENT_BYTES, vision: ctx.config.VISION };
-    const outcome = await ctx.chat.answer(toQuestion(message, botId, rules), sink);
+    // Access and rate limits are the engine's preconditions; a mention from outside the allowed set is ignored there.
+    const outcome = await ctx.engine.ask(toQuestion(message, botId, rules), sink);
     ctx.logger.debug({ session: message.channelId, message: message.id, outcome }, 'mention handled');
   };
 }

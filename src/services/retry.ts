@@ -2,7 +2,7 @@
  * The retry rules for model requests, kept free of I/O so they can be table-tested: how long to
  * wait before the next attempt, what a server's Retry-After asks for, and what a failure calls for.
  */
-import type { ModelErrorKind } from './chat-model.js';
+import type { ModelErrorKind } from '../engine/chat-model.js';
 
 export interface BackoffOptions {
   /** Wait before the first retry, before jitter. */

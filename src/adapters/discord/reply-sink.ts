@@ -1,6 +1,8 @@
 import type { Message, MessageCreateOptions, MessageEditOptions, MessageReplyOptions } from 'discord.js';
 import type { Logger } from '../../logger.js';
-import type { ReplySink } from '../../services/chat-service.js';
+import type { ReplySink } from '../../engine/engine.js';
+import type { AnswerProblem } from '../../engine/problems.js';
+import { answerProblemReply, noteLines } from './presenter.js';
 import { DISCORD_MESSAGE_LIMIT, splitForDisplay, splitMessage } from './split-message.js';
 
 /** Model output must never ping anyone; the reply may ping the person who asked. */
@@ -73,7 +75,7 @@ export class DiscordReplySink implements ReplySink {
     await this.work;
     const pieces = splitMessage(text);
     // Notes (e.g. an attachment that was not read) are shown under the reply, never stored with it.
-    const footer = notes.map((n) => `-# 📎 ${n}`).join('\n');
+    const footer = noteLines(notes).join('\n');
     const last = pieces.at(-1);
     if (footer !== '' && last !== undefined && last.length + 1 + footer.length <= DISCORD_MESSAGE_LIMIT) {
       pieces[pieces.length - 1] = `${last}\n${footer}`;
@@ -89,7 +91,7 @@ export class DiscordReplySink implements ReplySink {
     return this.sent.map((m) => m.id);
   }
 
-  async fail(message: string, partial: string): Promise<void> {
+  async fail(problem: AnswerProblem, partial: string, notes: readonly string[] = []): Promise<void> {
     this.stop();
     await this.work;
     try {
@@ -100,7 +102,7 @@ export class DiscordReplySink implements ReplySink {
           await last.edit({ content: lastContent + INTERRUPTED_MARK, allowedMentions: NO_PINGS });
         }
       }
-      await this.trigger.reply({ content: `⚠️ ${message}`, allowedMentions: NO_PINGS });
+      await this.trigger.reply({ content: `⚠️ ${answerProblemReply(problem, notes)}`, allowedMentions: NO_PINGS });
     } catch (error) {
       this.options.logger.warn({ err: error, message: this.trigger.id }, 'could not tell the user that answering failed');
     }

@@ -1,0 +1,285 @@
+import type { Asker } from '../domain/access.js';
+import type { Context } from '../domain/context.js';
+import { isUserError, type UserError } from '../domain/errors.js';
+import type { DraftMessage } from '../domain/message.js';
+import type { Logger } from '../logger.js';
+import { type ChatModel, type Completion, type CompletionRequest, ModelError } from './chat-model.js';
+import { type ContextStrategy, windowStrategy } from './context-strategy.js';
+import { KeyedQueue } from './keyed-queue.js';
+import { MemoryBusyError, type Memory } from './memory.js';
+import { admit, type Precondition } from './preconditions.js';
+import type { AnswerProblem, Refusal } from './problems.js';
+import { Semaphore } from './semaphore.js';
+
+/** What a question's attachments gave: text to append, image URLs for this request, notes for the asker. */
+export interface Attached {
+  readonly text: string;
+  readonly images: readonly string[];
+  /** One sentence per attachment that was not used, and why; shown under the answer, never stored. */
+  readonly notes: readonly string[];
+}
+
+const NOTHING_ATTACHED: Attached = { text: '', images: [], notes: [] };
+
+/** Something a person asks, from any surface. */
+export interface Question {
+  readonly sessionKey: string;
+  readonly asker: Asker;
+  readonly authorName: string;
+  readonly content: string;
+  /** The surface's id of the message that asked (a Discord message id), kept with the round. */
+  readonly sourceId: string;
+  /** Reads the attachments; called in the session's turn, so a slow download keeps arrival order. */
+  readonly attachments?: () => Promise<Attached>;
+}
+
+/** Where an answer goes while it is produced: a surface's rendering of it. */
+export interface ReplySink {
+  /** Called when work on the question begins (e.g. to show typing). */
+  start(): Promise<void>;
+  /** The reply so far; called often, the sink decides how often to show it. */
+  progress(textSoFar: string): void;
+  /** The full reply and notes to show under it; returns the ids of what it was delivered as. */
+  finish(text: string, notes: readonly string[]): Promise<readonly string[]>;
+  /** Nothing (more) will come; `partial` is what was already shown, if anything. */
+  fail(problem: AnswerProblem, partial: string, notes: readonly string[]): Promise<void>;
+}
+
+export type AnswerOutcome = 'answered' | 'ignored' | 'rejected' | 'rate_limited' | 'failed' | 'undelivered';
+
+export interface EngineOptions {
+  readonly maxReplyTokens: number;
+  /** Completions running at once across all sessions. */
+  readonly maxConcurrent: number;
+  /** Checks every question (and, where they cover it, every command) must pass first. */
+  readonly preconditions?: readonly Precondition[];
+  readonly strategy?: ContextStrategy;
+  readonly now?: () => number;
+}
+
+type Attempt = { ok: true; completion: Completion } | { ok: false; error: unknown };
+
+/**
+ * Owns a turn, for every surface: admit → read attachments → build the context → complete (with
+ * one retry on a smaller context when the server's window is smaller than configured) → deliver
+ * → commit. Questions in one session are answered one after another in arrival order, each
+ * seeing the round before it; sessions run concurrently, up to a cap on completions. Memory
+ * (reads and changes, answers and commands alike) goes through `memory`, which holds the one
+ * per-session lock. Knows nothing of Discord: surfaces parse input and render through sinks and
+ * presenters.
+ */
+export class Engine {
+  private readonly turns = new KeyedQueue();
+  private readonly slots: Semaphore;
+  private readonly now: () => number;
+  private readonly preconditions: readonly Precondition[];
+  private readonly strategy: ContextStrategy;
+
+  constructor(
+    readonly memory: Memory,
+    private readonly model: ChatModel,
+    private readonly logger: Logger,
+    private readonly options: EngineOptions,
+  ) {
+    this.slots = new Semaphore(options.maxConcurrent);
+    this.now = options.now ?? Date.now;
+    this.preconditions = options.preconditions ?? [];
+    this.strategy = options.strategy ?? windowStrategy;
+  }
+
+  /** Whether `asker` may run a command on memory: the same preconditions questions pass. */
+  admitCommand(asker: Asker): Refusal | undefined {
+    return admit(this.preconditions, 'command', asker, this.now());
+  }
+
+  async ask(question: Question, sink: ReplySink): Promise<AnswerOutcome> {
+    const refusal = admit(this.preconditions, 'question', question.asker, this.now());
+    if (refusal !== undefined) return this.refuse(question, refusal, sink);
+    return this.turns.run(question.sessionKey, async () => {
+      try {
+        return await this.answer(question, sink);
+      } catch (error) {
+        // A bug or a failing store: the asker still hears that nothing was kept, and typing stops.
+        this.logger.error({ err: error, session: question.sessionKey, message: question.sourceId }, 'answering failed');
+        await sink.fail({ code: 'internal' }, '', []).catch(() => undefined);
+        return 'failed';
+      }
+    });
+  }
+
+  /** Resolves when every question accepted so far has been answered or failed, and memory is idle. */
+  async drain(): Promise<void> {
+    await this.turns.drain();
+    await this.memory.drain();
+  }
+
+  /** Sessions with a question queued or being answered. */
+  get busySessions(): number {
+    return this.turns.busyKeys;
+  }
+
+  private async refuse(question: Question, refusal: Refusal, sink: ReplySink): Promise<AnswerOutcome> {
+    if (refusal.code === 'not_enabled') {
+      // Outside the allowed set the bot stays silent: a reply would invite more of the same.
+      this.logger.debug({ session: question.sessionKey, user: question.asker.userId, access: refusal.decision }, 'question ignored');
+      return 'ignored';
+    }
+    this.logger.info({ user: question.asker.userId, session: question.sessionKey }, 'user rate limited');
+    if (refusal.notify) await sink.fail({ code: 'rate_limited', limit: refusal.limit, retryAfterMs: refusal.retryAfterMs }, '', []);
+    return 'rate_limited';
+  }
+
+  private async answer(question: Question, sink: ReplySink): Promise<AnswerOutcome> {
+    const log = this.logger.child({ session: question.sessionKey, message: question.sourceId });
+    const attached = (await question.attachments?.()) ?? NOTHING_ATTACHED;
+    const fail = async (problem: AnswerProblem, partial = ''): Promise<void> => sink.fail(problem, partial, attached.notes);
+
+    const prepared = await this.prepare(question, attached, sink);
+    if (isUserError(prepared)) {
+      await fail({ code: 'refused', error: prepared });
+      return 'rejected';
+    }
+    const { asked, context, model } = prepared;
+
+    const completed = await this.complete(question, asked, attached, context, model, sink, log);
+    if (isUserError(completed.result)) {
+      await fail({ code: 'refused', error: completed.result });
+      return 'rejected';
+    }
+    if (!completed.result.ok) {
+      const failure = asModelError(completed.result.error);
+      log.warn({ kind: failure.kind, err: failure.cause ?? failure }, 'completion failed');
+      await fail({ code: 'model_failed', kind: failure.kind, details: failure.details }, completed.shown);
+      return 'failed';
+    }
+    const { text, finishReason } = completed.result.completion;
+    if (finishReason === 'length') log.info('reply stopped at MAX_REPLY_TOKENS');
+    if (text.trim() === '') {
+      await fail({ code: 'empty_answer' });
+      return 'failed';
+    }
+
+    const delivered = await this.deliver(sink, text, attached.notes, log);
+    if (delivered === undefined) return 'undelivered';
+    return this.commit(question, asked, text, delivered, sink, log);
+  }
+
+  /** The question as a draft message and its context; a UserError when it is refused. */
+  private async prepare(
+    question: Question,
+    attached: Attached,
+    sink: ReplySink,
+  ): Promise<{ asked: DraftMessage; context: Context; model: string } | UserError> {
+    try {
+      const asked = this.memory.message({
+        role: 'user',
+        content: question.content,
+        attached: attached.text,
+        authorId: question.asker.userId,
+        authorName: question.authorName,
+        discordMessageIds: [question.sourceId],
+      });
+      // Typing as soon as the question is known to be valid, before any store or model work.
+      await sink.start();
+      const { context, settings } = await this.strategy.build(this.memory, { key: question.sessionKey, question: asked, images: attached.images });
+      this.logger.debug({ session: question.sessionKey, promptTokens: context.tokens, omitted: context.omitted }, 'context built');
+      return { asked, context, model: settings.model };
+    } catch (error) {
+      if (isUserError(error)) return error;
+      throw error;
+    }
+  }
+
+  /**
+   * Streams the completion into the sink. When the server says the context is too long and
+   * nothing was shown yet, retries once with a smaller context (or gives the UserError saying
+   * the question cannot fit even so).
+   */
+  private async complete(
+    question: Question,
+    asked: DraftMessage,
+    attached: Attached,
+    context: Context,
+    model: string,
+    sink: ReplySink,
+    log: Logger,
+  ): Promise<{ result: Attempt | UserError; shown: string }> {
+    let shown = '';
+    const onText = (soFar: string): void => {
+      shown = soFar;
+      sink.progress(soFar);
+    };
+    const request: CompletionRequest = { model, messages: context.messages, maxTokens: this.options.maxReplyTokens };
+    const first = await this.attempt(request, onText);
+    if (first.ok || !isContextLength(first.error) || shown !== '') return { result: first, shown };
+    const budget = this.smallerBudget(context, first.error, log);
+    try {
+      const smaller = await this.strategy.build(this.memory, { key: question.sessionKey, question: asked, images: attached.images, budget });
+      return { result: await this.attempt({ ...request, messages: smaller.context.messages }, onText), shown };
+    } catch (error) {
+      if (isUserError(error)) return { result: error, shown };
+      throw error;
+    }
+  }
+
+  private async attempt(request: CompletionRequest, onText: (soFar: string) => void): Promise<Attempt> {
+    try {
+      return { ok: true, completion: await this.slots.use(() => this.model.complete(request, onText)) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  /** What the server says it holds, else three quarters of what was sent. */
+  private smallerBudget(first: Context, error: unknown, log: Logger): number {
+    const cause = error instanceof ModelError ? error.cause : error;
+    const said = /maximum context length is (\d+)/.exec(cause instanceof Error ? cause.message : '')?.[1];
+    const fromServer = said === undefined ? Infinity : Number(said) - this.options.maxReplyTokens;
+    const budget = Math.max(1, Math.floor(Math.min(first.tokens * 0.75, fromServer)));
+    log.warn(
+      { promptTokens: first.tokens, retryBudget: budget, serverContext: said ?? 'unknown' },
+      'the model server says the context is too long; retrying once with a smaller budget. Lower CONTEXT_TOKENS to what the server holds',
+    );
+    return budget;
+  }
+
+  /** The ids the answer was delivered as; undefined when the person never saw it. */
+  private async deliver(sink: ReplySink, text: string, notes: readonly string[], log: Logger): Promise<readonly string[] | undefined> {
+    try {
+      return await sink.finish(text, notes);
+    } catch (error) {
+      // The person never saw the answer, so it must not become memory they did not see.
+      log.warn({ err: error }, 'answer could not be delivered; nothing was committed');
+      return undefined;
+    }
+  }
+
+  private async commit(
+    question: Question,
+    asked: DraftMessage,
+    text: string,
+    delivered: readonly string[],
+    sink: ReplySink,
+    log: Logger,
+  ): Promise<AnswerOutcome> {
+    const reply = this.memory.message({ role: 'assistant', content: text, discordMessageIds: delivered });
+    try {
+      await this.memory.commitRound(question.sessionKey, [asked, reply]);
+      return 'answered';
+    } catch (error) {
+      if (!(error instanceof MemoryBusyError)) throw error;
+      log.error({ err: error }, 'the answer was delivered but another process kept changing this memory; the round was not stored');
+      // Shown, but not memory: the person must know, or they would count on it later.
+      await sink.fail({ code: 'not_stored' }, '', []);
+      return 'failed';
+    }
+  }
+}
+
+function isContextLength(error: unknown): boolean {
+  return error instanceof ModelError && error.kind === 'context_length';
+}
+
+function asModelError(error: unknown): ModelError {
+  return error instanceof ModelError ? error : new ModelError('unavailable', {}, { cause: error });
+}

@@ -1,0 +1,52 @@
+import { messageCost } from '../domain/context.js';
+import { userError } from '../domain/errors.js';
+import type { HistoryMessage } from '../domain/message.js';
+import type { ResolvedSettings, Session } from '../domain/session.js';
+import { TOKENS_PER_MESSAGE, type TokenCounter } from '../domain/tokens.js';
+
+export const HISTORY_PAGE_SIZE = 10;
+
+/** One page of what a session's memory holds, for a presenter to lay out. */
+export interface HistoryView {
+  readonly messages: number;
+  readonly pinned: number;
+  readonly limit: number;
+  /** Prompt tokens the whole memory and the system prompt would take. */
+  readonly tokens: number;
+  readonly tokenBudget: number;
+  readonly systemTokens: number;
+  /** 1 is the newest page. */
+  readonly page: number;
+  readonly pages: number;
+  /** The page's messages, oldest first, with the index /pin and /unpin take. */
+  readonly entries: ReadonlyArray<{ readonly index: number; readonly message: HistoryMessage }>;
+}
+
+/** How many pages a history of `length` messages has (an empty one still has one). */
+export function historyPages(length: number): number {
+  return Math.max(1, Math.ceil(length / HISTORY_PAGE_SIZE));
+}
+
+/**
+ * Page `page` of the history: page 1 shows the newest messages, as chat apps do. A page that
+ * does not exist (0, negative, past the last) is refused with how many there are.
+ */
+export function historyView(session: Session, settings: ResolvedSettings, tokens: TokenCounter, page: number): HistoryView {
+  const history = session.history;
+  const pages = historyPages(history.length);
+  if (!Number.isInteger(page) || page < 1 || page > pages) throw userError('bad_page', { page, pages });
+  const systemTokens = settings.systemPrompt === '' ? 0 : tokens.count(settings.systemPrompt) + TOKENS_PER_MESSAGE;
+  const end = history.length - (page - 1) * HISTORY_PAGE_SIZE;
+  const start = Math.max(0, end - HISTORY_PAGE_SIZE);
+  return {
+    messages: history.length,
+    pinned: history.filter((m) => m.pinned).length,
+    limit: settings.limit,
+    tokens: history.reduce((sum, m) => sum + messageCost(m), systemTokens),
+    tokenBudget: settings.tokenBudget,
+    systemTokens,
+    page,
+    pages,
+    entries: history.slice(start, end).map((message, i) => ({ index: start + i, message })),
+  };
+}

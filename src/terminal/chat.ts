@@ -1,0 +1,103 @@
+import { isUserError } from '../domain/errors.js';
+import { rounds } from '../domain/session.js';
+import type { Engine } from '../engine/engine.js';
+import { historyView } from '../engine/history-view.js';
+import { MemoryBusyError } from '../engine/memory.js';
+import { MEMORY_BUSY, userErrorText } from '../presenters/en.js';
+import { parseLine } from './commands.js';
+import { HELP, historyText, limitSetText, limitShownText, pinText, resetText, rollbackText } from './presenter.js';
+import { type TerminalOutput, TerminalSink } from './sink.js';
+
+export interface TerminalChatOptions {
+  readonly engine: Engine;
+  /** The session this chat reads and changes. */
+  readonly session: string;
+  /** The name questions are asked under (the model sees "name: question"). */
+  readonly authorName: string;
+  readonly out: TerminalOutput;
+  readonly err: TerminalOutput;
+}
+
+export type LineResult = 'ok' | 'failed' | 'quit';
+
+/** The terminal surface: each line is parsed, run on the engine, and its result written out. */
+export class TerminalChat {
+  private asked = 0;
+
+  constructor(private readonly options: TerminalChatOptions) {}
+
+  async handle(line: string): Promise<LineResult> {
+    const { err } = this.options;
+    try {
+      return await this.run(line);
+    } catch (error) {
+      if (isUserError(error)) {
+        err.write(`error: ${userErrorText(error)}\n`);
+        return 'failed';
+      }
+      if (error instanceof MemoryBusyError) {
+        err.write(`error: ${MEMORY_BUSY}\n`);
+        return 'failed';
+      }
+      throw error;
+    }
+  }
+
+  private async run(line: string): Promise<LineResult> {
+    const { engine, session: key, out } = this.options;
+    const { memory } = engine;
+    const input = parseLine(line);
+    const print = (text: string): LineResult => {
+      out.write(`${text}\n`);
+      return 'ok';
+    };
+    switch (input.kind) {
+      case 'blank':
+        return 'ok';
+      case 'quit':
+        return 'quit';
+      case 'help':
+        return print(HELP);
+      case 'question':
+        return this.ask(input.text);
+      case 'rollback': {
+        const removed = await memory.rollback(key, input.count);
+        return print(rollbackText(removed, rounds(removed).length));
+      }
+      case 'pin':
+        return print(pinText(await memory.pin(key, input.indices), 'pinned'));
+      case 'unpin':
+        return print(pinText(await memory.unpin(key, input.indices), 'unpinned'));
+      case 'limit': {
+        if (input.limit === undefined) {
+          const session = await memory.read(key);
+          return print(limitShownText(memory.settings(session).limit, session.history.length, session.history.filter((m) => m.pinned).length));
+        }
+        return print(limitSetText(input.limit, await memory.setLimit(key, input.limit)));
+      }
+      case 'reset':
+        return print(resetText(await memory.reset(key)));
+      case 'history': {
+        const session = await memory.read(key);
+        return print(historyText(historyView(session, memory.settings(session), memory.tokens, input.page)));
+      }
+    }
+  }
+
+  private async ask(text: string): Promise<LineResult> {
+    const { engine, session, authorName, out, err } = this.options;
+    this.asked += 1;
+    const sink = new TerminalSink(out, err);
+    const outcome = await engine.ask(
+      {
+        sessionKey: session,
+        asker: { userId: 'terminal', channelId: session, roleIds: [] },
+        authorName,
+        content: text,
+        sourceId: `terminal-${String(Date.now())}-${String(this.asked)}`,
+      },
+      sink,
+    );
+    return outcome === 'answered' && !sink.problem ? 'ok' : 'failed';
+  }
+}

@@ -1,0 +1,56 @@
+import type { ReplySink } from '../engine/engine.js';
+import type { AnswerProblem } from '../engine/problems.js';
+import { answerProblemText } from '../presenters/en.js';
+
+export interface TerminalOutput {
+  write(text: string): void;
+}
+
+/**
+ * An answer streamed to the terminal as it grows: the engine gives the whole text so far, so only
+ * what is new is written. Problems go to the error stream, so a piped run's output holds answers
+ * and results only.
+ */
+export class TerminalSink implements ReplySink {
+  private written = '';
+  private failed = false;
+
+  constructor(
+    private readonly out: TerminalOutput,
+    private readonly err: TerminalOutput,
+  ) {}
+
+  /** Whether the question ended without an answer kept in memory. */
+  get problem(): boolean {
+    return this.failed;
+  }
+
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  progress(textSoFar: string): void {
+    // A retry on a smaller context starts the text over; anything shown before was empty.
+    if (!textSoFar.startsWith(this.written)) return;
+    this.out.write(textSoFar.slice(this.written.length));
+    this.written = textSoFar;
+  }
+
+  finish(text: string, notes: readonly string[]): Promise<readonly string[]> {
+    if (text.startsWith(this.written)) this.out.write(text.slice(this.written.length));
+    else this.out.write(`\n${text}`);
+    this.out.write('\n');
+    this.written = text;
+    for (const note of notes) this.err.write(`note: ${note}\n`);
+    return Promise.resolve(['terminal']);
+  }
+
+  fail(problem: AnswerProblem, partial: string, notes: readonly string[]): Promise<void> {
+    this.failed = true;
+    if (partial !== '' || this.written !== '') this.out.write('\n');
+    if (partial !== '') this.err.write('[interrupted]\n');
+    this.err.write(`error: ${answerProblemText(problem)}\n`);
+    for (const note of notes) this.err.write(`note: ${note}\n`);
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,56 @@
+import { gptTokenCounter } from './adapters/gpt-tokenizer.js';
+import { KeyPoolChatModel } from './adapters/key-pool-chat-model.js';
+import { type Config, promptBudget } from './config.js';
+import type { AccessPolicy } from './domain/access.js';
+import { SlidingWindowLimiter } from './domain/rate-limit.js';
+import type { ChatModel } from './engine/chat-model.js';
+import { Engine } from './engine/engine.js';
+import { Memory } from './engine/memory.js';
+import { accessPrecondition, type Precondition, rateLimitPrecondition } from './engine/preconditions.js';
+import type { SessionStore } from './engine/session-store.js';
+import type { Logger } from './logger.js';
+
+/** The configured model server: the OpenAI SDK over the key pool. */
+export function configuredModel(config: Config, logger: Logger): ChatModel {
+  return new KeyPoolChatModel({
+    apiKeys: config.OPENAI_API_KEY,
+    baseURL: config.OPENAI_BASE_URL,
+    maxRetries: config.OPENAI_MAX_RETRIES,
+    timeoutMs: config.OPENAI_TIMEOUT_MS,
+    idleTimeoutMs: config.OPENAI_IDLE_TIMEOUT_MS,
+    logger,
+  });
+}
+
+export function configuredMemory(config: Config, store: SessionStore): Memory {
+  return new Memory(
+    store,
+    { limit: config.HISTORY_LIMIT, systemPrompt: config.SYSTEM_PROMPT, model: config.OPENAI_MODEL, tokenBudget: promptBudget(config) },
+    { tokens: gptTokenCounter, maxMessageChars: config.MAX_MESSAGE_CHARS, now: Date.now },
+  );
+}
+
+/** The allow-lists, block-list and question rate limit the configuration sets: what Discord users pass. */
+export function configuredPreconditions(config: Config): Precondition[] {
+  const access: AccessPolicy = {
+    allowedGuildIds: config.ALLOWED_GUILD_IDS ?? new Set(),
+    allowedChannelIds: config.ALLOWED_CHANNEL_IDS ?? new Set(),
+    allowedRoleIds: config.ALLOWED_ROLE_IDS ?? new Set(),
+    blockedUserIds: config.BLOCKED_USER_IDS ?? new Set(),
+  };
+  const preconditions = [accessPrecondition(access)];
+  if (config.USER_RATE_LIMIT > 0) preconditions.push(rateLimitPrecondition(new SlidingWindowLimiter(config.USER_RATE_LIMIT, 60_000)));
+  return preconditions;
+}
+
+/** One engine over the configured store and model, for any surface. */
+export function configuredEngine(
+  config: Config,
+  parts: { store: SessionStore; model: ChatModel; logger: Logger; preconditions: readonly Precondition[] },
+): Engine {
+  return new Engine(configuredMemory(config, parts.store), parts.model, parts.logger, {
+    maxReplyTokens: config.MAX_REPLY_TOKENS,
+    maxConcurrent: config.MAX_CONCURRENT_COMPLETIONS,
+    preconditions: parts.preconditions,
+  });
+}
