@@ -10,7 +10,7 @@ import { getHeapStatistics } from 'node:v8';
 import { startApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import type { ChatModel } from '../s../engine/chat-model.js';
+import type { ChatModel } from '../src/engine/chat-model.js';
 import { type ChildMessage, parentMessageSchema, type Usage } from './child-protocol.js';
 import { startFloorBot } from './floor-bot.js';
 
@@ -69,7 +69,7 @@ async function start(): Promise<{ drain(): Promise<unknown>; stop(): Promise<voi
     editIntervalMs: 1000,
     ...(process.env['BENCH_MODEL'] === 'fixed' ? { model: fixedModel } : {}),
   });
-  return { drain: () => Promise.all([app.ctx.chat.drain(), app.ctx.sessions.drain()]), stop: () => app.stop() };
+  return { drain: () => app.ctx.engine.drain(), stop: () => app.stop() };
 }
 
 try {

@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KeyPoolChatModel, type KeyPoolChatModelOptions, keyLabel, NO_KEY_LEFT } from '../../src/adapters/key-pool-chat-model.js';
-import { ModelError } from '../../src/services/chat-model.js';
+import { KeyPoolChatModel, type KeyPoolChatModelOptions, keyLabel } from '../../src/adapters/key-pool-chat-model.js';
+import { ModelError } from '../../src/engine/chat-model.js';
+import { modelFailureText } from '../../src/presenters/en.js';
+
+const said = (error: ModelError): string => modelFailureText(error.kind, error.details);
+const NO_KEY_LEFT = "No working API key is left for the model server; the bot's owner must fix OPENAI_API_KEY.";
 import { FakeOpenAI } from '../fakes/fake-openai.js';
 import { captureLogs } from '../helpers/logs.js';
 
@@ -112,7 +116,8 @@ describe('KeyPoolChatModel against the fake OpenAI server', () => {
       fake.failNext({ status: 502 }, 5);
       const error = await failure(model.complete(request, () => {}));
       expect(error.kind).toBe('unavailable');
-      expect(error.userMessage).toBe('The model server had an error (HTTP 502). Gave up after 3 tries.');
+      expect(error.details).toEqual({ reason: 'server_error', status: 502, attempts: 3 });
+      expect(said(error)).toBe('The model server had an error (HTTP 502). Gave up after 3 tries.');
       expect(error.cause).toBeInstanceOf(ModelError);
       expect(waits).toEqual([500, 1000]);
       expect(fake.requests).toHaveLength(3);
@@ -123,7 +128,7 @@ describe('KeyPoolChatModel against the fake OpenAI server', () => {
       fake.failNext({ status: 429, retryAfterSeconds: 1 }, 5);
       const error = await failure(model.complete(request, () => {}));
       expect(error.kind).toBe('rate_limited');
-      expect(error.userMessage).toBe('The model server is rate limiting requests right now. Gave up after 2 tries.');
+      expect(said(error)).toBe('The model server is rate limiting requests right now. Gave up after 2 tries.');
       expect(waits).toEqual([1000]);
     });
 
@@ -132,7 +137,8 @@ describe('KeyPoolChatModel against the fake OpenAI server', () => {
       fake.failNext({ status: 429, retryAfterSeconds: 3600 });
       const error = await failure(model.complete(request, () => {}));
       expect(error.kind).toBe('rate_limited');
-      expect(error.userMessage).toMatch(/asks to wait 60 minutes/);
+      expect(error.details.waitMs).toBe(3_600_000);
+      expect(said(error)).toMatch(/asks to wait 60 minutes/);
       expect(waits).toEqual([]);
       expect(fake.requests).toHaveLength(1);
     });
@@ -142,7 +148,7 @@ describe('KeyPoolChatModel against the fake OpenAI server', () => {
       fake.failNext({ status: 503, retryAfterSeconds: 10 });
       const error = await failure(model.complete(request, () => {}));
       expect(error.kind).toBe('unavailable');
-      expect(error.userMessage).toMatch(/asks to wait 10 seconds/);
+      expect(said(error)).toMatch(/asks to wait 10 seconds/);
       expect(waits).toEqual([]);
     });
 
@@ -187,7 +193,7 @@ describe('KeyPoolChatModel against the fake OpenAI server', () => {
       const started = Date.now();
       const error = await failure(model.complete(request, () => {}));
       expect(error.kind).toBe('timeout');
-      expect(error.userMessage).toBe('The model started answering, then went silent. Gave up after 2 tries.');
+      expect(said(error)).toBe('The model started answering, then went silent. Gave up after 2 tries.');
       expect(Date.now() - started).toBeLessThan(2000);
       expect(waits).toEqual([500]);
       expect(fake.requests).toHaveLength(2);
@@ -274,7 +280,7 @@ describe('KeyPoolChatModel against the fake OpenAI server', () => {
       fake.revokeKey(A);
       fake.setLatency(30);
       const errors = await Promise.all([failure(model.complete(request, () => {})), failure(model.complete(request, () => {}))]);
-      expect(errors.map((e) => e.userMessage)).toEqual([NO_KEY_LEFT, NO_KEY_LEFT]);
+      expect(errors.map(said)).toEqual([NO_KEY_LEFT, NO_KEY_LEFT]);
       expect(keysUsed()).toEqual([A, A]);
       expect(logs.lines.filter((l) => l['level'] === 40)).toHaveLength(1);
     });
@@ -292,12 +298,13 @@ describe('KeyPoolChatModel against the fake OpenAI server', () => {
       for (const key of [A, B, C]) fake.revokeKey(key);
       const error = await failure(model.complete(request, () => {}));
       expect(error.kind).toBe('auth');
-      expect(error.userMessage).toBe(NO_KEY_LEFT);
+      expect(error.details.reason).toBe('no_key_left');
+      expect(said(error)).toBe(NO_KEY_LEFT);
       expect(keysUsed()).toEqual([A, B, C]);
       expect(logs.lines.filter((l) => l['level'] === 40)).toHaveLength(3);
 
       const again = await failure(model.complete(request, () => {}));
-      expect(again.userMessage).toBe(NO_KEY_LEFT);
+      expect(said(again)).toBe(NO_KEY_LEFT);
       expect(fake.requests).toHaveLength(3);
     });
   });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { faultFacts, OpenAIChatModel, StreamIdleError } from '../../src/adapters/openai-chat-model.js';
-import { ModelError } from '../../src/services/chat-model.js';
+import { ModelError } from '../../src/engine/chat-model.js';
 import { FakeOpenAI } from '../fakes/fake-openai.js';
 
 describe('OpenAIChatModel against the fake OpenAI server', () => {
@@ -44,7 +44,8 @@ describe('OpenAIChatModel against the fake OpenAI server', () => {
     const error = await model.complete(request, () => {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelError);
     expect((error as ModelError).kind).toBe(kind);
-    expect((error as ModelError).userMessage).not.toMatch(/sk-test/);
+    expect(JSON.stringify((error as ModelError).details)).not.toMatch(/sk-test/);
+    expect((error as ModelError).message).not.toMatch(/sk-test/);
   });
 
   it('maps a hang past the timeout to a timeout', async () => {

@@ -36,7 +36,7 @@ describe('attachments and key pool end to end', () => {
     expect(sent).toContain('Ship on Friday.');
     expect(sent).not.toContain('PDF-1.4');
     expect(reply?.content).toMatch(/^I read it\.\n-# 📎 report\.pdf was ignored/);
-    const stored = (await world.app?.ctx.sessions.read(GENERAL))?.history;
+    const stored = (await world.app?.ctx.engine.memory.read(GENERAL))?.history;
     expect(stored?.[0]?.content).toContain('Ship on Friday.');
     expect(stored?.[1]?.content).toBe('I read it.'); // the note is not memory
   });
@@ -64,7 +64,7 @@ describe('attachments and key pool end to end', () => {
     expect(content.map((p) => p.type)).toEqual(['text', 'image_url']);
     expect(content[1]?.image_url?.url).toMatch(/\/attachments\/.*dot\.png/);
     // Memory keeps text only: a marker, not the (expiring) URL.
-    expect((await world.app?.ctx.sessions.read(GENERAL))?.history[0]?.content).toContain('[image: dot.png]');
+    expect((await world.app?.ctx.engine.memory.read(GENERAL))?.history[0]?.content).toContain('[image: dot.png]');
     await world.stopBot();
     await world.start({ VISION: 'false' });
     const [reply] = await askWith('and this?', [{ filename: 'dot.png', content: PNG }]);
@@ -84,7 +84,7 @@ describe('attachments and key pool end to end', () => {
     await world.ask(GENERAL, 'four');
     // one → A, two → B, three → C, four → A (401: dropped) then B at once.
     expect(world.openai.requests.map((r) => r.apiKey)).toEqual([keys[0], keys[1], keys[2], keys[0], keys[1]]);
-    expect((await world.app?.ctx.sessions.read(GENERAL))?.history).toHaveLength(8);
+    expect((await world.app?.ctx.engine.memory.read(GENERAL))?.history).toHaveLength(8);
     const text = world.logs.text();
     expect(text).toMatch(/1111/);
     expect(text).not.toContain('sk-pool-key-aaaa');

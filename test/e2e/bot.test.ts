@@ -134,7 +134,7 @@ describe('the bot end to end (real discord.js and openai SDK against fakes)', ()
       expect((r.content.match(/^```/gm) ?? []).length % 2).toBe(0);
     }
     expect(replies[1]?.content.startsWith('```python\n')).toBe(true);
-    const session = await world.app?.ctx.sessions.read(GENERAL);
+    const session = await world.app?.ctx.engine.memory.read(GENERAL);
     expect(session?.history.at(-1)?.content).toBe(long); // memory holds the reply, not the pieces
     expect(session?.history.at(-1)?.discordMessageIds).toEqual(replies.map((r) => r.id));
   });
@@ -146,7 +146,7 @@ describe('the bot end to end (real discord.js and openai SDK against fakes)', ()
     world.openai.failNext({ status: 500 }, 2); // the first try and the one retry
     const [failure] = await world.ask(GENERAL, 'two');
     expect(failure?.content).toMatch(/not added to memory/);
-    const session = await world.app?.ctx.sessions.read(GENERAL);
+    const session = await world.app?.ctx.engine.memory.read(GENERAL);
     expect(session?.history.map((m) => m.content)).toEqual(['one', 'fine']);
     await world.ask(GENERAL, 'three');
     expect(world.sentToModel()).toEqual(['system: You are a test bot.', 'user: Ada: one', 'assistant: fine', 'user: Ada: three']);
@@ -159,7 +159,7 @@ describe('the bot end to end (real discord.js and openai SDK against fakes)', ()
     world.openai.failNext({ breakStreamAfterChunks: 4 });
     const messages = await world.ask(GENERAL, 'tell me');
     expect(messages.at(-1)?.content).toMatch(/stopped in the middle.*not added to memory/);
-    expect((await world.app?.ctx.sessions.read(GENERAL))?.history).toEqual([]);
+    expect((await world.app?.ctx.engine.memory.read(GENERAL))?.history).toEqual([]);
   });
 
   it('a restart keeps the history', async () => {

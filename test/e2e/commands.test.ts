@@ -76,7 +76,7 @@ describe('slash commands end to end', () => {
       expect(reply.ephemeral).toBe(true);
       expect(reply.content).toMatch(/out of range|not a whole number|not a list of indices/);
     }
-    const session = await world.app?.ctx.sessions.read(GENERAL);
+    const session = await world.app?.ctx.engine.memory.read(GENERAL);
     expect(session?.history.some((m) => m.pinned)).toBe(false);
   });
 

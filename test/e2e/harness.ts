@@ -102,7 +102,7 @@ export class World {
 
   /** Waits until every queued answer has finished (and its round is stored). */
   async settled(): Promise<void> {
-    await this.app?.ctx.chat.drain();
+    await this.app?.ctx.engine.drain();
   }
 
   /** Contents of the messages in the n-th request to the model (default: the last). */

@@ -59,7 +59,7 @@ describe('load', () => {
     let stored = 0;
     const channels = [...new Set(sent.map((m) => m.channel_id))];
     for (const channel of channels) {
-      const session = await world.app!.ctx.sessions.read(channel);
+      const session = await world.app!.ctx.engine.memory.read(channel);
       const questions = session.history.filter((h) => h.role === 'user');
       stored += questions.length;
       const arrival = sent.filter((m) => m.channel_id === channel).map((m) => m.id);

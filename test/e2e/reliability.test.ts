@@ -70,7 +70,7 @@ describe('reliability and safety end to end', () => {
     expect(world.botMessages(GENERAL)).toHaveLength(before);
     await world.ask(GENERAL, 'bob is fine', bob);
     expect(world.openai.requests).toHaveLength(3);
-    const session = await world.app?.ctx.sessions.read(GENERAL);
+    const session = await world.app?.ctx.engine.memory.read(GENERAL);
     expect(session?.history.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['one', 'two', 'bob is fine']);
   });
 
@@ -84,7 +84,7 @@ describe('reliability and safety end to end', () => {
       const [reply] = await world.ask(GENERAL, content);
       expect(reply?.content).toMatch(/empty|the most I accept is 100/);
       expect(world.openai.requests).toHaveLength(0);
-      expect((await world.app?.ctx.sessions.read(GENERAL))?.history).toEqual([]);
+      expect((await world.app?.ctx.engine.memory.read(GENERAL))?.history).toEqual([]);
     });
 
     it('right-to-left and zero-width characters inside text are kept and answered', async () => {
@@ -120,7 +120,7 @@ describe('reliability and safety end to end', () => {
       await world.discord.waitFor(() => world.openai.requests.length === 1);
       await quiet();
       expect(world.logs.text()).toMatch(/could not be delivered; nothing was committed/);
-      expect((await world.app?.ctx.sessions.read(GENERAL))?.history).toEqual([]);
+      expect((await world.app?.ctx.engine.memory.read(GENERAL))?.history).toEqual([]);
       // Still alive: the next question is answered.
       const [reply] = await world.ask(GENERAL, 'still there?');
       expect(reply?.content).toBe('ok');
@@ -135,7 +135,7 @@ describe('reliability and safety end to end', () => {
       await world.discord.deleteMessage(GENERAL, asked.id);
       await quiet();
       await world.discord.waitFor(() => world.logs.text().includes('nothing was committed'));
-      expect((await world.app?.ctx.sessions.read(GENERAL))?.history).toEqual([]);
+      expect((await world.app?.ctx.engine.memory.read(GENERAL))?.history).toEqual([]);
       world.openai.setLatency(0);
       expect((await world.ask(GENERAL, 'next'))[0]?.content).toBe('too late');
     });
@@ -170,7 +170,7 @@ describe('reliability and safety end to end', () => {
     await world.ask(GENERAL, 'say something odd');
     await quiet();
     expect(world.openai.requests).toHaveLength(1);
-    expect((await world.app?.ctx.sessions.read(GENERAL))?.history).toHaveLength(2);
+    expect((await world.app?.ctx.engine.memory.read(GENERAL))?.history).toHaveLength(2);
   });
 
   it('secrets never appear in the logs, even when requests fail', async () => {

@@ -27,10 +27,10 @@ describe('fuzz through the real bot', () => {
     await world.ask(GENERAL, 'seed question');
     for (let i = 0; i < 150; i += 1) {
       const value = randomText(random, 6) || ' ';
-      const before = await world.app!.ctx.sessions.read(GENERAL);
+      const before = await world.app!.ctx.engine.memory.read(GENERAL);
       const interaction = await world.discord.command({ channelId: GENERAL, user: ada, name: 'pin', options: [{ name: 'indices', type: 3, value }] });
       const reply = await world.discord.waitFor(() => interaction.reply());
-      if (reply.ephemeral) expect(await world.app!.ctx.sessions.read(GENERAL)).toEqual(before);
+      if (reply.ephemeral) expect(await world.app!.ctx.engine.memory.read(GENERAL)).toEqual(before);
       else expect(reply.content).toMatch(/pinned/i);
     }
     for (let i = 0; i < 60; i += 1) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openSessionStore } from '../../src/adapters/store/keyv-session-store.js';
 import { splitMessage } from '../../src/adapters/discord/split-message.js';
 import { isUserError, parseIndices, type Session } from '../../src/domain/index.js';
-import { SessionService } from '../../src/services/session-service.js';
+import { Memory } from '../../src/engine/memory.js';
 import { testRules } from '../helpers/domain.js';
 import { captureLogs } from '../helpers/logs.js';
 import { seededRandom } from '../helpers/random.js';
@@ -18,7 +18,7 @@ function randomText(random: () => number, maxParts = 8): string {
 
 async function serviceWithHistory() {
   const store = await openSessionStore('memory://', captureLogs().logger);
-  const sessions = new SessionService(store, { limit: 50, systemPrompt: 's', model: 'm', tokenBudget: 10_000 }, testRules());
+  const sessions = new Memory(store, { limit: 50, systemPrompt: 's', model: 'm', tokenBudget: 10_000 }, testRules());
   for (let i = 0; i < 3; i += 1) {
     await sessions.commitRound('k', [sessions.message({ role: 'user', content: `q${i}` }), sessions.message({ role: 'assistant', content: `a${i}` })]);
   }
@@ -26,7 +26,7 @@ async function serviceWithHistory() {
 }
 
 /** Runs `action`; only UserErrors may come out, and a rejected action must leave the session as it was. */
-async function expectSafe(sessions: SessionService, action: () => Promise<unknown>): Promise<'ok' | 'rejected'> {
+async function expectSafe(sessions: Memory, action: () => Promise<unknown>): Promise<'ok' | 'rejected'> {
   const before: Session = await sessions.read('k');
   try {
     await action();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelErrorKind } from '../../src/services/chat-model.js';
+import type { ModelErrorKind } from '../../src/engine/chat-model.js';
 import { backoffMs, parseRetryAfter, type RetryDecision, retryAfterFromHeaders, retryDecision } from '../../src/services/retry.js';
 
 describe('backoffMs', () => {

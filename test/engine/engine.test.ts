@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import { openSessionStore } from '../../src/adapters/store/keyv-session-store.js';
+import { OPEN_POLICY } from '../../src/domain/access.js';
+import { SlidingWindowLimiter } from '../../src/domain/rate-limit.js';
+import { type ChatModel, type CompletionRequest, ModelError } from '../../src/engine/chat-model.js';
+import { Engine, type Question, type ReplySink } from '../../src/engine/engine.js';
+import { Memory } from '../../src/engine/memory.js';
+import { accessPrecondition, rateLimitPrecondition } from '../../src/engine/preconditions.js';
+import type { AnswerProblem } from '../../src/engine/problems.js';
+import { answerProblemText } from '../../src/presenters/en.js';
+import { testRules } from '../helpers/domain.js';
+import { captureLogs } from '../helpers/logs.js';
+
+class RecordingSink implements ReplySink {
+  events: string[] = [];
+  problems: AnswerProblem[] = [];
+  constructor(private readonly deliver: boolean = true) {}
+  async start(): Promise<void> {
+    this.events.push('start');
+  }
+  progress(text: string): void {
+    this.events.push(`progress:${text}`);
+  }
+  async finish(text: string): Promise<readonly string[]> {
+    if (!this.deliver) throw new Error('Unknown Message');
+    this.events.push(`finish:${text}`);
+    return ['reply-1'];
+  }
+  async fail(problem: AnswerProblem, partial: string): Promise<void> {
+    this.problems.push(problem);
+    this.events.push(`fail:${answerProblemText(problem)}|${partial}`);
+  }
+}
+
+/** A model at our own interface: answers by a script, records what it was asked. */
+class ScriptedModel implements ChatModel {
+  requests: CompletionRequest[] = [];
+  constructor(private readonly answer: (req: CompletionRequest) => Promise<string> | string) {}
+  async complete(request: CompletionRequest, onText: (t: string) => void) {
+    this.requests.push(request);
+    const text = await this.answer(request);
+    for (let i = 1; i <= text.length; i += 3) onText(text.slice(0, i));
+    onText(text);
+    return { text, finishReason: 'stop' };
+  }
+}
+
+async function setup(model: ChatModel, overrides: { tokenBudget?: number; rateLimit?: number } = {}) {
+  const store = await openSessionStore('memory://', captureLogs().logger);
+  const memory = new Memory(store, { limit: 100, systemPrompt: 'sys', model: 'm', tokenBudget: overrides.tokenBudget ?? 10_000 }, testRules());
+  const preconditions = [accessPrecondition(OPEN_POLICY)];
+  if (overrides.rateLimit !== undefined) preconditions.push(rateLimitPrecondition(new SlidingWindowLimiter(overrides.rateLimit, 60_000)));
+  const engine = new Engine(memory, model, captureLogs().logger, { maxReplyTokens: 256, maxConcurrent: 4, preconditions });
+  return { engine, memory, store };
+}
+
+const q = (content: string, id = '1', sessionKey = 'c1', userId = 'u1'): Question => ({
+  sessionKey,
+  asker: { userId, channelId: sessionKey, guildId: 'g1', roleIds: [] },
+  authorName: 'Ada',
+  content,
+  sourceId: id,
+});
+
+describe('Engine', () => {
+  it('answers with the session context and commits the round with its delivered ids', async () => {
+    const model = new ScriptedModel((r) => `echo ${r.messages.length}`);
+    const { engine, memory } = await setup(model);
+    const sink = new RecordingSink();
+    expect(await engine.ask(q('hi'), sink)).toBe('answered');
+    expect(await engine.ask(q('again', '2'), new RecordingSink())).toBe('answered');
+    expect(model.requests[1]?.messages.map((m) => m.content)).toEqual(['sys', 'Ada: hi', 'echo 2', 'Ada: again']);
+    expect(model.requests[1]?.maxTokens).toBe(256);
+    const session = await memory.read('c1');
+    expect(session.history.map((m) => m.discordMessageIds)).toEqual([['1'], ['reply-1'], ['2'], ['reply-1']]);
+    expect(session.history.map((m) => m.seq)).toEqual([0, 1, 2, 3]);
+    expect(sink.events[0]).toBe('start');
+    expect(sink.events.at(-1)).toBe('finish:echo 2');
+  });
+
+  it('a failed completion tells the asker by code and leaves the session unchanged', async () => {
+    const model = new ScriptedModel(() => {
+      throw new ModelError('unavailable', { reason: 'server_error', status: 502 });
+    });
+    const { engine, memory } = await setup(model);
+    const sink = new RecordingSink();
+    expect(await engine.ask(q('hi'), sink)).toBe('failed');
+    expect(sink.problems).toEqual([{ code: 'model_failed', kind: 'unavailable', details: { reason: 'server_error', status: 502 } }]);
+    expect(sink.events).toContain('fail:The model server had an error (HTTP 502). Your message was not added to memory.|');
+    expect((await memory.read('c1')).history).toEqual([]);
+  });
+
+  it('a rejected question (too long for the budget) changes nothing and never reaches the model', async () => {
+    const model = new ScriptedModel(() => 'x');
+    const { engine, memory } = await setup(model, { tokenBudget: 10 });
+    const sink = new RecordingSink();
+    expect(await engine.ask(q('many words '.repeat(20)), sink)).toBe('rejected');
+    expect(model.requests).toHaveLength(0);
+    expect(sink.problems[0]).toMatchObject({ code: 'refused', error: { code: 'context_over_budget', details: { budget: 10 } } });
+    expect(sink.events).toEqual(['start', expect.stringMatching(/^fail:.*budget/)]);
+    expect((await memory.read('c1')).history).toEqual([]);
+  });
+
+  it('an empty question is refused with its code', async () => {
+    const { engine } = await setup(new ScriptedModel(() => 'x'));
+    const sink = new RecordingSink();
+    expect(await engine.ask(q('   '), sink)).toBe('rejected');
+    expect(sink.problems[0]).toMatchObject({ code: 'refused', error: { code: 'empty_message' } });
+  });
+
+  it('an answer that cannot be delivered is not committed', async () => {
+    const { engine, memory } = await setup(new ScriptedModel(() => 'hello'));
+    expect(await engine.ask(q('hi'), new RecordingSink(false))).toBe('undelivered');
+    expect((await memory.read('c1')).history).toEqual([]);
+  });
+
+  it('a store failure while committing is logged and the asker is told nothing was kept', async () => {
+    const model = new ScriptedModel(() => 'hello');
+    const { engine, memory } = await setup(model);
+    memory.commitRound = () => Promise.reject(new Error('disk full'));
+    const sink = new RecordingSink();
+    expect(await engine.ask(q('hi'), sink)).toBe('failed');
+    expect(sink.problems.at(-1)).toEqual({ code: 'internal' });
+    expect(sink.events.at(-1)).toBe('fail:Something went wrong on my side. Your message was not added to memory.|');
+    // The session's queue keeps working.
+    expect(await engine.ask(q('again', '2'), new RecordingSink())).toBe('failed');
+  });
+
+  it('answers one session in arrival order, each seeing the round before; sessions run concurrently', async () => {
+    const gates = new Map<string, () => void>();
+    const model = new ScriptedModel(async (r) => {
+      const last = String(r.messages.at(-1)?.content);
+      if (last.includes('slow')) await new Promise<void>((resolve) => gates.set('slow', resolve));
+      return `re ${last} after ${r.messages.length - 2}`;
+    });
+    const { engine, memory } = await setup(model);
+    const first = engine.ask(q('slow', '1', 'A'), new RecordingSink());
+    const second = engine.ask(q('second', '2', 'A'), new RecordingSink());
+    // Session B is answered while A's first question is still waiting on the model.
+    expect(await engine.ask(q('other', '3', 'B'), new RecordingSink())).toBe('answered');
+    expect(model.requests.map((r) => r.messages.at(-1)?.content)).toEqual(['Ada: slow', 'Ada: other']);
+    gates.get('slow')?.();
+    await Promise.all([first, second]);
+    const a = await memory.read('A');
+    expect(a.history.map((m) => m.content)).toEqual(['slow', 're Ada: slow after 0', 'second', 're Ada: second after 2']);
+  });
+
+  it('the context-length retry builds a smaller context once and answers from it', async () => {
+    let calls = 0;
+    const model = new ScriptedModel((r) => {
+      calls += 1;
+      if (calls === 1) throw new ModelError('context_length', {}, { cause: new Error("This model's maximum context length is 300 tokens") });
+      return `fit ${r.messages.length}`;
+    });
+    const { engine, memory } = await setup(model);
+    for (let i = 0; i < 5; i += 1) await memory.commitRound('c1', [memory.message({ role: 'user', content: 'w '.repeat(30) }), memory.message({ role: 'assistant', content: 'a' })]);
+    expect(await engine.ask(q('now'), new RecordingSink())).toBe('answered');
+    expect(model.requests).toHaveLength(2);
+    expect(model.requests[1]!.messages.length).toBeLessThan(model.requests[0]!.messages.length);
+  });
+
+  it('a user over the rate limit is told once, and nothing reaches memory or the model', async () => {
+    const model = new ScriptedModel(() => 'ok');
+    const { engine, memory } = await setup(model, { rateLimit: 1 });
+    expect(await engine.ask(q('one'), new RecordingSink())).toBe('answered');
+    const told = new RecordingSink();
+    expect(await engine.ask(q('two', '2'), told)).toBe('rate_limited');
+    expect(told.problems[0]).toMatchObject({ code: 'rate_limited', limit: 1 });
+    const silent = new RecordingSink();
+    expect(await engine.ask(q('three', '3'), silent)).toBe('rate_limited');
+    expect(silent.events).toEqual([]);
+    expect(model.requests).toHaveLength(1);
+    expect((await memory.read('c1')).history).toHaveLength(2);
+    // Commands are not counted against the question limit.
+    expect(engine.admitCommand(q('x').asker)).toBeUndefined();
+  });
+
+  it('a blocked user is ignored without a word, for questions and commands alike', async () => {
+    const store = await openSessionStore('memory://', captureLogs().logger);
+    const memory = new Memory(store, { limit: 100, systemPrompt: '', model: 'm', tokenBudget: 1000 }, testRules());
+    const model = new ScriptedModel(() => 'ok');
+    const engine = new Engine(memory, model, captureLogs().logger, {
+      maxReplyTokens: 16,
+      maxConcurrent: 1,
+      preconditions: [accessPrecondition({ ...OPEN_POLICY, blockedUserIds: new Set(['bad']) })],
+    });
+    const sink = new RecordingSink();
+    expect(await engine.ask(q('hi', '1', 'c1', 'bad'), sink)).toBe('ignored');
+    expect(sink.events).toEqual([]);
+    expect(model.requests).toHaveLength(0);
+    expect(engine.admitCommand(q('x', '1', 'c1', 'bad').asker)).toEqual({ code: 'not_enabled', decision: 'blocked' });
+  });
+});
