@@ -1,0 +1,111 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeOpenAI } from '../fakes/fake-openai.js';
+import { tempDir } from '../helpers/temp.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const entry = join(root, 'src/terminal/main.ts');
+const loader = join(root, 'node_modules/tsx/dist/loader.mjs');
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `npm run chat` as a pipe: the lines on stdin, no terminal, no Discord token in the environment. */
+function chat(lines: readonly string[], env: Record<string, string>, args: readonly string[] = []): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', loader, entry, ...args], {
+      cwd: env['CWD'] ?? root,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(lines.map((l) => `${l}\n`).join(''));
+  });
+}
+
+describe('npm run chat, piped', () => {
+  let openai: FakeOpenAI;
+  let dir: ReturnType<typeof tempDir>;
+  let env: Record<string, string>;
+
+  beforeEach(async () => {
+    openai = await FakeOpenAI.start();
+    dir = tempDir();
+    env = {
+      CWD: dir.path,
+      OPENAI_API_KEY: 'sk-terminal-test-key',
+      OPENAI_BASE_URL: openai.baseURL,
+      OPENAI_MAX_RETRIES: '0',
+      STORE_URL: `sqlite://${join(dir.path, 'chat.sqlite')}`,
+    };
+  });
+  afterEach(async () => {
+    await openai.close();
+    dir.cleanup();
+  });
+
+  it('prints only answers and results, keeps memory in the store, and exits 0 when all went well', async () => {
+    openai.setResponder((req) => `answer ${String(req.body.messages.length)}`);
+    const first = await chat(['hello there', 'and again', '/history', '/pin 0', '/limit'], env, ['--name', 'Ada']);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const out = first.stdout.split('\n');
+    expect(out.slice(0, 2)).toEqual(['answer 2', 'answer 4']);
+    expect(first.stdout).toContain('Memory: 4 messages (0 pinned), limit 100');
+    expect(first.stdout).toMatch(/\s0 Ada: hello there/);
+    expect(first.stdout).toContain('Pinned 0.');
+    expect(first.stdout).toContain('This session keeps at most 100 messages; it holds 4 now (1 pinned).');
+    // The model saw the speaker's name, as in a Discord channel.
+    expect(openai.requests[0]?.body.messages.at(-1)).toMatchObject({ role: 'user', content: 'Ada: hello there' });
+
+    // A second run on the same store continues the same session.
+    const second = await chat(['/rollback', '/history'], env);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('Rolled back 1 round (2 messages):');
+    expect(second.stdout).toContain('Memory: 2 messages (1 pinned)');
+  });
+
+  it('a failed command says why on stderr, changes nothing, and the run exits 1', async () => {
+    const run = await chat(['hi', '/rollback 5', '/pin 7', '/frobnicate', '/history'], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('error: Cannot roll back 5 rounds: memory holds 1 round, so the count must be from 1 to 1. Nothing was changed.');
+    expect(run.stderr).toContain('error: Index 7 is out of range');
+    expect(run.stderr).toContain("error: I don't know the command /frobnicate");
+    expect(run.stdout).toContain('Memory: 2 messages (0 pinned)');
+  });
+
+  it('a model failure is an error line, the question is not kept, and the exit is 1', async () => {
+    openai.failNext({ status: 500 }, 5);
+    const run = await chat(['will this work?', '/history'], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('error: The model server had an error (HTTP 500)');
+    expect(run.stderr).toContain('Your message was not added to memory.');
+    expect(run.stdout).toContain('Nothing in memory yet');
+  });
+
+  it('--session picks another session in the same store', async () => {
+    await chat(['one'], env);
+    const other = await chat(['/history'], env, ['--session', 'elsewhere']);
+    expect(other.stdout).toContain('Nothing in memory yet');
+    const same = await chat(['/history'], env);
+    expect(same.stdout).toContain('Memory: 2 messages');
+  });
+
+  it('needs no Discord token but says exactly what is missing', async () => {
+    const run = await chat(['hi'], { ...env, OPENAI_API_KEY: '' });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain('OPENAI_API_KEY: is required');
+    expect(run.stderr).not.toContain('DISCORD_TOKEN');
+  });
+});
