@@ -74,6 +74,9 @@ export class Engine {
   private readonly now: () => number;
   private readonly preconditions: readonly Precondition[];
   private readonly strategy: ContextStrategy;
+  /** The completions under way, so stopping can cut them off. */
+  private readonly inFlight = new Set<AbortController>();
+  private stopping = false;
 
   constructor(
     readonly memory: Memory,
@@ -96,6 +99,10 @@ export class Engine {
     const refusal = admit(this.preconditions, 'question', question.asker, this.now());
     if (refusal !== undefined) return this.refuse(question, refusal, sink);
     return this.turns.run(question.sessionKey, async () => {
+      if (this.stopping) {
+        await sink.fail({ code: 'restarting', interrupted: false }, '', []).catch(() => undefined);
+        return 'failed';
+      }
       try {
         return await this.answer(question, sink);
       } catch (error) {
@@ -111,6 +118,26 @@ export class Engine {
   async drain(): Promise<void> {
     await this.turns.drain();
     await this.memory.drain();
+  }
+
+  /**
+   * Stops taking questions: those still queued are told the bot is restarting; answers under way
+   * get `graceMs` to finish, then are cut off (the person is told, and nothing of them is stored).
+   * Resolves when nothing is left running. True when everything finished within the grace.
+   */
+  async stop(graceMs: number): Promise<boolean> {
+    this.stopping = true;
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      this.drain().then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (!finished) {
+      for (const abort of this.inFlight) abort.abort(new Error('the bot is stopping'));
+      await this.drain();
+    }
+    return finished;
   }
 
   /** Sessions with a question queued or being answered. */
@@ -141,7 +168,19 @@ export class Engine {
     }
     const { asked, context, model } = prepared;
 
-    const completed = await this.complete(question, asked, attached, context, model, sink, log);
+    const abort = new AbortController();
+    this.inFlight.add(abort);
+    let completed: Awaited<ReturnType<Engine['complete']>>;
+    try {
+      completed = await this.complete(question, asked, attached, context, model, sink, abort.signal, log);
+    } finally {
+      this.inFlight.delete(abort);
+    }
+    if (abort.signal.aborted) {
+      log.info('answer cut off: the bot is stopping');
+      await fail({ code: 'restarting', interrupted: completed.shown !== '' }, completed.shown);
+      return 'failed';
+    }
     if (isUserError(completed.result)) {
       await fail({ code: 'refused', error: completed.result });
       return 'rejected';
@@ -202,6 +241,7 @@ export class Engine {
     context: Context,
     model: string,
     sink: ReplySink,
+    signal: AbortSignal,
     log: Logger,
   ): Promise<{ result: Attempt | UserError; shown: string }> {
     let shown = '';
@@ -209,9 +249,9 @@ export class Engine {
       shown = soFar;
       sink.progress(soFar);
     };
-    const request: CompletionRequest = { model, messages: context.messages, maxTokens: this.options.maxReplyTokens };
+    const request: CompletionRequest = { model, messages: context.messages, maxTokens: this.options.maxReplyTokens, signal };
     const first = await this.attempt(request, onText);
-    if (first.ok || !isContextLength(first.error) || shown !== '') return { result: first, shown };
+    if (first.ok || !isContextLength(first.error) || shown !== '' || signal.aborted) return { result: first, shown };
     const budget = this.smallerBudget(context, first.error, log);
     try {
       const smaller = await this.strategy.build(this.memory, { key: question.sessionKey, question: asked, images: attached.images, budget });

@@ -15,7 +15,12 @@ export type AnswerProblem =
   /** Another process kept changing this session's memory; the answer was shown but not kept. */
   | { readonly code: 'not_stored' }
   /** A bug or an outage on the bot's side (logged). */
-  | { readonly code: 'internal' };
+  | { readonly code: 'internal' }
+  /**
+   * The bot is stopping: the answer was cut off (`interrupted`, some text was shown) or never
+   * started (the question was still queued).
+   */
+  | { readonly code: 'restarting'; readonly interrupted: boolean };
 
 /** Why a person may not use the bot here, or not now. */
 export type Refusal =

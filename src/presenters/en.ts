@@ -98,6 +98,10 @@ export function answerProblemText(problem: AnswerProblem): string {
       return 'This answer could not be added to memory: another copy of the bot kept changing it at the same moment. Ask again if it matters.';
     case 'internal':
       return `Something went wrong on my side. ${NOT_ADDED}`;
+    case 'restarting':
+      return problem.interrupted
+        ? `This answer was interrupted because the bot is restarting. ${NOT_ADDED} Please ask again in a moment.`
+        : `I'm restarting, so I did not get to this. ${NOT_ADDED} Please ask again in a moment.`;
   }
 }
 

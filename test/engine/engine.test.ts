@@ -190,4 +190,38 @@ describe('Engine', () => {
     expect(model.requests).toHaveLength(0);
     expect(engine.admitCommand(q('x', '1', 'c1', 'bad').asker)).toEqual({ code: 'not_enabled', decision: 'blocked' });
   });
+
+  it('stopping: answers under way get the grace, then are cut off and told; queued ones are told to ask again; nothing is stored', async () => {
+    /** Streams one word, then waits until cut off. */
+    const endless: ChatModel = {
+      complete: (request, onText) =>
+        new Promise((_resolve, reject) => {
+          onText('Once upon');
+          request.signal?.addEventListener('abort', () => reject(new ModelError('aborted', {})), { once: true });
+        }),
+    };
+    const { engine, memory } = await setup(endless);
+    const streaming = new RecordingSink();
+    const queued = new RecordingSink();
+    const answering = engine.ask(q('tell me a story'), streaming);
+    const waiting = engine.ask(q('and another', '2'), queued);
+    await expect.poll(() => streaming.events.includes('progress:Once upon')).toBe(true);
+    expect(await engine.stop(20)).toBe(false);
+    expect(await answering).toBe('failed');
+    expect(await waiting).toBe('failed');
+    expect(streaming.problems).toEqual([{ code: 'restarting', interrupted: true }]);
+    expect(streaming.events.at(-1)).toMatch(/^fail:This answer was interrupted because the bot is restarting\..*\|Once upon$/);
+    expect(queued.problems).toEqual([{ code: 'restarting', interrupted: false }]);
+    expect((await memory.read('c1')).history).toEqual([]);
+    // After stopping, a new question is not started either.
+    const late = new RecordingSink();
+    expect(await engine.ask(q('hello?', '3'), late)).toBe('failed');
+    expect(late.problems).toEqual([{ code: 'restarting', interrupted: false }]);
+  });
+
+  it('stopping with nothing to cut off resolves at once and says everything finished', async () => {
+    const { engine } = await setup(new ScriptedModel(() => 'quick'));
+    expect(await engine.ask(q('hi'), new RecordingSink())).toBe('answered');
+    expect(await engine.stop(10_000)).toBe(true);
+  });
 });
