@@ -65,15 +65,13 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      logger.info('stopping: no new work is taken');
+      const graceMs = config.SHUTDOWN_TIMEOUT_MS;
+      logger.info({ graceMs }, 'stopping: new questions are told to ask again; answers under way get the grace');
+      // Mentions keep arriving until the client is gone: the engine answers them that it is restarting.
+      const finished = await engine.stop(graceMs);
+      if (!finished) logger.warn({ graceMs }, 'answers still under way were cut off; their askers were told and nothing of them was stored');
       client.removeAllListeners(Events.MessageCreate);
       client.removeAllListeners(Events.InteractionCreate);
-      const timeout = config.SHUTDOWN_TIMEOUT_MS;
-      const drained = await Promise.race([
-        engine.drain().then(() => true),
-        new Promise<false>((resolve) => setTimeout(() => resolve(false), timeout).unref()),
-      ]);
-      if (!drained) logger.warn({ timeoutMs: timeout }, 'in-flight answers did not finish in time');
       await client.destroy();
       await store.close();
       logger.info('stopped');

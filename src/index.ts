@@ -25,18 +25,26 @@ process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unha
 
 try {
   const app = await startApp(config, { logger });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      logger.info({ signal }, 'signal received');
-      app.stop().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'error while stopping');
-          process.exit(1);
-        },
-      );
-    });
-  }
+  let signals = 0;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
+    signals += 1;
+    if (signals > 1) {
+      // A second signal means now: close the store (nothing half-done is in it) and go.
+      logger.warn({ signal }, 'second signal: stopping at once');
+      app.store.close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+      return;
+    }
+    logger.info({ signal }, 'signal received');
+    app.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 } catch (error) {
   logger.fatal({ err: error }, 'could not start');
   process.exitCode = 1;
