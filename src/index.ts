@@ -31,7 +31,7 @@ try {
     if (signals > 1) {
       // A second signal means now: close the store (nothing half-done is in it) and go.
       logger.warn({ signal }, 'second signal: stopping at once');
-      app.store.close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+      void app.store.close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
       return;
     }
     logger.info({ signal }, 'signal received');
