@@ -211,6 +211,7 @@ export class ChunkedSessionStore implements SessionStore {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     if (this.tidyTimer !== undefined) clearTimeout(this.tidyTimer);
     for (const timer of this.sweepTimers) clearTimeout(timer);

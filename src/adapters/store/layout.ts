@@ -108,8 +108,10 @@ export function planCommit(layout: Layout, before: Session, after: Session, chan
     }
     chunks.splice(at, 1, ...replacement);
   }
+  // What of the appended run is still there: the same change may remove some of it.
   const append = change.append ?? [];
-  if (append.length > 0) chunks.push(make(append));
+  const added = append.length === 0 ? [] : slice(history, append[0]?.seq ?? 0, append.at(-1)?.seq ?? 0);
+  if (added.length > 0) chunks.push(make(added));
   for (;;) {
     const run = chunks.slice(-MERGE_RUN);
     if (run.length < MERGE_RUN || run.some((c) => c.summary.n >= SMALL_CHUNK)) break;
