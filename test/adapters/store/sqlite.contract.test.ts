@@ -6,5 +6,9 @@ import { describeSessionStoreContract } from './contract.js';
 describeSessionStoreContract('SQLite file (WAL), each instance its own connection', () => {
   const dir = tempDir();
   const file = join(dir.path, 'contract.sqlite');
-  return Promise.resolve({ connect: () => SqliteBackend.open(file), cleanup: () => Promise.resolve(dir.cleanup()) });
+  const cleanup = (): Promise<void> => {
+    dir.cleanup();
+    return Promise.resolve();
+  };
+  return Promise.resolve({ connect: () => SqliteBackend.open(file), cleanup });
 });
