@@ -4,6 +4,16 @@ import { gptTokenCounter } from '../../src/adapters/gpt-tokenizer.js';
 import { assistant, sessionOf, user, wordTokens } from '../helpers/domain.js';
 import { seededRandom } from '../helpers/random.js';
 
+/** The error `run` throws (the test fails if it throws none). */
+function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
+}
+
 // Each test message is 2 words = 2 tokens, so it costs 2 + 3 = 5 tokens in a request.
 const history = [user('q one'), assistant('a one'), user('q two'), assistant('a two')];
 const question = user('q new');
@@ -48,9 +58,10 @@ describe('buildContext', () => {
     const session = pin(sessionOf(...history), [0, 1, 2, 3]).session;
     const budget = fixed + systemCost + 4 * 5 - 1;
     expect(() => buildContext({ session, systemPrompt: 'be kind', question, budget, tokens: wordTokens })).toThrow(UserError);
-    expect(() => buildContext({ session, systemPrompt: 'be kind', question, budget, tokens: wordTokens })).toThrow(
-      new RegExp(`need ${budget + 1} tokens, but the budget for a request is ${budget}`),
-    );
+    expect(thrown(() => buildContext({ session, systemPrompt: 'be kind', question, budget, tokens: wordTokens }))).toMatchObject({
+      code: 'context_over_budget',
+      details: { needed: budget + 1, budget, images: false },
+    });
   });
 
   it('never drops the question itself, even when it alone is too big', () => {
@@ -101,7 +112,10 @@ describe('buildContext', () => {
     const run = (): unknown =>
       buildContext({ session: sessionOf(), systemPrompt: '', question, questionImages: ['a', 'b'], budget: fixed + TOKENS_PER_IMAGE, tokens: wordTokens });
     expect(run).toThrow(UserError);
-    expect(run).toThrow(`your message with its images need ${fixed + 2 * TOKENS_PER_IMAGE} tokens, but the budget for a request is ${fixed + TOKENS_PER_IMAGE}`);
+    expect(thrown(run)).toMatchObject({
+      code: 'context_over_budget',
+      details: { needed: fixed + 2 * TOKENS_PER_IMAGE, budget: fixed + TOKENS_PER_IMAGE, images: true },
+    });
   });
 
   it('keeps what dropping the oldest unpinned message, one at a time until it fits, keeps (500 random cases)', () => {

@@ -11,6 +11,8 @@ import {
   setLimit,
   trimToLimit,
   UserError,
+  applyChange,
+  isEmptyChange,
   unpin,
 } from '../../src/domain/index.js';
 import { assistant, sessionOf, user, view } from '../helpers/domain.js';
@@ -19,13 +21,13 @@ function ask(session: Session, question: string, answer: string, limit: number):
   return commitRound(session, [user(question), assistant(answer)], limit).session;
 }
 
-function expectUserError(run: () => unknown, code: string, text?: RegExp): void {
+function expectUserError(run: () => unknown, code: string, details?: object): void {
   try {
     run();
   } catch (error) {
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).code).toBe(code);
-    if (text) expect((error as UserError).message).toMatch(text);
+    if (details) expect((error as UserError).details).toEqual(details);
     return;
   }
   throw new Error(`expected a UserError ${code}`);
@@ -96,9 +98,10 @@ describe('rollback', () => {
   const s = sessionOf(user('a'), assistant('A'), user('b'), assistant('B'), user('c'), assistant('C'));
 
   it('removes the last round by default and returns it', () => {
-    const { session, removed } = rollback(s);
+    const { session, result, change } = rollback(s);
     expect(view(session)).toEqual(['a', 'A', 'b', 'B']);
-    expect(removed.map((m) => m.content)).toEqual(['c', 'C']);
+    expect(result.map((m) => m.content)).toEqual(['c', 'C']);
+    expect(change).toEqual({ remove: [4, 5] });
   });
 
   it('removes n whole rounds, pinned messages included', () => {
@@ -113,7 +116,7 @@ describe('rollback', () => {
   });
 
   it.each([0, -1, 4, 1.5])('count %s is an error that names the number of rounds', (count) => {
-    expectUserError(() => rollback(s, count), 'rollback_out_of_range', /holds 3 rounds.*from 1 to 3/);
+    expectUserError(() => rollback(s, count), 'rollback_out_of_range', { count, rounds: 3 });
   });
 
   it('on an empty history says there is nothing to roll back', () => {
@@ -141,7 +144,8 @@ describe('pin and unpin', () => {
   it('reports only the positions that changed; pinning a pinned message is a no-op', () => {
     const once = pin(s, [0]).session;
     const again = pin(once, [0, 1]);
-    expect(again.changed).toEqual([1]);
+    expect(again.result).toEqual({ positions: [0, 1], changed: [1] });
+    expect(again.change).toEqual({ pin: [1] });
     expect(view(again.session)).toEqual(['a*', 'A*', 'b', 'B']);
   });
 
@@ -149,17 +153,18 @@ describe('pin and unpin', () => {
     const pinned = pin(s, [0, 1]).session;
     const result = unpin(pinned, [1, 2, -3]);
     expect(view(result.session)).toEqual(['a*', 'A', 'b', 'B']);
-    expect(result.changed).toEqual([1]);
+    expect(result.result.changed).toEqual([1]);
+    expect(result.change).toEqual({ unpin: [1] });
   });
 
   it.each([[[4]], [[-5]], [[0, 7]], [[1, -9, 2]]])('an index out of range (%j) changes nothing', (indices) => {
-    expectUserError(() => pin(s, indices), 'index_out_of_range', /out of range.*0 to 3/);
+    expectUserError(() => pin(s, indices), 'index_out_of_range', { indices: indices.filter((i) => i >= 4 || i < -4), length: 4 });
     expectUserError(() => unpin(s, indices), 'index_out_of_range');
     expect(view(s)).toEqual(['a', 'A', 'b', 'B']);
   });
 
   it('names every bad index', () => {
-    expectUserError(() => pin(s, [9, 0, -7]), 'index_out_of_range', /Index 9, -7 is out of range/);
+    expectUserError(() => pin(s, [9, 0, -7]), 'index_out_of_range', { indices: [9, -7], length: 4 });
   });
 
   it('on an empty history is a clear error', () => {
@@ -170,9 +175,10 @@ describe('pin and unpin', () => {
 describe('limit', () => {
   it('trims the oldest unpinned messages right away', () => {
     const s = pin(sessionOf(user('a'), assistant('A'), user('b'), assistant('B')), [0]).session;
-    const { session, removed } = setLimit(s, 2);
+    const { session, result, change } = setLimit(s, 2);
     expect(view(session)).toEqual(['a*', 'B']);
-    expect(removed.map((m) => m.content)).toEqual(['A', 'b']);
+    expect(result.map((m) => m.content)).toEqual(['A', 'b']);
+    expect(change).toEqual({ settings: { limit: 2 }, remove: [1, 2] });
     expect(session.settings.limit).toBe(2);
   });
 
@@ -183,12 +189,14 @@ describe('limit', () => {
 
   it('keeps everything when under the limit', () => {
     const s = sessionOf(user('a'), assistant('A'));
-    expect(trimToLimit(s, 5).session).toBe(s);
+    const trimmed = trimToLimit(s, 5);
+    expect(trimmed.session).toEqual(s);
+    expect(isEmptyChange(trimmed.change)).toBe(true);
   });
 
   it.each([0, -3, 1.5, 1001, Number.NaN])('limit %s is refused and changes nothing', (n) => {
     const s = sessionOf(user('a'));
-    expectUserError(() => setLimit(s, n), 'bad_limit', /from 1 to 1000/);
+    expectUserError(() => setLimit(s, n), 'bad_limit', { limit: n, min: 1, max: 1000 });
   });
 
   it('with limit n a completion carries at most n stored messages', () => {
@@ -201,10 +209,12 @@ describe('limit', () => {
 describe('reset', () => {
   it('empties history and pins but keeps settings', () => {
     const s = setLimit(pin(sessionOf(user('a'), assistant('A')), [0]).session, 9).session;
-    const { session, removed } = reset(s);
+    const { session, result, change } = reset(s);
     expect(session.history).toEqual([]);
     expect(session.settings).toEqual({ limit: 9 });
-    expect(removed).toHaveLength(2);
+    expect(session.next).toBe(2); // seqs are never reused, not even after a reset
+    expect(result).toHaveLength(2);
+    expect(change).toEqual({ reset: true });
   });
 });
 
@@ -223,5 +233,36 @@ describe('forge', () => {
 
   it('refuses nothing to add', () => {
     expectUserError(() => forge(emptySession(), [], 10), 'bad_forge');
+  });
+});
+
+describe('changes', () => {
+  it('a round is numbered from next on, and its change is what applyChange applies', () => {
+    const s = sessionOf(user('a'), assistant('A'));
+    const { session, change } = commitRound(s, [user('b'), assistant('B')], 3);
+    expect(session.history.map((m) => m.seq)).toEqual([1, 2, 3]);
+    expect(session.next).toBe(4);
+    expect(change).toEqual({ append: [expect.objectContaining({ seq: 2 }), expect.objectContaining({ seq: 3 })], remove: [0] });
+    expect(applyChange(s, change)).toEqual(session);
+  });
+
+  it('applying a change again to the session it made changes nothing more (seqs it does not hold are ignored)', () => {
+    const s = pin(sessionOf(user('a'), assistant('A'), user('b')), [0]).session;
+    const change = { remove: [1, 99], unpin: [0], settings: { limit: 4 } };
+    const once = applyChange(s, change);
+    expect(view(once)).toEqual(['a', 'b']);
+    expect(applyChange(once, change)).toEqual(once);
+  });
+
+  it('refuses an appended message numbered below next', () => {
+    const s = sessionOf(user('a'));
+    expect(() => applyChange(s, { append: [{ ...assistant('A'), seq: 0 }] })).toThrow(/below the session's next/);
+  });
+
+  it('every rule returns the change that makes the session it returns', () => {
+    const s = pin(sessionOf(user('a'), assistant('A'), user('b'), assistant('B')), [1]).session;
+    for (const made of [rollback(s), pin(s, [2]), unpin(s, [1]), setLimit(s, 2), reset(s), forge(s, [assistant('f')], 3), commitRound(s, [user('c')], 4)]) {
+      expect(applyChange(s, made.change)).toEqual(made.session);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import type { HistoryMessage, MessageRules, NewMessage, Session, TokenCounter } from '../../src/domain/index.js';
+import type { DraftMessage, MessageRules, NewMessage, Session, TokenCounter } from '../../src/domain/index.js';
 import { createMessage, emptySession } from '../../src/domain/index.js';
 
 /** One token per whitespace-separated word: deterministic and easy to reason about in tests. */
@@ -13,16 +13,17 @@ export function testRules(overrides: Partial<MessageRules> = {}): MessageRules {
 
 const rules = testRules();
 
-export function user(content: string, extra: Partial<NewMessage> = {}): HistoryMessage {
+export function user(content: string, extra: Partial<NewMessage> = {}): DraftMessage {
   return createMessage({ role: 'user', content, ...extra }, rules);
 }
 
-export function assistant(content: string): HistoryMessage {
+export function assistant(content: string): DraftMessage {
   return createMessage({ role: 'assistant', content }, rules);
 }
 
-export function sessionOf(...history: HistoryMessage[]): Session {
-  return { ...emptySession(), history };
+/** A session of these messages, numbered from 0 as commits would number them. */
+export function sessionOf(...messages: DraftMessage[]): Session {
+  return { ...emptySession(), history: messages.map((m, seq) => ({ ...m, seq })), next: messages.length };
 }
 
 /** Compact view of a history for assertions: content, with * for pinned. */
