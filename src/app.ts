@@ -1,6 +1,6 @@
 import { Events } from 'discord.js';
 import { TYPING_DELAY_MS } from './adapters/discord/reply-sink.js';
-import { openSessionStore } from './adapters/store/keyv-session-store.js';
+import { openSessionStore } from './adapters/store/open-session-store.js';
 import type { AppContext } from './app-context.js';
 import { attachHandlers, createClient, registerCommands } from './bot.js';
 import type { Config } from './config.js';

@@ -8,7 +8,7 @@ import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import pino from 'pino';
 import { parseArgs } from 'node:util';
-import { openSessionStore } from '../adapters/store/keyv-session-store.js';
+import { openSessionStore } from '../adapters/store/open-session-store.js';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { configuredEngine, configuredModel } from '../wiring.js';

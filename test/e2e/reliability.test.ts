@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { KeyvSessionStore } from '../../src/adapters/store/keyv-session-store.js';
+import { encodeRecord, headKey } from '../../src/adapters/store/record.js';
+import { SqliteBackend } from '../../src/adapters/store/sqlite-backend.js';
 import { ada, bob, DISCORD_TOKEN, GENERAL, OPENAI_KEY, RANDOM, THREAD, World } from './harness.js';
 
 describe('reliability and safety end to end', () => {
@@ -155,9 +157,10 @@ describe('reliability and safety end to end', () => {
     await world.start();
     world.openai.setResponder(() => 'ok');
     await world.ask(GENERAL, 'before the damage');
-    const store = world.app?.store as KeyvSessionStore | undefined;
-    await store?.raw.set(`session:${GENERAL}`, { v: 1, history: 'not a list', settings: {} });
-    store?.clearCache(); // as after a restart: the damage is found on the next cold read
+    // Another process (or a bad disk) damages the head; the bot's cached copy is of an older version now.
+    const other = await SqliteBackend.open(join(world.dir.path, 'contextcord.sqlite'));
+    await other.put({ key: headKey(GENERAL), text: encodeRecord({ v: 1, history: 'not a list', settings: {} }) });
+    await other.close();
     await world.ask(GENERAL, 'after the damage');
     expect(world.sentToModel()).toEqual(['system: You are a test bot.', 'user: Ada: after the damage']);
     const line = world.logs.lines.find((l) => l.session === GENERAL && typeof l.quarantinedAs === 'string');

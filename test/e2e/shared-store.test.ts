@@ -36,8 +36,9 @@ describe('two bots sharing one store', () => {
       Array.from({ length: rounds }, (_, i) => `question ${String(i)}`),
     );
     expect(fromSecond.history).toEqual(fromFirst.history);
-    // The last question was asked of the second bot, with every earlier round in its context.
-    expect(second.openai.lastRequest?.body.messages).toHaveLength(1 + 2 * (rounds - 1) + 1);
+    // Each bot's last question carried every earlier round, the other bot's included.
+    expect(first.openai.lastRequest?.body.messages).toHaveLength(1 + 2 * (rounds - 1) + 1);
+    expect(second.openai.lastRequest?.body.messages).toHaveLength(1 + 2 * (rounds - 2) + 1);
   });
 
   it('answers racing in both bots at once are kept, or their askers told; never lost silently (the store’s version check, then one retry)', async () => {

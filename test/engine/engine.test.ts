@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openSessionStore } from '../../src/adapters/store/keyv-session-store.js';
+import { openSessionStore } from '../../src/adapters/store/open-session-store.js';
 import { OPEN_POLICY } from '../../src/domain/access.js';
 import { SlidingWindowLimiter } from '../../src/domain/rate-limit.js';
 import { type ChatModel, type CompletionRequest, ModelError } from '../../src/engine/chat-model.js';

@@ -20,6 +20,8 @@ describe('KeyedQueue', () => {
     const a2 = queue.run('a', async () => void order.push('a2'));
     await queue.run('b', async () => void order.push('b1'));
     expect(order).toEqual(['a1 start', 'b1']);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    // 'b' is done and forgotten; 'a' still has work.
     expect(queue.busyKeys).toBe(1);
     first.open();
     await Promise.all([a1, a2]);

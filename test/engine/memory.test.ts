@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openSessionStore } from '../../src/adapters/store/keyv-session-store.js';
+import { openSessionStore } from '../../src/adapters/store/open-session-store.js';
 import type { DraftMessage } from '../../src/domain/message.js';
 import { Memory, MemoryBusyError } from '../../src/engine/memory.js';
 import { type SessionStore, StoreConflictError } from '../../src/engine/session-store.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openSessionStore } from '../../src/adapters/store/keyv-session-store.js';
+import { openSessionStore } from '../../src/adapters/store/open-session-store.js';
 import { splitMessage } from '../../src/adapters/discord/split-message.js';
 import { isUserError, parseIndices, type Session } from '../../src/domain/index.js';
 import { Memory } from '../../src/engine/memory.js';

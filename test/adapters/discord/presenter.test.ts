@@ -77,7 +77,7 @@ describe('the Discord presenter', () => {
     const session = sessionOf(user('first *bold*'), { ...user('second'), pinned: true });
     const view = historyView(session, { limit: 10, systemPrompt: 'be kind', model: 'm', tokenBudget: 500 }, wordTokens, 1);
     const text = historyReply(view);
-    expect(text.split('\n')[0]).toBe('**Memory of this channel**: 2 messages (1 pinned), limit 10 · 15 of 500 prompt tokens (system prompt 5)');
+    expect(text.split('\n')[0]).toBe('**Memory of this channel**: 2 messages (1 pinned), limit 10 · 14 of 500 prompt tokens (system prompt 5)');
     expect(text).toContain('`0` **user** · 2 tok · first \\*bold\\*');
     expect(text).toContain('`1` 📌 **user** · 1 tok · second');
   });
