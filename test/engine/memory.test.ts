@@ -43,11 +43,11 @@ function round(memory: Memory, text: string): DraftMessage[] {
 }
 
 /** Every memory change, each started while a commit of the same session is in flight. */
-const CHANGES: Array<{ name: string; run: (m: Memory) => Promise<unknown>; expected: string[] }> = [
+const CHANGES: Array<{ name: string; before?: (m: Memory) => Promise<unknown>; run: (m: Memory) => Promise<unknown>; expected: string[] }> = [
   { name: 'commitRound', run: (m) => m.commitRound('s', round(m, 'b')), expected: ['a', 're a', 'x', 're x', 'b', 're b'] },
   { name: 'rollback', run: (m) => m.rollback('s', 1), expected: ['a', 're a'] },
   { name: 'pin', run: (m) => m.pin('s', [-1]), expected: ['a', 're a', 'x', 're x*'] },
-  { name: 'unpin', run: (m) => m.unpin('s', [0]), expected: ['a', 're a', 'x', 're x'] },
+  { name: 'unpin', before: (m) => m.pin('s', [0]), run: (m) => m.unpin('s', [0]), expected: ['a', 're a', 'x', 're x'] },
   { name: 'setLimit', run: (m) => m.setLimit('s', 3), expected: ['re a', 'x', 're x'] },
   { name: 'reset', run: (m) => m.reset('s'), expected: [] },
   { name: 'forge', run: (m) => m.forge('s', [{ role: 'assistant', content: 'forged' }]), expected: ['a', 're a', 'x', 're x', 'forged'] },
@@ -55,9 +55,10 @@ const CHANGES: Array<{ name: string; run: (m: Memory) => Promise<unknown>; expec
 ];
 
 describe('Memory: the one per-session lock', () => {
-  it.each(CHANGES)('$name waits for the commit queued before it and acts on its result (no conflict, no retry)', async ({ run, expected }) => {
+  it.each(CHANGES)('$name waits for the commit queued before it and acts on its result (no conflict, no retry)', async ({ before, run, expected }) => {
     const memory = await memoryOver();
     await memory.commitRound('s', round(memory, 'a'));
+    await before?.(memory);
     const inFlight = memory.commitRound('s', round(memory, 'x'));
     const change = run(memory);
     await Promise.all([inFlight, change]);
@@ -73,6 +74,15 @@ describe('Memory: the one per-session lock', () => {
     void memory.pin('s', [0]);
     const session = await memory.read('s');
     expect(session.history.map((m) => `${m.content}${m.pinned ? '*' : ''}`)).toEqual(['a*', 're a']);
+  });
+
+  it('a context waits for the changes queued before it', async () => {
+    const memory = await memoryOver();
+    void memory.commitRound('s', round(memory, 'a'));
+    void memory.pin('s', [1]);
+    const { context } = await memory.context('s', memory.message({ role: 'user', content: 'next' }));
+    expect(context.messages.map((m) => m.content)).toEqual(['a', 're a', 'next']);
+    expect((await memory.read('s')).history[1]?.pinned).toBe(true);
   });
 
   it('a rule that refuses changes nothing and the lock moves on', async () => {
