@@ -1,31 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEPLOY_ENTRY, startBotProcess as startProcess } from '../helpers/bot-process.js';
 import { ada, DISCORD_TOKEN, GENERAL, GUILD, OPENAI_KEY, World } from './harness.js';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const entry = join(root, 'src/index.ts');
-const deploy = join(root, 'src/deploy-commands.ts');
-const loader = join(root, 'node_modules/tsx/dist/loader.mjs');
-
-/** The bot as a server owner runs it: its own process, started with node, configured by the environment. */
-function startProcess(
-  env: Record<string, string>,
-  cwd: string,
-  script = entry,
-): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  let output = '';
-  const child = spawn(process.execPath, ['--import', loader, script], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
 
 describe('the bot process', () => {
   let world: World;
@@ -60,7 +37,7 @@ describe('the bot process', () => {
     const run = startProcess(
       { DISCORD_TOKEN, OPENAI_API_KEY: OPENAI_KEY, DISCORD_API_URL: world.discord.apiUrl, DISCORD_GUILD_ID: GUILD },
       world.dir.path,
-      deploy,
+      DEPLOY_ENTRY,
     );
     child = run.child;
     expect(await run.exited).toBe(0);
@@ -98,4 +75,5 @@ describe('the bot process', () => {
     await world.ask(GENERAL, 'still remember?');
     expect(world.sentToModel()).toContain('assistant: a slow answer that takes a little while to stream out fully');
   });
+
 });
