@@ -1,7 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEPLOY_ENTRY, startBotProcess as startProcess } from '../helpers/bot-process.js';
+import { DEFAULT_SYSTEM_PROMPT } from '../../src/config.js';
 import { ada, DISCORD_TOKEN, GENERAL, GUILD, OPENAI_KEY, World } from './harness.js';
 
 describe('the bot process', () => {
@@ -76,4 +78,37 @@ describe('the bot process', () => {
     expect(world.sentToModel()).toContain('assistant: a slow answer that takes a little while to stream out fully');
   });
 
+  describe('SYSTEM_PROMPT in .env', () => {
+    /** Starts the bot with `.env` holding `lines` (and the fakes' addresses), asks once, returns the roles sent. */
+    async function rolesSentWith(lines: string[]): Promise<Array<{ role: string; content: unknown }>> {
+      writeFileSync(
+        join(world.dir.path, '.env'),
+        [
+          `DISCORD_TOKEN=${DISCORD_TOKEN}`,
+          `OPENAI_API_KEY=${OPENAI_KEY}`,
+          `OPENAI_BASE_URL=${world.openai.baseURL}`,
+          `DISCORD_API_URL=${world.discord.apiUrl}`,
+          'STORE_URL=memory://',
+          ...lines,
+        ].join('\n'),
+      );
+      const run = startProcess({}, world.dir.path);
+      child = run.child;
+      await world.discord.waitFor(() => run.output().includes('connected to Discord'), 15_000);
+      await world.discord.userMessage({ channelId: GENERAL, author: ada, content: 'hello', mentionBot: true });
+      const request = await world.discord.waitFor(() => world.openai.requests[0], 10_000);
+      return request.body.messages.map((m) => ({ role: m.role, content: m.content }));
+    }
+
+    it('set and empty (SYSTEM_PROMPT=): the model gets no system message', async () => {
+      const sent = await rolesSentWith(['SYSTEM_PROMPT=']);
+      expect(sent.map((m) => m.role)).toEqual(['user']);
+    });
+
+    it('left out: the model gets the default prompt first', async () => {
+      const sent = await rolesSentWith(['OPENAI_MODEL=']);
+      expect(sent[0]).toEqual({ role: 'system', content: DEFAULT_SYSTEM_PROMPT });
+      expect(sent.map((m) => m.role)).toEqual(['system', 'user']);
+    });
+  });
 });
