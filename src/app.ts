@@ -1,8 +1,10 @@
 import { Events } from 'discord.js';
+import { connectWithin } from './adapters/discord/connect.js';
 import { TYPING_DELAY_MS } from './adapters/discord/reply-sink.js';
 import { gptTokenCounter } from './adapters/gpt-tokenizer.js';
 import { KeyPoolChatModel } from './adapters/key-pool-chat-model.js';
 import { openSessionStore } from './adapters/store/keyv-session-store.js';
+import { storeOpenFailure } from './adapters/store/open-failure.js';
 import type { AppContext } from './app-context.js';
 import { attachHandlers, createClient, registerCommands } from './bot.js';
 import { type Config, promptBudget } from './config.js';
@@ -34,7 +36,11 @@ export interface RunningApp {
 /** Builds every part from the configuration, logs in, and resolves once the bot is ready. */
 export async function startApp(config: Config, options: AppOptions): Promise<RunningApp> {
   const { logger } = options;
-  const store = await openSessionStore(config.STORE_URL, logger, { cachedMessages: config.SESSION_CACHE_MESSAGES });
+  const store = await openSessionStore(config.STORE_URL, logger, { cachedMessages: config.SESSION_CACHE_MESSAGES }).catch(
+    (error: unknown) => {
+      throw storeOpenFailure(config.STORE_URL, error);
+    },
+  );
   const sessions = new SessionService(
     store,
     {
@@ -78,10 +84,8 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
 
   const client = createClient(config.DISCORD_API_URL);
   attachHandlers(client, ctx);
-  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
   try {
-    await client.login(config.DISCORD_TOKEN);
-    await ready;
+    await connectWithin(client, { token: config.DISCORD_TOKEN, timeoutMs: config.STARTUP_TIMEOUT_MS, apiUrl: config.DISCORD_API_URL });
   } catch (error) {
     await client.destroy();
     await store.close();
