@@ -85,9 +85,12 @@ export function readBuildState(root) {
  * @returns {{ readonly built: boolean, readonly exitCode: number }}
  */
 export function ensureBuilt(root, options) {
-  const decision = options.force === true ? { stale: true, reason: 'asked to' } : buildDecision(readBuildState(root));
-  if (!decision.stale) return { built: false, exitCode: 0 };
-  options.say?.(`contextcord: building (${decision.reason})…`);
+  if (options.force !== true) {
+    const decision = buildDecision(readBuildState(root));
+    if (!decision.stale) return { built: false, exitCode: 0 };
+    // Says why this start takes seconds longer than the last one.
+    options.say?.(`contextcord: building (${decision.reason})…`);
+  }
   // Taken before compiling, so an edit made while tsc runs leaves the build stale.
   const began = new Date();
   const exitCode = options.compile();

@@ -100,10 +100,12 @@ describe('on a project folder', () => {
     expect(ensureBuilt(dir.path, { compile }).built).toBe(true);
   });
 
-  it('--force builds even when nothing changed', () => {
+  it('--force builds even when nothing changed, without announcing it', () => {
     ensureBuilt(dir.path, { compile });
-    expect(ensureBuilt(dir.path, { compile, force: true }).built).toBe(true);
+    const said: string[] = [];
+    expect(ensureBuilt(dir.path, { compile, force: true, say: (line) => said.push(line) }).built).toBe(true);
     expect(compiles).toBe(2);
+    expect(said).toEqual([]);
   });
 
   it('stamps the time the build began, so an edit made during the build leaves it stale', () => {
