@@ -1,5 +1,7 @@
 import { Events } from 'discord.js';
+import { connectWithin } from './adapters/discord/connect.js';
 import { TYPING_DELAY_MS } from './adapters/discord/reply-sink.js';
+import { storeOpenFailure } from './adapters/store/open-failure.js';
 import { openSessionStore } from './adapters/store/open-session-store.js';
 import type { AppContext } from './app-context.js';
 import { attachHandlers, createClient, registerCommands } from './bot.js';
@@ -29,7 +31,11 @@ export interface RunningApp {
 /** Builds every part from the configuration, logs in, and resolves once the bot is ready. */
 export async function startApp(config: Config, options: AppOptions): Promise<RunningApp> {
   const { logger } = options;
-  const store = await openSessionStore(config.STORE_URL, logger, { cachedMessages: config.SESSION_CACHE_MESSAGES });
+  const store = await openSessionStore(config.STORE_URL, logger, { cachedMessages: config.SESSION_CACHE_MESSAGES }).catch(
+    (error: unknown) => {
+      throw storeOpenFailure(config.STORE_URL, error);
+    },
+  );
   const engine = configuredEngine(config, {
     store,
     model: options.model ?? configuredModel(config, logger),
@@ -46,10 +52,8 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
 
   const client = createClient(config.DISCORD_API_URL);
   attachHandlers(client, ctx);
-  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
   try {
-    await client.login(config.DISCORD_TOKEN);
-    await ready;
+    await connectWithin(client, { token: config.DISCORD_TOKEN, timeoutMs: config.STARTUP_TIMEOUT_MS, apiUrl: config.DISCORD_API_URL });
   } catch (error) {
     await client.destroy();
     await store.close();

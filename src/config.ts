@@ -26,7 +26,7 @@ const idList = z
 
 const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
-const DEFAULT_SYSTEM_PROMPT =
+export const DEFAULT_SYSTEM_PROMPT =
   'You are a helpful assistant in a Discord chat. Several people may talk to you; each user message starts with the speaker\'s display name and a colon. Answer concisely and use Discord markdown.';
 
 const TOKEN_HELP = 'is required: the bot token from the Discord developer portal (Bot → Reset Token)';
@@ -70,6 +70,8 @@ const configFields = {
     SESSION_CACHE_MESSAGES: int(0, 10_000_000).default(20_000),
     // 8 s: with the client's own teardown the whole stop fits Docker's 10 s before it kills the process.
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(8_000),
+    // 15 s for logging in leaves node's own start and the store's open room within 20 s in all.
+    STARTUP_TIMEOUT_MS: int(1000, 600_000).default(15_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };
 
@@ -89,20 +91,42 @@ export class ConfigError extends Error {
 }
 
 /**
- * Reads the configuration. Empty variables count as unset, as `.env` files often carry `KEY=` lines.
- * Throws one ConfigError naming every bad variable and what it expects; values are never echoed,
- * since some are secrets.
+ * Variables whose empty value means something: `SYSTEM_PROMPT=` asks for no system message,
+ * which is not the same as leaving it out (the default prompt).
+ */
+const EMPTY_IS_A_VALUE: ReadonlySet<string> = new Set(['SYSTEM_PROMPT']);
+
+/**
+ * Reads the configuration. Empty variables count as unset, as `.env` files often carry `KEY=` lines
+ * (except those in EMPTY_IS_A_VALUE). Throws one ConfigError naming every bad variable and what it
+ * expects; values are never echoed, since some are secrets.
  */
 export function loadConfig(env: NodeJS.ProcessEnv, options: { surface?: 'discord' | 'terminal' } = {}): Config {
   // The terminal chat never talks to Discord, so it does not ask for a token it would not use.
-  const schema =
-    options.surface === 'terminal'
-      ? withRules(z.object({ ...configFields, DISCORD_TOKEN: z.string().default('') }))
-      : configSchema;
+  if (options.surface === 'terminal') return readEnvironment(withRules(z.object({ ...configFields, DISCORD_TOKEN: z.string().default('') })), env);
+  return readEnvironment(configSchema, env);
+}
+
+/** What `npm run deploy-commands` reads: it logs in and registers commands, nothing more. */
+export const deployConfigSchema = z.object({
+  DISCORD_TOKEN: configSchema.shape.DISCORD_TOKEN,
+  DISCORD_GUILD_ID: configSchema.shape.DISCORD_GUILD_ID,
+  DISCORD_API_URL: configSchema.shape.DISCORD_API_URL,
+  STARTUP_TIMEOUT_MS: configSchema.shape.STARTUP_TIMEOUT_MS,
+});
+
+export type DeployConfig = z.infer<typeof deployConfigSchema>;
+
+/** As loadConfig, for deploy-commands: the model server's variables are neither needed nor checked. */
+export function loadDeployConfig(env: NodeJS.ProcessEnv): DeployConfig {
+  return readEnvironment(deployConfigSchema, env);
+}
+
+function readEnvironment<Schema extends z.ZodObject>(schema: Schema, env: NodeJS.ProcessEnv): z.output<Schema> {
   const present = Object.fromEntries(
-    Object.keys(configFields)
+    Object.keys(schema.shape)
       .map((key) => [key, env[key]] as const)
-      .filter(([, value]) => value !== undefined && value !== ''),
+      .filter(([key, value]) => value !== undefined && (value !== '' || EMPTY_IS_A_VALUE.has(key))),
   );
   const parsed = schema.safeParse(present);
   if (parsed.success) return parsed.data;

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { startApp } from './app.js';
-import { type Config, ConfigError, loadConfig } from './config.js';
+import { type Config, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { startupLine } from './startup-errors.js';
 
 // A .env file in the working folder is optional; real environment variables win over it.
 if (existsSync('.env')) process.loadEnvFile('.env');
@@ -10,16 +11,12 @@ let config: Config;
 try {
   config = loadConfig(process.env);
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(`contextcord: ${error.message}. See .env.example and the README's configuration table.`);
+  console.error(startupLine(error));
   process.exit(1);
 }
 
-const logger = createLogger({
-  level: config.LOG_LEVEL,
-  secrets: [config.DISCORD_TOKEN, ...config.OPENAI_API_KEY],
-  pretty: process.stdout.isTTY,
-});
+const secrets = [config.DISCORD_TOKEN, ...config.OPENAI_API_KEY];
+const logger = createLogger({ level: config.LOG_LEVEL, secrets, pretty: process.stdout.isTTY });
 
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
@@ -46,6 +43,10 @@ try {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 } catch (error) {
-  logger.fatal({ err: error }, 'could not start');
-  process.exitCode = 1;
+  // The stack is for whoever asks for it (LOG_LEVEL=debug); everyone gets one line saying what to do.
+  logger.debug({ err: error }, 'could not start');
+  console.error(startupLine(error, { apiUrl: config.DISCORD_API_URL, secrets, logsDetails: true }));
+  // Exit now: a request discord.js still has open to an API that never answered would keep the
+  // process alive for up to a minute.
+  logger.flush(() => process.exit(1));
 }

@@ -1,20 +1,25 @@
 import pino, { type DestinationStream, type Level, type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { redactSecrets } from './redact.js';
 
 export type { Logger };
 
+/** A destination that may hold lines back, and can be told to write them out (pino's SonicBoom). */
+type FlushableStream = DestinationStream & { flush?: (cb: (err?: Error) => void) => void };
+
 /**
  * A destination that removes secrets from every line before it is written, whatever field or
- * error message they hide in. Only secrets of a useful length are replaced, so a short value
- * cannot blank out ordinary words.
+ * error message they hide in. Its flush reaches the target's, so a process about to exit can
+ * still write what it logged (pino's logger.flush).
  */
-export function redactingStream(target: DestinationStream, secrets: readonly string[]): DestinationStream {
-  const patterns = secrets.filter((s) => s.length >= 8);
+export function redactingStream(target: FlushableStream, secrets: readonly string[]): FlushableStream {
   return {
     write(line: string) {
-      let clean = line;
-      for (const secret of patterns) clean = clean.split(secret).join('[redacted]');
-      target.write(clean);
+      target.write(redactSecrets(line, secrets));
+    },
+    flush(cb) {
+      if (target.flush) target.flush(cb);
+      else cb();
     },
   };
 }
@@ -28,7 +33,7 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  const base: DestinationStream =
+  const base: FlushableStream =
     options.destination ??
     (options.pretty === true ? pretty({ colorize: true, sync: true }) : pino.destination({ dest: 1, sync: false }));
   return pino({ level: options.level, base: { app: 'contextcord' } }, redactingStream(base, options.secrets));

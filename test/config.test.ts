@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, promptBudget } from '../src/config.js';
+import {
+  ConfigError,
+  configSchema,
+  DEFAULT_SYSTEM_PROMPT,
+  deployConfigSchema,
+  loadConfig,
+  loadDeployConfig,
+  promptBudget,
+} from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 
 const required = { DISCORD_TOKEN: 'token', OPENAI_API_KEY: 'sk-one' };
@@ -23,6 +31,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...required, OPENAI_BASE_URL: '', DISCORD_GUILD_ID: '' }).OPENAI_BASE_URL).toBeUndefined();
   });
 
+  it('SYSTEM_PROMPT set and empty means no system prompt; left out, the default one', () => {
+    expect(loadConfig({ ...required, SYSTEM_PROMPT: '' }).SYSTEM_PROMPT).toBe('');
+    expect(loadConfig(required).SYSTEM_PROMPT).toBe(DEFAULT_SYSTEM_PROMPT);
+    expect(loadConfig({ ...required, SYSTEM_PROMPT: 'Be brief.' }).SYSTEM_PROMPT).toBe('Be brief.');
+  });
+
+  it('gives start-up 15 s by default, so it fails within 20 s in all', () => {
+    expect(loadConfig(required).STARTUP_TIMEOUT_MS).toBe(15_000);
+    expect(loadConfig({ ...required, STARTUP_TIMEOUT_MS: '3000' }).STARTUP_TIMEOUT_MS).toBe(3000);
+  });
+
   it('reads several API keys and id lists', () => {
     const config = loadConfig({ ...required, OPENAI_API_KEY: 'sk-a, sk-b,,sk-c', ALLOWED_CHANNEL_IDS: '123456789012345678, 223456789012345678' });
     expect(config.OPENAI_API_KEY).toEqual(['sk-a', 'sk-b', 'sk-c']);
@@ -38,6 +57,9 @@ describe('loadConfig', () => {
     [{ ...required, ALLOWED_ROLE_IDS: '1,2' }, /ALLOWED_ROLE_IDS: expected Discord ids/],
     [{ ...required, LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [{ ...required, OPENAI_BASE_URL: 'localhost:11434' }, /OPENAI_BASE_URL: expected an http\(s\) URL/],
+    [{ ...required, STARTUP_TIMEOUT_MS: '999' }, /STARTUP_TIMEOUT_MS: expected a whole number from 1000 to 600000/],
+    [{ ...required, CONTEXT_TOKENS: '2000001' }, /CONTEXT_TOKENS: expected a whole number from 256 to 2000000/],
+    [{ ...required, MAX_REPLY_TOKENS: '15' }, /MAX_REPLY_TOKENS: expected a whole number from 16 to 1000000/],
   ])('names what is wrong: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -46,6 +68,26 @@ describe('loadConfig', () => {
   it('never echoes a value', () => {
     expect(() => loadConfig({ DISCORD_TOKEN: 'secret-token-value', OPENAI_API_KEY: 'k', HISTORY_LIMIT: 'secret-token-value' })).toThrow(
       /^(?!.*secret-token-value)/,
+    );
+  });
+});
+
+describe('loadDeployConfig', () => {
+  it('needs only the token: the model server is not its business', () => {
+    expect(loadDeployConfig({ DISCORD_TOKEN: 'token' })).toEqual({ DISCORD_TOKEN: 'token', STARTUP_TIMEOUT_MS: 15_000 });
+  });
+
+  it('reads the variables it uses, with the same definitions as the bot', () => {
+    const env = { DISCORD_TOKEN: 'token', DISCORD_GUILD_ID: '100000000000000001', DISCORD_API_URL: 'http://127.0.0.1:1/api', STARTUP_TIMEOUT_MS: '2000' };
+    expect(loadDeployConfig(env)).toEqual({ ...env, STARTUP_TIMEOUT_MS: 2000 });
+    for (const [key, field] of Object.entries(deployConfigSchema.shape)) {
+      expect(field, key).toBe(configSchema.shape[key as keyof typeof configSchema.shape]);
+    }
+  });
+
+  it("names its own bad variables and ignores the rest of the bot's", () => {
+    expect(() => loadDeployConfig({ DISCORD_GUILD_ID: 'abc', OPENAI_API_KEY: '', HISTORY_LIMIT: 'lots' })).toThrow(
+      'Configuration problems: DISCORD_TOKEN: is required: the bot token from the Discord developer portal (Bot → Reset Token); DISCORD_GUILD_ID: expected a Discord id (17 to 20 digits)',
     );
   });
 });

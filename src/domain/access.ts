@@ -28,8 +28,8 @@ export const OPEN_POLICY: AccessPolicy = {
 /**
  * Blocked users are refused everywhere. In a server, the guild, channel (or the thread's parent) and
  * one of the member's roles must each be allowed when that list is set. DMs have no guild, channel
- * list or roles: they are open unless a guild allow-list is set, since a server owner who limits
- * the bot to their server does not expect strangers to use it in DMs.
+ * list or roles to check: they are open only while no allow-list is set, since an owner who limits
+ * the bot to a server, some channels or some roles does not expect strangers to use it in DMs.
  */
 export function decideAccess(asker: Asker, policy: AccessPolicy): AccessDecision {
   if (policy.blockedUserIds.has(asker.userId)) return 'blocked';

@@ -9,7 +9,9 @@ import { createInterface } from 'node:readline';
 import pino from 'pino';
 import { parseArgs } from 'node:util';
 import { openSessionStore } from '../adapters/store/open-session-store.js';
-import { type Config, ConfigError, loadConfig } from '../config.js';
+import { storeOpenFailure } from '../adapters/store/open-failure.js';
+import { type Config, loadConfig } from '../config.js';
+import { startupLine } from '../startup-errors.js';
 import { createLogger } from '../logger.js';
 import { configuredEngine, configuredModel } from '../wiring.js';
 import { COMMAND_FAILED } from '../presenters/en.js';
@@ -43,8 +45,7 @@ let config: Config;
 try {
   config = loadConfig(process.env, { surface: 'terminal' });
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(`contextcord chat: ${error.message}. See .env.example and the README's configuration table.`);
+  console.error(startupLine(error));
   process.exit(1);
 }
 
@@ -55,7 +56,10 @@ const logger = createLogger({
   secrets: config.OPENAI_API_KEY,
   destination: pino.destination({ dest: 2, sync: true }),
 });
-const store = await openSessionStore(config.STORE_URL, logger, { cachedMessages: config.SESSION_CACHE_MESSAGES });
+const store = await openSessionStore(config.STORE_URL, logger, { cachedMessages: config.SESSION_CACHE_MESSAGES }).catch((error: unknown) => {
+  console.error(startupLine(storeOpenFailure(config.STORE_URL, error), { secrets: config.OPENAI_API_KEY }));
+  process.exit(1);
+});
 const engine = configuredEngine(config, { store, model: configuredModel(config, logger), logger, preconditions: [] });
 const out = { write: (text: string) => void process.stdout.write(text) };
 const err = { write: (text: string) => void process.stderr.write(text) };

@@ -19,6 +19,8 @@ describe('decideAccess', () => {
     { name: 'guild allowed', asker: inGuild, p: policy({ allowedGuildIds: ['g1'] }), expected: 'allowed' },
     { name: 'other guild', asker: inGuild, p: policy({ allowedGuildIds: ['g2'] }), expected: 'not_enabled' },
     { name: 'DM when guilds are limited', asker: { userId: 'u1', channelId: 'dm', roleIds: [] }, p: policy({ allowedGuildIds: ['g1'] }), expected: 'not_enabled' },
+    { name: 'DM when channels are limited', asker: { userId: 'u1', channelId: 'dm', roleIds: [] }, p: policy({ allowedChannelIds: ['c1'] }), expected: 'not_enabled' },
+    { name: 'DM when roles are limited', asker: { userId: 'u1', channelId: 'dm', roleIds: [] }, p: policy({ allowedRoleIds: ['r1'] }), expected: 'not_enabled' },
     { name: 'channel allowed', asker: inGuild, p: policy({ allowedChannelIds: ['c1'] }), expected: 'allowed' },
     { name: 'other channel', asker: inGuild, p: policy({ allowedChannelIds: ['c2'] }), expected: 'not_enabled' },
     { name: 'thread of an allowed channel', asker: { ...inGuild, channelId: 't1', parentChannelId: 'c2' }, p: policy({ allowedChannelIds: ['c2'] }), expected: 'allowed' },

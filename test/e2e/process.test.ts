@@ -1,31 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEPLOY_ENTRY, startBotProcess as startProcess } from '../helpers/bot-process.js';
+import { DEFAULT_SYSTEM_PROMPT } from '../../src/config.js';
 import { ada, DISCORD_TOKEN, GENERAL, GUILD, OPENAI_KEY, World } from './harness.js';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const entry = join(root, 'src/index.ts');
-const deploy = join(root, 'src/deploy-commands.ts');
-const loader = join(root, 'node_modules/tsx/dist/loader.mjs');
-
-/** The bot as a server owner runs it: its own process, started with node, configured by the environment. */
-function startProcess(
-  env: Record<string, string>,
-  cwd: string,
-  script = entry,
-): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  let output = '';
-  const child = spawn(process.execPath, ['--import', loader, script], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
 
 describe('the bot process', () => {
   let world: World;
@@ -60,7 +39,7 @@ describe('the bot process', () => {
     const run = startProcess(
       { DISCORD_TOKEN, OPENAI_API_KEY: OPENAI_KEY, DISCORD_API_URL: world.discord.apiUrl, DISCORD_GUILD_ID: GUILD },
       world.dir.path,
-      deploy,
+      DEPLOY_ENTRY,
     );
     child = run.child;
     expect(await run.exited).toBe(0);
@@ -97,5 +76,39 @@ describe('the bot process', () => {
     await world.start({ STORE_URL: `sqlite://${join(world.dir.path, 'bot.sqlite')}` });
     await world.ask(GENERAL, 'still remember?');
     expect(world.sentToModel()).toContain('assistant: a slow answer that takes a little while to stream out fully');
+  });
+
+  describe('SYSTEM_PROMPT in .env', () => {
+    /** Starts the bot with `.env` holding `lines` (and the fakes' addresses), asks once, returns the roles sent. */
+    async function rolesSentWith(lines: string[]): Promise<Array<{ role: string; content: unknown }>> {
+      writeFileSync(
+        join(world.dir.path, '.env'),
+        [
+          `DISCORD_TOKEN=${DISCORD_TOKEN}`,
+          `OPENAI_API_KEY=${OPENAI_KEY}`,
+          `OPENAI_BASE_URL=${world.openai.baseURL}`,
+          `DISCORD_API_URL=${world.discord.apiUrl}`,
+          'STORE_URL=memory://',
+          ...lines,
+        ].join('\n'),
+      );
+      const run = startProcess({}, world.dir.path);
+      child = run.child;
+      await world.discord.waitFor(() => run.output().includes('connected to Discord'), 15_000);
+      await world.discord.userMessage({ channelId: GENERAL, author: ada, content: 'hello', mentionBot: true });
+      const request = await world.discord.waitFor(() => world.openai.requests[0], 10_000);
+      return request.body.messages.map((m) => ({ role: m.role, content: m.content }));
+    }
+
+    it('set and empty (SYSTEM_PROMPT=): the model gets no system message', async () => {
+      const sent = await rolesSentWith(['SYSTEM_PROMPT=']);
+      expect(sent.map((m) => m.role)).toEqual(['user']);
+    });
+
+    it('left out: the model gets the default prompt first', async () => {
+      const sent = await rolesSentWith(['OPENAI_MODEL=']);
+      expect(sent[0]).toEqual({ role: 'system', content: DEFAULT_SYSTEM_PROMPT });
+      expect(sent.map((m) => m.role)).toEqual(['system', 'user']);
+    });
   });
 });

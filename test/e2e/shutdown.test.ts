@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startBotProcess } from './child-process.js';
+import { startBotProcess } from '../helpers/bot-process.js';
 import { ada, bob, DISCORD_TOKEN, GENERAL, OPENAI_KEY, RANDOM, World } from './harness.js';
 
 describe('stopping the bot process', () => {

@@ -451,4 +451,42 @@ describe('FakeDiscord with the real discord.js client', () => {
     });
     expect(code).toBe(4004);
   });
+
+  it('refuses the next IDENTIFY with a close code when asked: discord.js gives up, the next login works', async () => {
+    const f = await FakeDiscord.start({ token: 'right' });
+    fake = f;
+    f.refuseNextIdentify(4004);
+    const refused = new Client({ intents: INTENTS, rest: { api: f.apiUrl } });
+    client = refused;
+    const disconnected = next(refused, Events.ShardDisconnect);
+    await expect(refused.login('right')).rejects.toThrow('Authentication failed');
+    const [event] = await disconnected;
+    expect(event.code).toBe(4004);
+    expect(f.gatewayStats).toMatchObject({ identifies: 0, sessions: 0 });
+    await refused.destroy();
+
+    const accepted = new Client({ intents: INTENTS, rest: { api: f.apiUrl } });
+    client = accepted;
+    const ready = next(accepted, Events.ClientReady);
+    await accepted.login('right');
+    await ready;
+    expect(f.gatewayStats.identifies).toBe(1);
+  });
+
+  it('closes 4014 when a privileged intent is not enabled for the app', async () => {
+    const f = await FakeDiscord.start({ token: 'right', enabledPrivilegedIntents: 0 });
+    fake = f;
+    const c = new Client({ intents: INTENTS, rest: { api: f.apiUrl } });
+    client = c;
+    const disconnected = next(c, Events.ShardDisconnect);
+    await expect(c.login('right')).rejects.toThrow('Used disallowed intents');
+    expect((await disconnected)[0].code).toBe(4014);
+  });
+
+  it('hands out the gatewayUrl it was given on GET /gateway/bot', async () => {
+    const f = await FakeDiscord.start({ gatewayUrl: 'ws://127.0.0.1:9/elsewhere' });
+    fake = f;
+    const response = await fetch(`${f.apiUrl}/v10/gateway/bot`, { headers: { authorization: `Bot ${f.token}` } });
+    expect(await response.json()).toMatchObject({ url: 'ws://127.0.0.1:9/elsewhere', shards: 1 });
+  });
 });

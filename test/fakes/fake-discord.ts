@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type CommandScope, channelRoutes } from './fake-discord/channel-routes.js';
-import { FakeGateway, type GatewayHost, type GatewaySessionView } from './fake-discord/gateway.js';
+import { FakeGateway, type GatewayHost, type GatewaySessionView, type IdentifyRefusal } from './fake-discord/gateway.js';
 import { InteractionRecord, chatInputPayload, interactionRoutes } from './fake-discord/interactions.js';
 import { parseContentMentions } from './fake-discord/message-rules.js';
 import { Messaging } from './fake-discord/messaging.js';
@@ -149,7 +149,7 @@ export class FakeDiscord {
           world,
           messaging,
           applicationId,
-          gatewayUrl: () => origin.replace('http:', 'ws:'),
+          gatewayUrl: () => options.gatewayUrl ?? origin.replace('http:', 'ws:'),
           commandScopes,
           applicationJson,
         }),
@@ -383,6 +383,16 @@ export class FakeDiscord {
   /** Closes every gateway socket (default 4000, "unknown error"): discord.js resumes. 1006 drops without a close frame. */
   disconnectGateway(closeCode = 4000): void {
     this.#gateway.disconnect(closeCode);
+  }
+
+  /**
+   * The next IDENTIFY is refused with `code` (4004 Authentication failed, 4014 Disallowed intent(s)…),
+   * as when the token was reset between the client's GET /gateway/bot and its IDENTIFY. Missing
+   * privileged intents are better shown with the `enabledPrivilegedIntents` option, which also
+   * sets the application's flags.
+   */
+  refuseNextIdentify(code: IdentifyRefusal): void {
+    this.#gateway.refuseNextIdentify(code);
   }
 
   /** Op 7 Reconnect: the client should reconnect and RESUME. */

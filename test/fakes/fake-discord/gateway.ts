@@ -48,6 +48,22 @@ interface SocketState {
   closedByServer: boolean;
 }
 
+/**
+ * Close codes Discord answers an IDENTIFY with when it refuses it, with the reasons it sends.
+ * Some have causes the fake cannot otherwise show (a token reset after the client's GET
+ * /gateway/bot, a bot that has grown to need sharding), hence refuseNextIdentify.
+ */
+export const IDENTIFY_REFUSALS = {
+  4004: 'Authentication failed.',
+  4008: 'You are being rate limited.',
+  4010: 'Invalid shard.',
+  4011: 'Sharding required.',
+  4013: 'Invalid intent(s).',
+  4014: 'Disallowed intent(s).',
+} as const;
+
+export type IdentifyRefusal = keyof typeof IDENTIFY_REFUSALS;
+
 const LOG_LIMIT = 2000;
 const PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15);
 const TRACE = ['["gateway-prd-fake",{"micros":0}]'];
@@ -57,6 +73,7 @@ export class FakeGateway {
   readonly #wss = new WebSocketServer({ noServer: true });
   readonly #sockets = new Map<WebSocket, SocketState>();
   readonly #sessions = new Map<string, Session>();
+  readonly #refusals: IdentifyRefusal[] = [];
 
   /** Intents of the most recent IDENTIFY. */
   identifiedIntents: number | undefined;
@@ -117,6 +134,11 @@ export class FakeGateway {
       if (code === 1005 || code === 1006) socket.terminate();
       else socket.close(code, reason);
     }
+  }
+
+  /** The next IDENTIFY (each call adds one) is refused: the socket closes with `code` and Discord's reason. */
+  refuseNextIdentify(code: IdentifyRefusal): void {
+    this.#refusals.push(code);
   }
 
   /** Op 7: Discord asks the client to reconnect and resume. */
@@ -234,6 +256,11 @@ export class FakeGateway {
     }
     if (!isRecord(d)) {
       this.#closeWith(socket, state, 4002, 'Error while decoding payload.');
+      return;
+    }
+    const refusal = this.#refusals.shift();
+    if (refusal !== undefined) {
+      this.#closeWith(socket, state, refusal, IDENTIFY_REFUSALS[refusal]);
       return;
     }
     if (d['token'] !== this.#host.token()) {

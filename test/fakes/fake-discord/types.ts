@@ -186,4 +186,6 @@ export interface FakeDiscordOptions {
   rateLimit?: { limit: number; windowMs: number };
   /** Privileged intents enabled for the app (bitfield); default all (GuildMembers|GuildPresences|MessageContent). */
   enabledPrivilegedIntents?: number;
+  /** The gateway URL GET /gateway and /gateway/bot hand out; default the fake's own gateway. */
+  gatewayUrl?: string;
 }
