@@ -41,6 +41,7 @@ export type {
   FakeMessage,
   FakeUser,
   FakeUserMessageInput,
+  ObservedExchange,
   RecordedFile,
   RecordedRequest,
 } from './fake-discord/types.js';
@@ -144,6 +145,7 @@ export class FakeDiscord {
       rateLimit: options.rateLimit ?? { limit: 50, windowMs: 1000 },
       files: messaging.files,
       onUpgrade: (request, socket, head) => gateway.handleUpgrade(request, socket, head),
+      observe: options.observe,
       routes: [
         ...channelRoutes({
           world,

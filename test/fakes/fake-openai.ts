@@ -90,6 +90,32 @@ export interface FakeOpenAIOptions {
   models?: string[] | undefined;
   /** Random source for setRandomFailureRate, so load tests can be made repeatable. */
   random?: (() => number) | undefined;
+  /**
+   * Called once per HTTP exchange, when the response has ended or the connection was dropped,
+   * with what went over the wire (the contract tests validate each against OpenAI's API description).
+   */
+  observe?: ((exchange: ObservedOpenAIExchange) => void) | undefined;
+}
+
+/** One request and the response the fake wrote for it, as bytes on the wire decoded. */
+export interface ObservedOpenAIExchange {
+  method: string;
+  /** After `/v1`, e.g. `/chat/completions`. */
+  path: string;
+  requestContentType: string | undefined;
+  /** The parsed JSON body; undefined when there was none or it was not JSON. */
+  requestBody: unknown;
+  /** 0 when the connection was dropped before any status was sent. */
+  status: number;
+  responseHeaders: Record<string, string>;
+  /** The parsed JSON body of a JSON response that arrived whole. */
+  body: unknown;
+  /** For `text/event-stream`: each event's `data`, parsed, without the closing `[DONE]`. */
+  events: unknown[] | undefined;
+  /** Everything written, as text. */
+  rawBody: string;
+  /** False when the fake dropped the connection instead of ending the response. */
+  complete: boolean;
 }
 
 interface ApiErrorBody {
@@ -148,6 +174,7 @@ export class FakeOpenAI {
   readonly #faults: QueuedFault[] = [];
   readonly #models: string[];
   readonly #random: () => number;
+  readonly #observe: ((exchange: ObservedOpenAIExchange) => void) | undefined;
   readonly #systemFingerprint = `fp_${randomBytes(5).toString('hex')}`;
   #responder: Responder = DEFAULT_RESPONDER;
   #chunkDelayMs: number;
@@ -162,6 +189,7 @@ export class FakeOpenAI {
     this.unknownModels = new Set(options.unknownModels ?? []);
     this.#models = options.models ?? ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini'];
     this.#random = options.random ?? Math.random;
+    this.#observe = options.observe;
     this.#chunkDelayMs = nonNegative('chunkDelayMs', options.chunkDelayMs ?? 0);
     this.#chunkSize = positiveInteger('chunkSize', options.chunkSize ?? 4);
   }
@@ -255,6 +283,7 @@ export class FakeOpenAI {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
     const rawBody = await readBody(req);
+    if (this.#observe !== undefined) tapResponse(req, res, url.pathname, rawBody, this.#observe);
 
     if (method === 'POST' && url.pathname === '/v1/chat/completions') {
       await this.#chat(req, res, rawBody, requestId);
@@ -773,6 +802,91 @@ function splitText(text: string, size: number): string[] {
   const chars = Array.from(text);
   const out: string[] = [];
   for (let i = 0; i < chars.length; i += size) out.push(chars.slice(i, i + size).join(''));
+  return out;
+}
+
+/**
+ * Records what is written to `res` and reports it once the response is over. Wrapping write/end
+ * catches every path (JSON errors, streams, raw proxy pages, dropped sockets) without each one
+ * having to report itself.
+ */
+function tapResponse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+  rawRequest: string,
+  observe: (exchange: ObservedOpenAIExchange) => void,
+): void {
+  const written: Buffer[] = [];
+  const keep = (chunk: unknown): void => {
+    if (typeof chunk === 'string') written.push(Buffer.from(chunk));
+    else if (chunk instanceof Uint8Array) written.push(Buffer.from(chunk));
+  };
+  // Headers given to writeHead() are not visible through getHeaders(): keep them from the call.
+  let headersWritten: Record<string, string> = {};
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((...args: unknown[]) => {
+    const given = args.slice(1).find(isRecord);
+    if (given !== undefined) headersWritten = Object.fromEntries(Object.entries(given).map(([k, v]) => [k.toLowerCase(), String(v)]));
+    return writeHead(...args);
+  });
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.write = ((...args: unknown[]) => {
+    keep(args[0]);
+    return write(...args);
+  }) as ServerResponse['write'];
+  res.end = ((...args: unknown[]) => {
+    if (typeof args[0] !== 'function') keep(args[0]);
+    return end(...args);
+  }) as ServerResponse['end'];
+  res.once('close', () => {
+    const rawBody = Buffer.concat(written).toString('utf8');
+    const responseHeaders: Record<string, string> = { ...headersWritten };
+    for (const [name, value] of Object.entries(res.getHeaders())) {
+      if (value !== undefined) responseHeaders[name] = Array.isArray(value) ? value.join(', ') : String(value);
+    }
+    const contentType = responseHeaders['content-type'] ?? '';
+    const complete = res.writableFinished;
+    let requestBody: unknown;
+    try {
+      requestBody = rawRequest === '' ? undefined : JSON.parse(rawRequest);
+    } catch {
+      requestBody = undefined;
+    }
+    let body: unknown;
+    if (complete && contentType.startsWith('application/json')) body = JSON.parse(rawBody);
+    const events = contentType.startsWith('text/event-stream') ? sseData(rawBody) : undefined;
+    const requestType = req.headers['content-type'];
+    observe({
+      method: req.method ?? 'GET',
+      path: pathname.replace(/^\/v1(?=\/)/, ''),
+      requestContentType: requestType,
+      requestBody,
+      status: res.headersSent ? res.statusCode : 0,
+      responseHeaders,
+      body,
+      events,
+      rawBody,
+      complete,
+    });
+  });
+}
+
+/** The `data:` of each complete server-sent event, parsed; `[DONE]` ends the stream and is left out. */
+function sseData(text: string): unknown[] {
+  const out: unknown[] = [];
+  const blocks = text.split('\n\n');
+  blocks.pop(); // what follows the last blank line is not a finished event
+  for (const block of blocks) {
+    const data = block
+      .split('\n')
+      .filter((line) => line.startsWith('data:'))
+      .map((line) => line.slice(5).trimStart())
+      .join('\n');
+    if (data === '' || data === '[DONE]') continue;
+    out.push(JSON.parse(data));
+  }
   return out;
 }
 

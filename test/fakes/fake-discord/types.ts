@@ -42,6 +42,17 @@ export interface RecordedRequest {
   status?: number;
 }
 
+/** A REST response as the fake sent it, beside the request it answered. */
+export interface ObservedExchange {
+  request: RecordedRequest;
+  response: {
+    status: number;
+    headers: Record<string, string>;
+    /** The JSON body, or undefined when the response had none (204). */
+    body: unknown;
+  };
+}
+
 export interface RecordedFile {
   field: string;
   filename: string;
@@ -186,4 +197,9 @@ export interface FakeDiscordOptions {
   rateLimit?: { limit: number; windowMs: number };
   /** Privileged intents enabled for the app (bitfield); default all (GuildMembers|GuildPresences|MessageContent). */
   enabledPrivilegedIntents?: number;
+  /**
+   * Called once per REST exchange under /api/v10, after the response was written (the contract
+   * tests validate each one against Discord's API description). CDN downloads are not included.
+   */
+  observe?: (exchange: ObservedExchange) => void;
 }
