@@ -118,6 +118,12 @@ export function userToApi(user: FakeUser): APIUser {
     avatar: null,
     // No badges; the enum has no member for 0.
     public_flags: 0 as UserFlags,
+    flags: 0 as UserFlags,
+    banner: null,
+    accent_color: null,
+    avatar_decoration_data: null,
+    collectibles: null,
+    primary_guild: null,
   };
   if (user.bot === true) api.bot = true;
   return api;
