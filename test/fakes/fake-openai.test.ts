@@ -111,7 +111,8 @@ describe('FakeOpenAI faults, as the SDK surfaces them', () => {
     const rate = err as InstanceType<typeof OpenAI.RateLimitError>;
     expect(rate.status).toBe(429);
     expect(rate.code).toBe('rate_limit_exceeded');
-    expect(rate.headers.get('retry-after')).toBe('0.05');
+    expect(rate.headers.get('retry-after')).toBe('1'); // whole seconds, as OpenAI describes it
+    expect(rate.headers.get('retry-after-ms')).toBe('50'); // what the SDK waits for
     expect(rate.headers.get('x-ratelimit-remaining-requests')).toBe('0');
     expect(rate.requestID).toMatch(/^req_/);
 

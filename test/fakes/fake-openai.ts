@@ -54,7 +54,10 @@ export interface FakeOpenAIFault {
   type?: string | undefined;
   message?: string | undefined;
   param?: string | null | undefined;
-  /** Sets `retry-after` (seconds, may be fractional) and `retry-after-ms`. */
+  /**
+   * Sets `retry-after-ms` to this (may be fractional, so tests stay fast) and `retry-after` to it
+   * in whole seconds, rounded up: OpenAI's API description makes that header an integer >= 1.
+   */
   retryAfterSeconds?: number | undefined;
   /** Sets `x-should-retry`, which the SDK obeys over its own status-based rule. */
   shouldRetry?: boolean | undefined;
@@ -446,7 +449,7 @@ export class FakeOpenAI {
     const status = fault.status ?? statusForCode(fault.code);
     const headers: Headers = { ...common };
     if (fault.retryAfterSeconds !== undefined) {
-      headers['retry-after'] = String(fault.retryAfterSeconds);
+      headers['retry-after'] = String(Math.max(1, Math.ceil(fault.retryAfterSeconds)));
       headers['retry-after-ms'] = String(Math.round(fault.retryAfterSeconds * 1000));
     }
     if (fault.shouldRetry !== undefined) headers['x-should-retry'] = String(fault.shouldRetry);
