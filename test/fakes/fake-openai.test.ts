@@ -203,6 +203,39 @@ describe('FakeOpenAI faults, as the SDK surfaces them', () => {
     );
   });
 
+  it('refuses max_tokens for a reasoning model as OpenAI does, and accepts max_completion_tokens', async () => {
+    const f = await startFake();
+    for (const model of ['o1-mini', 'o3', 'o4-mini', 'gpt-5', 'gpt-5-mini']) {
+      const err = await rejection(client(f).chat.completions.create({ model, messages: userMessage('hi'), max_tokens: 10 }));
+      expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(err).toMatchObject({
+        status: 400,
+        type: 'invalid_request_error',
+        param: 'max_tokens',
+        code: 'unsupported_parameter',
+        message: "400 Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+      });
+      const ok = await client(f).chat.completions.create({ model, messages: userMessage('hi'), max_completion_tokens: 10 });
+      expect(ok.choices[0]?.message.content).toBe('You said: hi');
+    }
+    // Other models take either parameter.
+    await expect(client(f).chat.completions.create({ model: 'gpt-4o-mini', messages: userMessage('hi'), max_tokens: 10 })).resolves.toBeDefined();
+  });
+
+  it('refuses max_tokens and max_completion_tokens together', async () => {
+    const f = await startFake();
+    const err = await rejection(
+      client(f).chat.completions.create({ model: 'gpt-4o-mini', messages: userMessage('hi'), max_tokens: 10, max_completion_tokens: 10 }),
+    );
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({
+      status: 400,
+      param: 'max_tokens',
+      code: 'invalid_parameter_combination',
+      message: "400 Setting 'max_tokens' and 'max_completion_tokens' at the same time is not supported.",
+    });
+  });
+
   it('a revoked key is an AuthenticationError showing only its last 4 characters', async () => {
     const f = await startFake();
     f.revokeKey('sk-test');

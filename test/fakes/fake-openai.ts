@@ -722,8 +722,22 @@ function validateBody(body: unknown): ApiErrorBody | undefined {
       return invalidRequest(`Invalid '${key}': integer below minimum value. Expected a value >= 1, but got ${JSON.stringify(v)} instead.`, key, 'integer_below_min_value');
     }
   }
+  const hasMaxTokens = body['max_tokens'] !== undefined && body['max_tokens'] !== null;
+  if (hasMaxTokens && body['max_completion_tokens'] !== undefined && body['max_completion_tokens'] !== null) {
+    return invalidRequest("Setting 'max_tokens' and 'max_completion_tokens' at the same time is not supported.", 'max_tokens', 'invalid_parameter_combination');
+  }
+  if (hasMaxTokens && REASONING_MODEL.test(body['model'])) {
+    return invalidRequest(
+      "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+      'max_tokens',
+      'unsupported_parameter',
+    );
+  }
   return undefined;
 }
+
+/** OpenAI's reasoning models (o-series, gpt-5), which refuse the deprecated `max_tokens`. */
+const REASONING_MODEL = /^(o1|o3|o4|gpt-5)/;
 
 function toRecordBody(parsed: unknown): ChatRequestRecord['body'] {
   const obj: Record<string, unknown> = isRecord(parsed) ? parsed : {};
