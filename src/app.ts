@@ -50,6 +50,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     new KeyPoolChatModel({
       apiKeys: config.OPENAI_API_KEY,
       baseURL: config.OPENAI_BASE_URL,
+      maxTokensParam: config.MAX_TOKENS_PARAM,
       maxRetries: config.OPENAI_MAX_RETRIES,
       timeoutMs: config.OPENAI_TIMEOUT_MS,
       idleTimeoutMs: config.OPENAI_IDLE_TIMEOUT_MS,

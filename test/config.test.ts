@@ -15,8 +15,14 @@ describe('loadConfig', () => {
       REGISTER_COMMANDS_ON_START: false,
       USER_RATE_LIMIT: 6,
       LOG_LEVEL: 'info',
+      MAX_TOKENS_PARAM: 'auto',
     });
     expect(promptBudget(config)).toBe(7168);
+  });
+
+  it('reads MAX_TOKENS_PARAM', () => {
+    expect(loadConfig({ ...required, MAX_TOKENS_PARAM: 'max_tokens' }).MAX_TOKENS_PARAM).toBe('max_tokens');
+    expect(loadConfig({ ...required, MAX_TOKENS_PARAM: 'max_completion_tokens' }).MAX_TOKENS_PARAM).toBe('max_completion_tokens');
   });
 
   it('treats empty values as unset, as .env files often have KEY= lines', () => {
@@ -37,6 +43,7 @@ describe('loadConfig', () => {
     [{ ...required, DISCORD_GUILD_ID: 'abc' }, /DISCORD_GUILD_ID: expected a Discord id/],
     [{ ...required, ALLOWED_ROLE_IDS: '1,2' }, /ALLOWED_ROLE_IDS: expected Discord ids/],
     [{ ...required, LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ ...required, MAX_TOKENS_PARAM: 'max_output_tokens' }, /MAX_TOKENS_PARAM: expected auto, max_tokens or max_completion_tokens/],
     [{ ...required, OPENAI_BASE_URL: 'localhost:11434' }, /OPENAI_BASE_URL: expected an http\(s\) URL/],
   ])('names what is wrong: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
