@@ -194,3 +194,28 @@ describe('every exchange conforms to the API descriptions', () => {
     expectConforming(contract, [CHAT]);
   });
 });
+
+describe('the reply limit parameter, end to end', () => {
+  it.each([
+    [{ OPENAI_MODEL: 'fake-model' }, 'max_tokens'],
+    [{ OPENAI_MODEL: 'gpt-5-mini' }, 'max_completion_tokens'],
+    [{ OPENAI_MODEL: 'fake-model', MAX_TOKENS_PARAM: 'max_completion_tokens' }, 'max_completion_tokens'],
+  ] as const)('%j sends %s alone, and the request conforms', async (env, param) => {
+    const { world, contract } = await start({ env: { ...env, MAX_REPLY_TOKENS: '200' } });
+    world.openai.setResponder(() => 'limited');
+    const [reply] = await world.ask(GENERAL, 'hello');
+    expect(reply?.content).toBe('limited');
+    const body = world.openai.requests[0]?.body;
+    expect(body?.[param]).toBe(200);
+    expect(Object.keys(body ?? {}).filter((k) => k.startsWith('max_'))).toEqual([param]);
+    expectConforming(contract, [CHAT]);
+  });
+
+  it('max_tokens forced on a reasoning model: OpenAI\'s 400 unsupported_parameter conforms, and the user is told', async () => {
+    const { world, contract } = await start({ env: { OPENAI_MODEL: 'o3-mini', MAX_TOKENS_PARAM: 'max_tokens' } });
+    const [notice] = await world.ask(GENERAL, 'hello');
+    expect(notice?.content).toMatch(/not added to memory/);
+    expect(world.openai.requests).toHaveLength(1); // a 400 is not retried
+    expectConforming(contract, [CHAT]);
+  });
+});
