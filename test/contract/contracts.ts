@@ -47,6 +47,23 @@ export const DISCORD_DEVIATIONS: readonly Deviation[] = [
     },
   },
   {
+    name: 'a field error carries a string code',
+    evidence:
+      "Discord's docs' example error response has `\"_errors\": [{ \"code\": \"BASE_TYPE_REQUIRED\", … }]`, discord-api-types " +
+      'types a field error as RESTErrorFieldInformation { code: string; message: string }, and discord.js prints those codes ' +
+      "as text; the description's InnerErrors reuses Error, whose code is the integer of the error as a whole",
+    apply(document) {
+      const errors = objectAt(document, ['components', 'schemas', 'InnerErrors', 'properties', '_errors']);
+      const items = errors['items'];
+      if (!isRecord(items) || items['$ref'] !== '#/components/schemas/Error') throw new Error('InnerErrors._errors no longer holds Error items');
+      errors['items'] = {
+        type: 'object',
+        properties: { code: { type: 'string' }, message: { type: 'string' } },
+        required: ['code', 'message'],
+      };
+    },
+  },
+  {
     name: 'default_member_permissions may be a string of digits',
     evidence:
       "Discord's application command docs type default_member_permissions as '?string' (a permission bit set, like every " +
