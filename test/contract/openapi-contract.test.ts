@@ -110,6 +110,20 @@ describe('ApiContract (Discord)', () => {
     expect(limited({ message: 'You are being rate limited.', global: false })).toEqual([expect.stringMatching(/must have required property 'retry_after'/)]);
   });
 
+  it("50035's field errors carry string codes (a documented deviation), its top-level code stays an integer", () => {
+    const formError = (code: unknown, fieldCode: unknown): string[] =>
+      discord.check(
+        exchange({
+          method: 'POST',
+          path: `/channels/${CHANNEL}/typing`,
+          ...discordError(400, { message: 'Invalid Form Body', code, errors: { content: { _errors: [{ code: fieldCode, message: 'Must be 2000 or fewer in length.' }] } } }),
+        }),
+      );
+    expect(formError(50035, 'BASE_TYPE_MAX_LENGTH')).toEqual([]);
+    expect(formError(50035, 50035)).not.toEqual([]);
+    expect(formError('50035', 'BASE_TYPE_MAX_LENGTH')).not.toEqual([]);
+  });
+
   it('a deviation whose upstream shape is gone fails loudly instead of patching something else', () => {
     const document = { 'x-contextcord-extract': { repository: 'r', commit: 'c', file: 'f' }, paths: {}, components: { schemas: { RatelimitedResponse: { type: 'object' } } } };
     expect(() => new ApiContract('discord', document, { deviations: DISCORD_DEVIATIONS })).toThrow(/no longer applies.*remove it if upstream fixed it/);
