@@ -2,6 +2,7 @@
  * The public shapes of the fake Discord: what tests pass in and what they read back.
  * Payloads on the wire use discord-api-types' shapes; these are the test-facing views.
  */
+import type { APIChatInputApplicationCommandInteraction } from 'discord-api-types/v10';
 
 export interface FakeUser {
   id: string;
@@ -164,7 +165,7 @@ export interface FakeInteraction {
   /** The original response and follow-ups as messages (ephemeral ones included), in creation order. */
   messages: FakeMessage[];
   /** The INTERACTION_CREATE `d` as dispatched. */
-  payload: Record<string, unknown>;
+  payload: APIChatInputApplicationCommandInteraction;
   /** What the user sees last: the last separate follow-up, else the original response; undefined while only "thinking". */
   reply(): FakeInteractionReply | undefined;
 }
