@@ -228,12 +228,12 @@ export function extract(source: Source, upstream: JsonObject, commit: string): E
   };
 }
 
-function commitOf(file: string, given: string | undefined): string {
+function commitOf(name: string, file: string, given: string | undefined): string {
   if (given !== undefined) return given;
   try {
-    return execFileSync('git', ['-C', dirname(resolve(file)), 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    return execFileSync('git', ['-C', dirname(resolve(file)), 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
-    throw new Error(`Cannot tell which commit ${file} is from: it is not inside a git clone; pass its commit with --<name>-commit SHA`);
+    throw new Error(`Cannot tell which commit ${file} is from: it is not inside a git clone; pass it with --${name}-commit SHA`);
   }
 }
 
@@ -268,7 +268,7 @@ function main(): void {
   mkdirSync(out, { recursive: true });
   for (const source of SOURCES) {
     const file = source.name === 'discord' ? args.discord : args.openai;
-    const commit = commitOf(file, source.name === 'discord' ? args['discord-commit'] : args['openai-commit']);
+    const commit = commitOf(source.name, file, source.name === 'discord' ? args['discord-commit'] : args['openai-commit']);
     // JSON.parse yields only JSON values, so an object here is a JsonObject.
     const upstream: unknown = JSON.parse(readFileSync(file, 'utf8'));
     if (!isObject(upstream)) throw new Error(`${file} is not a JSON object`);
@@ -279,4 +279,11 @@ function main(): void {
   }
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    main();
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  }
+}
