@@ -174,6 +174,25 @@ describe('FakeOpenAI faults, as the SDK surfaces them', () => {
     expect(err).toBeInstanceOf(Error);
   });
 
+  it('holdAfterChunks holds a stream after N content chunks until released', async () => {
+    const f = await startFake({ chunkSize: 2 });
+    f.setResponder(() => 'aabbccdd');
+    f.failNext({ holdAfterChunks: 2 });
+    const stream = await client(f).chat.completions.create({ model: 'gpt-4o-mini', messages: userMessage('x'), stream: true });
+    const seen: string[] = [];
+    const iterator = stream[Symbol.asyncIterator]();
+    while (seen.join('') !== 'aabb') {
+      const next = await iterator.next();
+      if (next.done === true) throw new Error('the stream ended before it was held');
+      seen.push(next.value.choices[0]?.delta.content ?? '');
+    }
+    expect(f.heldStreams).toBe(1);
+    expect(f.releaseHeldStreams()).toBe(1);
+    for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) seen.push(next.value.choices[0]?.delta.content ?? '');
+    expect(seen.join('')).toBe('aabbccdd');
+    expect(f.heldStreams).toBe(0);
+  });
+
   it('an SSE error event mid-stream throws a plain APIError (no status) carrying the error fields', async () => {
     const f = await startFake({ chunkSize: 4 });
     f.setResponder(() => 'abcdefghijkl');

@@ -78,6 +78,11 @@ export interface FakeOpenAIFault {
    * same error comes as an ordinary error response (status default 500).
    */
   errorEventAfterChunks?: number | undefined;
+  /**
+   * Send N content chunks, then hold the stream until releaseHeldStreams(), so a test can look at
+   * what the client made of a partial answer without guessing how long that takes.
+   */
+  holdAfterChunks?: number | undefined;
 }
 
 export interface FakeOpenAIOptions {
@@ -184,6 +189,8 @@ export class FakeOpenAI {
   #chunkSize: number;
   #latency: () => number = () => 0;
   #randomFailure: { rate: number; fault: FakeOpenAIFault } = { rate: 0, fault: { status: 500 } };
+  /** Streams waiting in holdAfterChunks: calling one lets it go on. */
+  readonly #held = new Set<() => void>();
 
   private constructor(server: Server, port: number, options: FakeOpenAIOptions) {
     this.#server = server;
@@ -257,6 +264,19 @@ export class FakeOpenAI {
       throw new RangeError(`Expected \`rate\` to be a number from 0 to 1, got ${String(rate)}`);
     }
     this.#randomFailure = { rate, fault };
+  }
+
+  /** Streams now held by a holdAfterChunks fault. */
+  get heldStreams(): number {
+    return this.#held.size;
+  }
+
+  /** Lets every stream held by a holdAfterChunks fault go on; returns how many there were. */
+  releaseHeldStreams(): number {
+    const held = [...this.#held];
+    this.#held.clear();
+    for (const release of held) release();
+    return held.length;
   }
 
   /** From now on this key gets 401 invalid_api_key, as a deleted key does. */
@@ -421,6 +441,20 @@ export class FakeOpenAI {
     sendJson(res, 200, this.#completion(record.body.model, text, finishReason, usage), headers);
   }
 
+  /** Resolves on releaseHeldStreams(), or when the client leaves or the fake closes. */
+  #hold(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const release = (): void => {
+        this.#held.delete(release);
+        signal.removeEventListener('abort', release);
+        resolve();
+      };
+      this.#held.add(release);
+      signal.addEventListener('abort', release, { once: true });
+    });
+  }
+
   #takeFault(apiKey: string | undefined): FakeOpenAIFault | undefined {
     const index = this.#faults.findIndex((f) => f.onlyForKey === undefined || f.onlyForKey === apiKey);
     const queued = this.#faults[index];
@@ -522,7 +556,12 @@ export class FakeOpenAI {
     const pieces = splitText(s.text, this.#chunkSize);
     const breakAfter = s.fault?.breakStreamAfterChunks;
     const errorAfter = s.fault?.errorEventAfterChunks;
+    const holdAfter = s.fault?.holdAfterChunks;
     for (let i = 0; i <= pieces.length; i++) {
+      if (holdAfter !== undefined && i === holdAfter) {
+        await this.#hold(s.signal);
+        if (s.signal.aborted) return;
+      }
       if (breakAfter !== undefined && i === breakAfter) {
         // Give the client a moment to read what was sent: a stream that errors discards its
         // unread queue, and the test wants to see the partial text arrive before the failure.
