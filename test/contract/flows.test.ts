@@ -5,7 +5,7 @@
  * bot calls that the extracts do not describe is a failure too (see openapi-contract.ts).
  */
 import { Events, MessageFlags, SlashCommandBuilder } from 'discord.js';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DISCORD_MESSAGE_LIMIT, splitForDisplay, splitMessage } from '../../src/adapters/discord/split-message.js';
 import { TYPING_DELAY_MS } from '../../src/adapters/discord/reply-sink.js';
 import type { Command } from '../../src/command.js';
@@ -45,12 +45,6 @@ afterEach(async () => {
   world = undefined;
 });
 
-afterAll(() => {
-  const recorder = new ContractRecorder();
-  const described = [...recorder.discord.operations(), ...recorder.openai.operations()].sort();
-  // An operation no flow reaches is either dead weight in the extract or a flow missing here.
-  expect([...exercised].sort()).toEqual(described);
-});
 
 const CHAT = 'POST /chat/completions';
 const SEND = 'POST /channels/{channel_id}/messages';
@@ -92,10 +86,14 @@ describe('every exchange conforms to the API descriptions', () => {
     expect(splitForDisplay(partial)).toHaveLength(2);
     expect(splitMessage(final)).toHaveLength(1);
     expect(final.length).toBe(DISCORD_MESSAGE_LIMIT);
-    // One chunk with the partial text, a pause long enough for the bot to render it, then the rest.
-    const { world, contract } = await start({ openai: { chunkSize: partial.length, chunkDelayMs: 300 } });
+    // One chunk with the partial text, held until the bot has shown it in two messages, then the rest.
+    const { world, contract } = await start({ openai: { chunkSize: partial.length } });
     world.openai.setResponder(() => final);
-    await world.ask(GENERAL, 'fence trick');
+    world.openai.failNext({ holdAfterChunks: 1 });
+    await world.discord.userMessage({ channelId: GENERAL, author: ada, content: 'fence trick', mentionBot: true });
+    await world.discord.waitFor(() => world.botMessages(GENERAL).length === 2);
+    expect(world.openai.releaseHeldStreams()).toBe(1);
+    await world.settled();
     const sent = world.botMessages(GENERAL);
     expect(sent.map((m) => m.deleted === true)).toEqual([false, true]);
     expect(sent[0]?.content).toBe(final);
@@ -218,4 +216,12 @@ describe('the reply limit parameter, end to end', () => {
     expect(world.openai.requests).toHaveLength(1); // a 400 is not retried
     expectConforming(contract, [CHAT]);
   });
+});
+
+// Last in the file: vitest runs a file's tests in order, so every flow above has run by now.
+it('every operation in the extracts was exercised by a flow above', () => {
+  const recorder = new ContractRecorder();
+  const described = [...recorder.discord.operations(), ...recorder.openai.operations()].sort();
+  // An operation no flow reaches is either dead weight in the extract or a flow missing here.
+  expect([...exercised].sort()).toEqual(described);
 });
