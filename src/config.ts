@@ -47,6 +47,9 @@ const configFields = {
     HISTORY_LIMIT: int(1, 1000).default(100),
     CONTEXT_TOKENS: int(256, 2_000_000).default(8192),
     MAX_REPLY_TOKENS: int(16, 1_000_000).default(1024),
+    MAX_TOKENS_PARAM: z
+      .enum(['auto', 'max_tokens', 'max_completion_tokens'], { error: 'expected auto, max_tokens or max_completion_tokens' })
+      .default('auto'),
     MAX_MESSAGE_CHARS: int(1, 100_000).default(4000),
     STORE_URL: z
       .string()

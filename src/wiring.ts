@@ -15,6 +15,7 @@ export function configuredModel(config: Config, logger: Logger): ChatModel {
   return new KeyPoolChatModel({
     apiKeys: config.OPENAI_API_KEY,
     baseURL: config.OPENAI_BASE_URL,
+    maxTokensParam: config.MAX_TOKENS_PARAM,
     maxRetries: config.OPENAI_MAX_RETRIES,
     timeoutMs: config.OPENAI_TIMEOUT_MS,
     idleTimeoutMs: config.OPENAI_IDLE_TIMEOUT_MS,

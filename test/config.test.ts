@@ -23,8 +23,14 @@ describe('loadConfig', () => {
       REGISTER_COMMANDS_ON_START: false,
       USER_RATE_LIMIT: 6,
       LOG_LEVEL: 'info',
+      MAX_TOKENS_PARAM: 'auto',
     });
     expect(promptBudget(config)).toBe(7168);
+  });
+
+  it('reads MAX_TOKENS_PARAM', () => {
+    expect(loadConfig({ ...required, MAX_TOKENS_PARAM: 'max_tokens' }).MAX_TOKENS_PARAM).toBe('max_tokens');
+    expect(loadConfig({ ...required, MAX_TOKENS_PARAM: 'max_completion_tokens' }).MAX_TOKENS_PARAM).toBe('max_completion_tokens');
   });
 
   it('treats empty values as unset, as .env files often have KEY= lines', () => {
@@ -56,6 +62,7 @@ describe('loadConfig', () => {
     [{ ...required, DISCORD_GUILD_ID: 'abc' }, /DISCORD_GUILD_ID: expected a Discord id/],
     [{ ...required, ALLOWED_ROLE_IDS: '1,2' }, /ALLOWED_ROLE_IDS: expected Discord ids/],
     [{ ...required, LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ ...required, MAX_TOKENS_PARAM: 'max_output_tokens' }, /MAX_TOKENS_PARAM: expected auto, max_tokens or max_completion_tokens/],
     [{ ...required, OPENAI_BASE_URL: 'localhost:11434' }, /OPENAI_BASE_URL: expected an http\(s\) URL/],
     [{ ...required, STARTUP_TIMEOUT_MS: '999' }, /STARTUP_TIMEOUT_MS: expected a whole number from 1000 to 600000/],
     [{ ...required, CONTEXT_TOKENS: '2000001' }, /CONTEXT_TOKENS: expected a whole number from 256 to 2000000/],

@@ -1,12 +1,14 @@
 import type { Logger } from '../logger.js';
 import { type ChatModel, type Completion, type CompletionRequest, ModelError } from '../engine/chat-model.js';
 import { backoffMs, retryDecision } from '../services/retry.js';
-import { faultFacts, OpenAIChatModel, toModelError } from './openai-chat-model.js';
+import { faultFacts, type MaxTokensParamSetting, OpenAIChatModel, toModelError } from './openai-chat-model.js';
 
 export interface KeyPoolChatModelOptions {
   /** One or more keys, used round-robin (duplicates are used once). */
   readonly apiKeys: readonly string[];
   readonly baseURL?: string | undefined;
+  /** MAX_TOKENS_PARAM: how the reply limit is sent. Default `auto`. */
+  readonly maxTokensParam?: MaxTokensParamSetting | undefined;
   /**
    * Re-sends after a transient fault (429, 5xx, reset, timeout, silent stream). A key refused
    * with 401/403 does not use one up: the request never reached a working key.
@@ -64,6 +66,7 @@ export class KeyPoolChatModel implements ChatModel {
       model: new OpenAIChatModel({
         apiKey,
         baseURL: options.baseURL,
+        maxTokensParam: options.maxTokensParam,
         maxRetries: 0,
         timeoutMs: options.timeoutMs,
         idleTimeoutMs: options.idleTimeoutMs,

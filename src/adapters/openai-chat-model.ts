@@ -5,9 +5,40 @@ import type { ChatModel, Completion, CompletionRequest } from '../engine/chat-mo
 import { ModelError } from '../engine/chat-model.js';
 import { type FaultFacts, retryAfterFromHeaders } from '../services/retry.js';
 
+/** The request parameter that carries the reply limit. */
+export type MaxTokensParam = 'max_tokens' | 'max_completion_tokens';
+/** MAX_TOKENS_PARAM: a parameter, or `auto` to choose by server and model. */
+export type MaxTokensParamSetting = 'auto' | MaxTokensParam;
+
+/** OpenAI's reasoning models (o-series, gpt-5): OpenAI refuses `max_tokens` for them. */
+const REASONING_MODEL = /^(o1|o3|o4|gpt-5)/i;
+
+/**
+ * Which parameter to send the reply limit in. OpenAI's own API gets `max_completion_tokens`: it
+ * marks `max_tokens` deprecated and refuses it for reasoning models. Any other OpenAI-compatible
+ * server (Ollama, LM Studio, vLLM…) gets `max_tokens`, which all of them understand and some only
+ * that, unless the model is a reasoning model, whose servers (proxies in front of OpenAI, Azure)
+ * pass the request on to an API that would refuse it. A setting other than `auto` wins.
+ */
+export function chooseMaxTokensParam(setting: MaxTokensParamSetting, baseURL: string | undefined, model: string): MaxTokensParam {
+  if (setting !== 'auto') return setting;
+  if (baseURL === undefined || hostOf(baseURL) === 'api.openai.com') return 'max_completion_tokens';
+  return REASONING_MODEL.test(model) ? 'max_completion_tokens' : 'max_tokens';
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
 export interface OpenAIChatModelOptions {
   readonly apiKey: string;
   readonly baseURL?: string | undefined;
+  /** How the reply limit is sent (see chooseMaxTokensParam). Default `auto`. */
+  readonly maxTokensParam?: MaxTokensParamSetting | undefined;
   /**
    * The SDK's own retries of a request that failed before streaming began (default 2).
    * KeyPoolChatModel passes 0 and retries itself, across keys.
@@ -31,6 +62,8 @@ export class StreamIdleError extends Error {
 export class OpenAIChatModel implements ChatModel {
   private readonly client: OpenAI;
   private readonly idleTimeoutMs: number;
+  private readonly baseURL: string | undefined;
+  private readonly maxTokensParam: MaxTokensParamSetting;
 
   constructor(options: OpenAIChatModelOptions) {
     this.client = new OpenAI({
@@ -40,6 +73,8 @@ export class OpenAIChatModel implements ChatModel {
       timeout: options.timeoutMs ?? 60_000,
     });
     this.idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+    this.baseURL = options.baseURL;
+    this.maxTokensParam = options.maxTokensParam ?? 'auto';
   }
 
   async complete(request: CompletionRequest, onText: (textSoFar: string) => void): Promise<Completion> {
@@ -53,16 +88,14 @@ export class OpenAIChatModel implements ChatModel {
       clearTimeout(timer);
       timer = setTimeout(() => idle.abort(), this.idleTimeoutMs);
     };
+    const limit =
+      chooseMaxTokensParam(this.maxTokensParam, this.baseURL, request.model) === 'max_completion_tokens'
+        ? { max_completion_tokens: request.maxTokens }
+        : // Deprecated on OpenAI's own API, and sent only elsewhere (see chooseMaxTokensParam).
+          { max_tokens: request.maxTokens };
     try {
       const stream = await this.client.chat.completions.create(
-        {
-          model: request.model,
-          messages: request.messages.map(toOpenAIMessage),
-          // max_tokens, not max_completion_tokens: every OpenAI-compatible server understands it.
-          // eslint-disable-next-line @typescript-eslint/no-deprecated
-          max_tokens: request.maxTokens,
-          stream: true,
-        },
+        { model: request.model, messages: request.messages.map(toOpenAIMessage), ...limit, stream: true },
         { signal },
       );
       rearm();

@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { faultFacts, OpenAIChatModel, StreamIdleError } from '../../src/adapters/openai-chat-model.js';
+import {
+  chooseMaxTokensParam,
+  faultFacts,
+  type MaxTokensParam,
+  type MaxTokensParamSetting,
+  OpenAIChatModel,
+  StreamIdleError,
+} from '../../src/adapters/openai-chat-model.js';
 import { ModelError } from '../../src/engine/chat-model.js';
 import { FakeOpenAI } from '../fakes/fake-openai.js';
 
@@ -101,5 +108,76 @@ describe('OpenAIChatModel against the fake OpenAI server', () => {
     fake.setResponder(() => 'word '.repeat(200));
     const completion = await model.complete({ ...request, maxTokens: 5 }, () => {});
     expect(completion.finishReason).toBe('length');
+  });
+});
+
+describe('chooseMaxTokensParam', () => {
+  const OPENAI = 'https://api.openai.com/v1';
+  const OLLAMA = 'http://127.0.0.1:11434/v1';
+  it.each<[MaxTokensParamSetting, string | undefined, string, MaxTokensParam]>([
+    // OpenAI's own API: the non-deprecated parameter, whatever the model.
+    ['auto', undefined, 'gpt-4o-mini', 'max_completion_tokens'],
+    ['auto', OPENAI, 'gpt-4o-mini', 'max_completion_tokens'],
+    ['auto', 'https://API.OpenAI.com/v1/', 'gpt-4.1', 'max_completion_tokens'],
+    // Other servers: max_tokens, which they all understand…
+    ['auto', OLLAMA, 'llama3.1', 'max_tokens'],
+    ['auto', 'https://openrouter.ai/api/v1', 'gpt-4o-mini', 'max_tokens'],
+    ['auto', 'https://api.openai.com.example.net/v1', 'gpt-4o', 'max_tokens'],
+    // …unless the model is a reasoning model, which refuses it.
+    ['auto', OLLAMA, 'o1-mini', 'max_completion_tokens'],
+    ['auto', OLLAMA, 'o3', 'max_completion_tokens'],
+    ['auto', OLLAMA, 'o4-mini', 'max_completion_tokens'],
+    ['auto', OLLAMA, 'gpt-5', 'max_completion_tokens'],
+    ['auto', OLLAMA, 'gpt-5-mini', 'max_completion_tokens'],
+    ['auto', OLLAMA, 'gpt-4o', 'max_tokens'],
+    ['auto', OLLAMA, 'qwen-o1-like', 'max_tokens'],
+    // An explicit setting wins.
+    ['max_tokens', OPENAI, 'gpt-5', 'max_tokens'],
+    ['max_tokens', undefined, 'gpt-4o', 'max_tokens'],
+    ['max_completion_tokens', OLLAMA, 'llama3.1', 'max_completion_tokens'],
+  ])('%s with %s and %s → %s', (setting, baseURL, model, expected) => {
+    expect(chooseMaxTokensParam(setting, baseURL, model)).toBe(expected);
+  });
+});
+
+describe('OpenAIChatModel sends the chosen limit parameter, and only that one', () => {
+  let fake: FakeOpenAI;
+  beforeEach(async () => {
+    fake = await FakeOpenAI.start();
+    fake.setResponder(() => 'ok');
+  });
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  const ask = (options: { model: string; maxTokensParam?: MaxTokensParamSetting }) =>
+    new OpenAIChatModel({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 0, maxTokensParam: options.maxTokensParam }).complete(
+      { model: options.model, messages: [{ role: 'user', content: 'hi' }], maxTokens: 50 },
+      () => {},
+    );
+
+  it('max_tokens to another server', async () => {
+    await expect(ask({ model: 'llama3.1' })).resolves.toEqual({ text: 'ok', finishReason: 'stop' });
+    expect(fake.requests[0]?.body.max_tokens).toBe(50);
+    expect(fake.requests[0]?.body).not.toHaveProperty('max_completion_tokens');
+  });
+
+  it('max_completion_tokens for a reasoning model, which the server accepts', async () => {
+    await expect(ask({ model: 'gpt-5-mini' })).resolves.toEqual({ text: 'ok', finishReason: 'stop' });
+    expect(fake.requests[0]?.body.max_completion_tokens).toBe(50);
+    expect(fake.requests[0]?.body).not.toHaveProperty('max_tokens');
+  });
+
+  it('max_completion_tokens when configured so, for any model', async () => {
+    await ask({ model: 'llama3.1', maxTokensParam: 'max_completion_tokens' });
+    expect(fake.requests[0]?.body.max_completion_tokens).toBe(50);
+    expect(fake.requests[0]?.body).not.toHaveProperty('max_tokens');
+  });
+
+  it('forcing max_tokens on a reasoning model gets OpenAI\'s refusal, as a request the server rejected', async () => {
+    const error = await ask({ model: 'o3-mini', maxTokensParam: 'max_tokens' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelError);
+    expect((error as ModelError).kind).toBe('bad_request');
+    expect((error as ModelError).cause).toMatchObject({ status: 400, code: 'unsupported_parameter', param: 'max_tokens' });
   });
 });

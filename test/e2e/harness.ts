@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { type RunningApp, startApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
-import { FakeDiscord, type FakeMessage, type FakeUser } from '../fakes/fake-discord.js';
-import { FakeOpenAI } from '../fakes/fake-openai.js';
+import { FakeDiscord, type FakeDiscordOptions, type FakeMessage, type FakeUser } from '../fakes/fake-discord.js';
+import { FakeOpenAI, type FakeOpenAIOptions } from '../fakes/fake-openai.js';
 import { type CapturedLogs, captureAppLogs } from '../helpers/logs.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -34,9 +34,14 @@ export class World {
     readonly dir: ReturnType<typeof tempDir>,
   ) {}
 
-  /** `extraChannels` adds text channels with ids from `channelId(0)` on, for load tests. */
-  static async create(options: { extraChannels?: number } = {}): Promise<World> {
-    const discord = await FakeDiscord.start({ token: DISCORD_TOKEN });
+  /**
+   * `extraChannels` adds text channels with ids from `channelId(0)` on, for load tests; `discord`
+   * and `openai` are passed to the fakes (the contract tests attach their observers there).
+   */
+  static async create(
+    options: { extraChannels?: number; discord?: Omit<FakeDiscordOptions, 'token'>; openai?: Omit<FakeOpenAIOptions, 'apiKeys'> } = {},
+  ): Promise<World> {
+    const discord = await FakeDiscord.start({ ...options.discord, token: DISCORD_TOKEN });
     const extra = Array.from({ length: options.extraChannels ?? 0 }, (_, i) => ({ id: channelId(i), name: `load-${i}` }));
     discord.addGuild({
       id: GUILD,
@@ -50,7 +55,7 @@ export class World {
       roles: [{ id: HELPERS_ROLE, name: 'helpers' }],
     });
     discord.addDmChannel(DM, ada);
-    const openai = await FakeOpenAI.start({ apiKeys: [OPENAI_KEY] });
+    const openai = await FakeOpenAI.start({ ...options.openai, apiKeys: [OPENAI_KEY] });
     return new World(discord, openai, tempDir());
   }
 

@@ -9,6 +9,13 @@
  * not against what we wish Discord did. Facts it relies on: /work/shared/DISCORD-FAKE-NOTES.md.
  */
 import { randomBytes } from 'node:crypto';
+import {
+  type APIApplication,
+  type APIApplicationCommandInteractionMetadata,
+  type GatewayGuildMembersChunkDispatchData,
+  type GatewayReadyDispatchData,
+  InteractionType,
+} from 'discord-api-types/v10';
 import { type CommandScope, channelRoutes } from './fake-discord/channel-routes.js';
 import { FakeGateway, type GatewayHost, type GatewaySessionView, type IdentifyRefusal } from './fake-discord/gateway.js';
 import { InteractionRecord, chatInputPayload, interactionRoutes } from './fake-discord/interactions.js';
@@ -41,6 +48,7 @@ export type {
   FakeMessage,
   FakeUser,
   FakeUserMessageInput,
+  ObservedExchange,
   RecordedFile,
   RecordedRequest,
 } from './fake-discord/types.js';
@@ -121,22 +129,27 @@ export class FakeDiscord {
     };
     const gateway = new FakeGateway(host);
     const messaging = new Messaging(world, gateway, () => origin);
-    const applicationJson = (): Record<string, unknown> => ({
-      id: applicationId,
-      name: world.botUser.username,
-      icon: null,
-      description: '',
-      summary: '',
-      type: null,
-      bot_public: true,
-      bot_require_code_grant: false,
-      verify_key: randomBytes(32).toString('hex'),
-      flags: applicationFlags,
-      owner: userToApi({ id: world.ids.next(), username: 'owner' }),
-      team: null,
-      bot: userToApi(world.botUser),
-      integration_types_config: { '0': {} },
-    });
+    const applicationJson = (): Record<string, unknown> => {
+      const documented = {
+        id: applicationId,
+        name: world.botUser.username,
+        icon: null,
+        description: '',
+        summary: '',
+        bot_public: true,
+        bot_require_code_grant: false,
+        verify_key: randomBytes(32).toString('hex'),
+        flags: applicationFlags,
+        // The same flags as a string, which Discord adds for bits past 2^31.
+        flags_new: String(applicationFlags),
+        owner: userToApi({ id: world.ids.next(), username: 'owner' }),
+        team: null,
+        bot: userToApi(world.botUser),
+        integration_types_config: { '0': {} },
+      } satisfies APIApplication;
+      // `type` is undocumented, but in what Discord returns.
+      return { ...documented, type: null };
+    };
 
     const rest = new RestServer({
       token: () => token,
@@ -144,6 +157,7 @@ export class FakeDiscord {
       rateLimit: options.rateLimit ?? { limit: 50, windowMs: 1000 },
       files: messaging.files,
       onUpgrade: (request, socket, head) => gateway.handleUpgrade(request, socket, head),
+      observe: options.observe,
       routes: [
         ...channelRoutes({
           world,
@@ -315,21 +329,16 @@ export class FakeDiscord {
       id,
       token,
       commandId,
+      commandGuildId: registered?.guildId,
       channel,
       command: input,
     });
-    if (registered?.guildId !== undefined) {
-      const data = payload['data'];
-      if (data !== null && typeof data === 'object') Object.assign(data, { guild_id: registered.guildId });
-    }
     const metadata = {
       id,
-      type: 2,
+      type: InteractionType.ApplicationCommand,
       user: userToApi(input.user),
-      authorizing_integration_owners: payload['authorizing_integration_owners'],
-      name: input.name,
-      command_type: 1,
-    };
+      authorizing_integration_owners: payload.authorizing_integration_owners,
+    } satisfies APIApplicationCommandInteractionMetadata;
     const record = new InteractionRecord(id, token, Date.now(), channel, input.user, input.name, metadata, payload);
     this.#interactions.set(id, record);
     await this.#gateway.dispatch('INTERACTION_CREATE', () => payload, channel.guildId);
@@ -445,26 +454,30 @@ function readyPayload(
   resumeUrl: string,
   applicationFlags: number,
 ): Record<string, unknown> {
-  return {
+  const documented = {
     v: 10,
-    user_settings: {},
-    user: { ...userToApi(world.botUser), verified: true, mfa_enabled: false, flags: 0, email: null },
-    session_type: 'normal',
+    user: { ...userToApi(world.botUser), verified: true, mfa_enabled: false, email: null },
     session_id: session.id,
     resume_gateway_url: resumeUrl,
+    guilds: [...world.guilds.keys()].filter((id) => ownsGuild(session, id)).map((id) => ({ id, unavailable: true as const })),
+    application: { id: world.botUser.id, flags: applicationFlags, flags_new: String(applicationFlags) },
+  } satisfies GatewayReadyDispatchData;
+  // What Discord sends bots besides, undocumented: clients ignore it, but it is on the wire.
+  return {
+    ...documented,
+    user_settings: {},
+    session_type: 'normal',
     relationships: [],
     private_channels: [],
     presences: [],
     guild_join_requests: [],
     geo_ordered_rtc_regions: ['us-east', 'us-central', 'us-south', 'us-west', 'atlanta'],
-    guilds: [...world.guilds.keys()].filter((id) => ownsGuild(session, id)).map((id) => ({ id, unavailable: true })),
-    application: { id: world.botUser.id, flags: applicationFlags },
     auth: {},
     _trace: ['["gateway-prd-fake",{"micros":0}]'],
   };
 }
 
-function membersChunk(world: FakeWorld, request: Record<string, unknown>): Record<string, unknown> | undefined {
+function membersChunk(world: FakeWorld, request: Record<string, unknown>): GatewayGuildMembersChunkDispatchData | undefined {
   const guildId = request['guild_id'];
   const guild = typeof guildId === 'string' ? world.guilds.get(guildId) : undefined;
   if (!guild) return undefined;
@@ -475,9 +488,15 @@ function membersChunk(world: FakeWorld, request: Record<string, unknown>): Recor
   const members = [...guild.members.values()]
     .filter((m) => (wanted ? wanted.includes(m.user.id) : m.user.username.toLowerCase().startsWith(query)))
     .slice(0, limit)
-    .map((m) => world.memberJson(guild.id, m.user.id, true));
-  const chunk: Record<string, unknown> = { guild_id: guild.id, members, chunk_index: 0, chunk_count: 1 };
-  if (wanted) chunk['not_found'] = wanted.filter((id) => !guild.members.has(id));
-  if (request['nonce'] !== undefined) chunk['nonce'] = request['nonce'];
-  return chunk;
+    .map((m) => world.memberJson(guild.id, m.user.id, true))
+    .filter((m) => m !== undefined);
+  const nonce = request['nonce'];
+  return {
+    guild_id: guild.id,
+    members,
+    chunk_index: 0,
+    chunk_count: 1,
+    ...(wanted !== undefined && { not_found: wanted.filter((id) => !guild.members.has(id)) }),
+    ...(typeof nonce === 'string' && { nonce }),
+  } satisfies GatewayGuildMembersChunkDispatchData;
 }

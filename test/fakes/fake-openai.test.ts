@@ -111,7 +111,8 @@ describe('FakeOpenAI faults, as the SDK surfaces them', () => {
     const rate = err as InstanceType<typeof OpenAI.RateLimitError>;
     expect(rate.status).toBe(429);
     expect(rate.code).toBe('rate_limit_exceeded');
-    expect(rate.headers.get('retry-after')).toBe('0.05');
+    expect(rate.headers.get('retry-after')).toBe('1'); // whole seconds, as OpenAI describes it
+    expect(rate.headers.get('retry-after-ms')).toBe('50'); // what the SDK waits for
     expect(rate.headers.get('x-ratelimit-remaining-requests')).toBe('0');
     expect(rate.requestID).toMatch(/^req_/);
 
@@ -173,6 +174,25 @@ describe('FakeOpenAI faults, as the SDK surfaces them', () => {
     expect(err).toBeInstanceOf(Error);
   });
 
+  it('holdAfterChunks holds a stream after N content chunks until released', async () => {
+    const f = await startFake({ chunkSize: 2 });
+    f.setResponder(() => 'aabbccdd');
+    f.failNext({ holdAfterChunks: 2 });
+    const stream = await client(f).chat.completions.create({ model: 'gpt-4o-mini', messages: userMessage('x'), stream: true });
+    const seen: string[] = [];
+    const iterator = stream[Symbol.asyncIterator]();
+    while (seen.join('') !== 'aabb') {
+      const next = await iterator.next();
+      if (next.done === true) throw new Error('the stream ended before it was held');
+      seen.push(next.value.choices[0]?.delta.content ?? '');
+    }
+    expect(f.heldStreams).toBe(1);
+    expect(f.releaseHeldStreams()).toBe(1);
+    for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) seen.push(next.value.choices[0]?.delta.content ?? '');
+    expect(seen.join('')).toBe('aabbccdd');
+    expect(f.heldStreams).toBe(0);
+  });
+
   it('an SSE error event mid-stream throws a plain APIError (no status) carrying the error fields', async () => {
     const f = await startFake({ chunkSize: 4 });
     f.setResponder(() => 'abcdefghijkl');
@@ -200,6 +220,39 @@ describe('FakeOpenAI faults, as the SDK surfaces them', () => {
     expect((err as Error).message).toBe(
       "400 This model's maximum context length is 10 tokens. However, your messages resulted in 23 tokens. Please reduce the length of the messages.",
     );
+  });
+
+  it('refuses max_tokens for a reasoning model as OpenAI does, and accepts max_completion_tokens', async () => {
+    const f = await startFake();
+    for (const model of ['o1-mini', 'o3', 'o4-mini', 'gpt-5', 'gpt-5-mini']) {
+      const err = await rejection(client(f).chat.completions.create({ model, messages: userMessage('hi'), max_tokens: 10 }));
+      expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(err).toMatchObject({
+        status: 400,
+        type: 'invalid_request_error',
+        param: 'max_tokens',
+        code: 'unsupported_parameter',
+        message: "400 Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+      });
+      const ok = await client(f).chat.completions.create({ model, messages: userMessage('hi'), max_completion_tokens: 10 });
+      expect(ok.choices[0]?.message.content).toBe('You said: hi');
+    }
+    // Other models take either parameter.
+    await expect(client(f).chat.completions.create({ model: 'gpt-4o-mini', messages: userMessage('hi'), max_tokens: 10 })).resolves.toBeDefined();
+  });
+
+  it('refuses max_tokens and max_completion_tokens together', async () => {
+    const f = await startFake();
+    const err = await rejection(
+      client(f).chat.completions.create({ model: 'gpt-4o-mini', messages: userMessage('hi'), max_tokens: 10, max_completion_tokens: 10 }),
+    );
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({
+      status: 400,
+      param: 'max_tokens',
+      code: 'invalid_parameter_combination',
+      message: "400 Setting 'max_tokens' and 'max_completion_tokens' at the same time is not supported.",
+    });
   });
 
   it('a revoked key is an AuthenticationError showing only its last 4 characters', async () => {

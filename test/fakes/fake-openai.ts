@@ -54,7 +54,10 @@ export interface FakeOpenAIFault {
   type?: string | undefined;
   message?: string | undefined;
   param?: string | null | undefined;
-  /** Sets `retry-after` (seconds, may be fractional) and `retry-after-ms`. */
+  /**
+   * Sets `retry-after-ms` to this (may be fractional, so tests stay fast) and `retry-after` to it
+   * in whole seconds, rounded up: OpenAI's API description makes that header an integer >= 1.
+   */
   retryAfterSeconds?: number | undefined;
   /** Sets `x-should-retry`, which the SDK obeys over its own status-based rule. */
   shouldRetry?: boolean | undefined;
@@ -75,6 +78,11 @@ export interface FakeOpenAIFault {
    * same error comes as an ordinary error response (status default 500).
    */
   errorEventAfterChunks?: number | undefined;
+  /**
+   * Send N content chunks, then hold the stream until releaseHeldStreams(), so a test can look at
+   * what the client made of a partial answer without guessing how long that takes.
+   */
+  holdAfterChunks?: number | undefined;
 }
 
 export interface FakeOpenAIOptions {
@@ -90,6 +98,32 @@ export interface FakeOpenAIOptions {
   models?: string[] | undefined;
   /** Random source for setRandomFailureRate, so load tests can be made repeatable. */
   random?: (() => number) | undefined;
+  /**
+   * Called once per HTTP exchange, when the response has ended or the connection was dropped,
+   * with what went over the wire (the contract tests validate each against OpenAI's API description).
+   */
+  observe?: ((exchange: ObservedOpenAIExchange) => void) | undefined;
+}
+
+/** One request and the response the fake wrote for it, as bytes on the wire decoded. */
+export interface ObservedOpenAIExchange {
+  method: string;
+  /** After `/v1`, e.g. `/chat/completions`. */
+  path: string;
+  requestContentType: string | undefined;
+  /** The parsed JSON body; undefined when there was none or it was not JSON. */
+  requestBody: unknown;
+  /** 0 when the connection was dropped before any status was sent. */
+  status: number;
+  responseHeaders: Record<string, string>;
+  /** The parsed JSON body of a JSON response that arrived whole. */
+  body: unknown;
+  /** For `text/event-stream`: each event's `data`, parsed, without the closing `[DONE]`. */
+  events: unknown[] | undefined;
+  /** Everything written, as text. */
+  rawBody: string;
+  /** False when the fake dropped the connection instead of ending the response. */
+  complete: boolean;
 }
 
 interface ApiErrorBody {
@@ -148,12 +182,15 @@ export class FakeOpenAI {
   readonly #faults: QueuedFault[] = [];
   readonly #models: string[];
   readonly #random: () => number;
+  readonly #observe: ((exchange: ObservedOpenAIExchange) => void) | undefined;
   readonly #systemFingerprint = `fp_${randomBytes(5).toString('hex')}`;
   #responder: Responder = DEFAULT_RESPONDER;
   #chunkDelayMs: number;
   #chunkSize: number;
   #latency: () => number = () => 0;
   #randomFailure: { rate: number; fault: FakeOpenAIFault } = { rate: 0, fault: { status: 500 } };
+  /** Streams waiting in holdAfterChunks: calling one lets it go on. */
+  readonly #held = new Set<() => void>();
 
   private constructor(server: Server, port: number, options: FakeOpenAIOptions) {
     this.#server = server;
@@ -162,6 +199,7 @@ export class FakeOpenAI {
     this.unknownModels = new Set(options.unknownModels ?? []);
     this.#models = options.models ?? ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini'];
     this.#random = options.random ?? Math.random;
+    this.#observe = options.observe;
     this.#chunkDelayMs = nonNegative('chunkDelayMs', options.chunkDelayMs ?? 0);
     this.#chunkSize = positiveInteger('chunkSize', options.chunkSize ?? 4);
   }
@@ -228,6 +266,19 @@ export class FakeOpenAI {
     this.#randomFailure = { rate, fault };
   }
 
+  /** Streams now held by a holdAfterChunks fault. */
+  get heldStreams(): number {
+    return this.#held.size;
+  }
+
+  /** Lets every stream held by a holdAfterChunks fault go on; returns how many there were. */
+  releaseHeldStreams(): number {
+    const held = [...this.#held];
+    this.#held.clear();
+    for (const release of held) release();
+    return held.length;
+  }
+
   /** From now on this key gets 401 invalid_api_key, as a deleted key does. */
   revokeKey(key: string): void {
     this.#revokedKeys.add(key);
@@ -255,6 +306,7 @@ export class FakeOpenAI {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
     const rawBody = await readBody(req);
+    if (this.#observe !== undefined) tapResponse(req, res, url.pathname, rawBody, this.#observe);
 
     if (method === 'POST' && url.pathname === '/v1/chat/completions') {
       await this.#chat(req, res, rawBody, requestId);
@@ -389,6 +441,20 @@ export class FakeOpenAI {
     sendJson(res, 200, this.#completion(record.body.model, text, finishReason, usage), headers);
   }
 
+  /** Resolves on releaseHeldStreams(), or when the client leaves or the fake closes. */
+  #hold(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const release = (): void => {
+        this.#held.delete(release);
+        signal.removeEventListener('abort', release);
+        resolve();
+      };
+      this.#held.add(release);
+      signal.addEventListener('abort', release, { once: true });
+    });
+  }
+
   #takeFault(apiKey: string | undefined): FakeOpenAIFault | undefined {
     const index = this.#faults.findIndex((f) => f.onlyForKey === undefined || f.onlyForKey === apiKey);
     const queued = this.#faults[index];
@@ -417,7 +483,7 @@ export class FakeOpenAI {
     const status = fault.status ?? statusForCode(fault.code);
     const headers: Headers = { ...common };
     if (fault.retryAfterSeconds !== undefined) {
-      headers['retry-after'] = String(fault.retryAfterSeconds);
+      headers['retry-after'] = String(Math.max(1, Math.ceil(fault.retryAfterSeconds)));
       headers['retry-after-ms'] = String(Math.round(fault.retryAfterSeconds * 1000));
     }
     if (fault.shouldRetry !== undefined) headers['x-should-retry'] = String(fault.shouldRetry);
@@ -490,7 +556,12 @@ export class FakeOpenAI {
     const pieces = splitText(s.text, this.#chunkSize);
     const breakAfter = s.fault?.breakStreamAfterChunks;
     const errorAfter = s.fault?.errorEventAfterChunks;
+    const holdAfter = s.fault?.holdAfterChunks;
     for (let i = 0; i <= pieces.length; i++) {
+      if (holdAfter !== undefined && i === holdAfter) {
+        await this.#hold(s.signal);
+        if (s.signal.aborted) return;
+      }
       if (breakAfter !== undefined && i === breakAfter) {
         // Give the client a moment to read what was sent: a stream that errors discards its
         // unread queue, and the test wants to see the partial text arrive before the failure.
@@ -690,8 +761,22 @@ function validateBody(body: unknown): ApiErrorBody | undefined {
       return invalidRequest(`Invalid '${key}': integer below minimum value. Expected a value >= 1, but got ${JSON.stringify(v)} instead.`, key, 'integer_below_min_value');
     }
   }
+  const hasMaxTokens = body['max_tokens'] !== undefined && body['max_tokens'] !== null;
+  if (hasMaxTokens && body['max_completion_tokens'] !== undefined && body['max_completion_tokens'] !== null) {
+    return invalidRequest("Setting 'max_tokens' and 'max_completion_tokens' at the same time is not supported.", 'max_tokens', 'invalid_parameter_combination');
+  }
+  if (hasMaxTokens && REASONING_MODEL.test(body['model'])) {
+    return invalidRequest(
+      "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+      'max_tokens',
+      'unsupported_parameter',
+    );
+  }
   return undefined;
 }
+
+/** OpenAI's reasoning models (o-series, gpt-5), which refuse the deprecated `max_tokens`. */
+const REASONING_MODEL = /^(o1|o3|o4|gpt-5)/;
 
 function toRecordBody(parsed: unknown): ChatRequestRecord['body'] {
   const obj: Record<string, unknown> = isRecord(parsed) ? parsed : {};
@@ -773,6 +858,91 @@ function splitText(text: string, size: number): string[] {
   const chars = Array.from(text);
   const out: string[] = [];
   for (let i = 0; i < chars.length; i += size) out.push(chars.slice(i, i + size).join(''));
+  return out;
+}
+
+/**
+ * Records what is written to `res` and reports it once the response is over. Wrapping write/end
+ * catches every path (JSON errors, streams, raw proxy pages, dropped sockets) without each one
+ * having to report itself.
+ */
+function tapResponse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+  rawRequest: string,
+  observe: (exchange: ObservedOpenAIExchange) => void,
+): void {
+  const written: Buffer[] = [];
+  const keep = (chunk: unknown): void => {
+    if (typeof chunk === 'string') written.push(Buffer.from(chunk));
+    else if (chunk instanceof Uint8Array) written.push(Buffer.from(chunk));
+  };
+  // Headers given to writeHead() are not visible through getHeaders(): keep them from the call.
+  let headersWritten: Record<string, string> = {};
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((...args: unknown[]) => {
+    const given = args.slice(1).find(isRecord);
+    if (given !== undefined) headersWritten = Object.fromEntries(Object.entries(given).map(([k, v]) => [k.toLowerCase(), String(v)]));
+    return writeHead(...args);
+  });
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.write = ((...args: unknown[]) => {
+    keep(args[0]);
+    return write(...args);
+  }) as ServerResponse['write'];
+  res.end = ((...args: unknown[]) => {
+    if (typeof args[0] !== 'function') keep(args[0]);
+    return end(...args);
+  }) as ServerResponse['end'];
+  res.once('close', () => {
+    const rawBody = Buffer.concat(written).toString('utf8');
+    const responseHeaders: Record<string, string> = { ...headersWritten };
+    for (const [name, value] of Object.entries(res.getHeaders())) {
+      if (value !== undefined) responseHeaders[name] = Array.isArray(value) ? value.join(', ') : String(value);
+    }
+    const contentType = responseHeaders['content-type'] ?? '';
+    const complete = res.writableFinished;
+    let requestBody: unknown;
+    try {
+      requestBody = rawRequest === '' ? undefined : JSON.parse(rawRequest);
+    } catch {
+      requestBody = undefined;
+    }
+    let body: unknown;
+    if (complete && contentType.startsWith('application/json')) body = JSON.parse(rawBody);
+    const events = contentType.startsWith('text/event-stream') ? sseData(rawBody) : undefined;
+    const requestType = req.headers['content-type'];
+    observe({
+      method: req.method ?? 'GET',
+      path: pathname.replace(/^\/v1(?=\/)/, ''),
+      requestContentType: requestType,
+      requestBody,
+      status: res.headersSent ? res.statusCode : 0,
+      responseHeaders,
+      body,
+      events,
+      rawBody,
+      complete,
+    });
+  });
+}
+
+/** The `data:` of each complete server-sent event, parsed; `[DONE]` ends the stream and is left out. */
+function sseData(text: string): unknown[] {
+  const out: unknown[] = [];
+  const blocks = text.split('\n\n');
+  blocks.pop(); // what follows the last blank line is not a finished event
+  for (const block of blocks) {
+    const data = block
+      .split('\n')
+      .filter((line) => line.startsWith('data:'))
+      .map((line) => line.slice(5).trimStart())
+      .join('\n');
+    if (data === '' || data === '[DONE]') continue;
+    out.push(JSON.parse(data));
+  }
   return out;
 }
 

@@ -2,6 +2,7 @@
  * Bot-token REST routes: gateway discovery, users and DMs, application commands, guilds,
  * channels and their messages. Each answers with Discord's JSON and Discord's errors.
  */
+import type { RESTGetAPICurrentUserResult, RESTGetAPIGatewayBotResult } from 'discord-api-types/v10';
 import { parseMessageBody, sendableFlags } from './message-rules.js';
 import type { Messaging } from './messaging.js';
 import { noContent, ok, type RestContext, type RestResult, type Route } from './rest-server.js';
@@ -57,13 +58,13 @@ export function channelRoutes(host: ChannelRoutesHost): Route[] {
           url: host.gatewayUrl(),
           shards: 1,
           session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
-        }),
+        } satisfies RESTGetAPIGatewayBotResult),
     },
     {
       method: 'GET',
       path: '/users/@me',
       auth: true,
-      handle: () => ok({ ...userToApi(world.botUser), verified: true, mfa_enabled: false, flags: 0, banner: null, accent_color: null, locale: 'en-US' }),
+      handle: () => ok({ ...userToApi(world.botUser), verified: true, mfa_enabled: false, locale: 'en-US' } satisfies RESTGetAPICurrentUserResult),
     },
     {
       method: 'POST',

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { GatewayGuildCreateDispatchData, GatewayGuildMembersChunkDispatchData, GatewayHelloData } from 'discord-api-types/v10';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { isRecord } from './wire.js';
 
@@ -25,8 +26,8 @@ export interface GatewayHost {
   readonly heartbeatIntervalMs: number;
   readonly enabledPrivilegedIntents: number;
   ready(session: GatewaySessionView): Record<string, unknown>;
-  guildCreates(session: GatewaySessionView): Array<Record<string, unknown>>;
-  membersChunk(request: Record<string, unknown>): Record<string, unknown> | undefined;
+  guildCreates(session: GatewaySessionView): GatewayGuildCreateDispatchData[];
+  membersChunk(request: Record<string, unknown>): GatewayGuildMembersChunkDispatchData | undefined;
 }
 
 interface Frame {
@@ -184,7 +185,8 @@ export class FakeGateway {
       this.#closeWith(socket, state, 4002, 'Error while decoding payload.');
       return;
     }
-    void send(socket, { op: 10, d: { heartbeat_interval: this.#host.heartbeatIntervalMs, _trace: TRACE }, s: null, t: null });
+    const hello = { heartbeat_interval: this.#host.heartbeatIntervalMs } satisfies GatewayHelloData;
+    void send(socket, { op: 10, d: { ...hello, _trace: TRACE }, s: null, t: null });
   }
 
   #onClose(socket: WebSocket, state: SocketState, code: number): void {

@@ -4,6 +4,26 @@
  * (@original edits, follow-ups) — including the rule that the first follow-up after a deferral
  * fills in the "thinking…" message instead of posting a new one.
  */
+import {
+  type APIApplicationCommandInteractionDataBasicOption,
+  type APIApplicationCommandInteractionDataOption,
+  type APIChatInputApplicationCommandDMInteraction,
+  type APIChatInputApplicationCommandGuildInteraction,
+  type APIChatInputApplicationCommandInteraction,
+  type APIChatInputApplicationCommandInteractionData,
+  type APIInteractionDataResolved,
+  type APIInteractionDataResolvedChannel,
+  type APIInteractionDataResolvedGuildMember,
+  type APIRole,
+  type APIUser,
+  ApplicationCommandOptionType,
+  ApplicationCommandType,
+  ApplicationIntegrationType,
+  ChannelType,
+  InteractionContextType,
+  InteractionType,
+  Locale,
+} from 'discord-api-types/v10';
 import { parseMessageBody, sendableFlags } from './message-rules.js';
 import type { Messaging } from './messaging.js';
 import { noContent, ok, type RestContext, type RestResult, type Route } from './rest-server.js';
@@ -38,7 +58,7 @@ export class InteractionRecord implements FakeInteraction {
     /** `interaction_metadata` for the messages this interaction creates. */
     readonly metadata: Record<string, unknown>,
     /** The full INTERACTION_CREATE `d` as dispatched. */
-    readonly payload: Record<string, unknown>,
+    readonly payload: APIChatInputApplicationCommandInteraction,
   ) {}
 
   get loading(): boolean {
@@ -72,70 +92,129 @@ export function chatInputPayload(input: {
   id: string;
   token: string;
   commandId: string;
+  /** Set when the command was registered for one guild: Discord names it in `data.guild_id`. */
+  commandGuildId: string | undefined;
   channel: StoredChannel;
   command: FakeCommandInput;
-}): Record<string, unknown> {
+}): APIChatInputApplicationCommandGuildInteraction | APIChatInputApplicationCommandDMInteraction {
   const { world, channel, command } = input;
-  const user = userToApi(command.user);
-  const data: Record<string, unknown> = { id: input.commandId, name: command.name, type: 1 };
-  if (command.options !== undefined) data['options'] = command.options.map(optionJson);
   const resolved = resolvedFor(world, channel, command.options ?? []);
-  if (resolved) data['resolved'] = resolved;
-
-  const payload: Record<string, unknown> = {
+  const data: APIChatInputApplicationCommandInteractionData = {
+    id: input.commandId,
+    name: command.name,
+    type: ApplicationCommandType.ChatInput,
+    ...(command.options !== undefined && { options: command.options.map(optionJson) }),
+    ...(resolved !== undefined && { resolved }),
+    ...(input.commandGuildId !== undefined && { guild_id: input.commandGuildId }),
+  };
+  const base = {
     id: input.id,
     application_id: input.applicationId,
-    type: 2,
+    type: InteractionType.ApplicationCommand as const,
     token: input.token,
-    version: 1,
+    version: 1 as const,
     data,
     channel_id: channel.id,
-    locale: command.locale ?? 'en-US',
+    locale: (command.locale ?? Locale.EnglishUS) as Locale,
     app_permissions: ALL_PERMISSIONS,
     entitlements: [],
     attachment_size_limit: 10 * 1024 * 1024,
   };
   const channelJson = world.channelJson(channel);
-  if (channel.guildId !== undefined) {
-    const permissions = command.permissions ?? ALL_PERMISSIONS;
-    world.ensureMember(channel.guildId, command.user, command.memberRoles);
-    const member = world.memberJson(channel.guildId, command.user.id, true) ?? {};
-    payload['guild_id'] = channel.guildId;
-    payload['guild'] = { id: channel.guildId, locale: 'en-US', features: [] };
-    payload['guild_locale'] = 'en-US';
-    payload['member'] = { ...member, permissions };
-    payload['channel'] = { ...channelJson, permissions };
-    payload['authorizing_integration_owners'] = { '0': channel.guildId };
-    payload['context'] = 0;
-  } else {
-    payload['user'] = user;
-    payload['channel'] = channelJson;
-    // A guild-installed app used in its bot's DM: Discord writes the owner as "0".
-    payload['authorizing_integration_owners'] = { '0': '0' };
-    payload['context'] = 1;
+  if (channel.guildId === undefined) {
+    return {
+      ...base,
+      user: userToApi(command.user),
+      channel: channelJson,
+      // A guild-installed app used in its bot's DM: Discord writes the owner as "0".
+      authorizing_integration_owners: { [ApplicationIntegrationType.GuildInstall]: '0' },
+      context: InteractionContextType.BotDM,
+    } satisfies APIChatInputApplicationCommandDMInteraction;
   }
-  return payload;
+  const permissions = command.permissions ?? ALL_PERMISSIONS;
+  world.ensureMember(channel.guildId, command.user, command.memberRoles);
+  const member = world.memberJson(channel.guildId, command.user.id, true);
+  if (member === undefined) throw new Error(`member ${command.user.id} vanished from guild ${channel.guildId}`);
+  // Discord adds the invoking member's permissions in the channel, which discord-api-types does not model.
+  const channelWithPermissions = { ...channelJson, permissions };
+  return {
+    ...base,
+    guild_id: channel.guildId,
+    guild: { id: channel.guildId, locale: Locale.EnglishUS, features: [] },
+    guild_locale: Locale.EnglishUS,
+    member: { ...member, permissions },
+    channel: channelWithPermissions,
+    authorizing_integration_owners: { [ApplicationIntegrationType.GuildInstall]: channel.guildId },
+    context: InteractionContextType.Guild,
+  } satisfies APIChatInputApplicationCommandGuildInteraction;
 }
 
-function optionJson(option: FakeCommandOption): Record<string, unknown> {
-  const json: Record<string, unknown> = { name: option.name, type: option.type };
-  if (option.value !== undefined) json['value'] = option.value;
-  if (option.options !== undefined) json['options'] = option.options.map(optionJson);
-  if (option.focused !== undefined) json['focused'] = option.focused;
-  return json;
+/** Tests give option types as plain numbers; Discord's payload types want the enum. */
+function typeOf(option: FakeCommandOption): ApplicationCommandOptionType {
+  const type: ApplicationCommandOptionType = option.type;
+  return type;
+}
+
+/** Option JSON by its type, with the value type Discord sends for it. */
+function optionJson(option: FakeCommandOption): APIApplicationCommandInteractionDataOption {
+  const type = typeOf(option);
+  if (type === ApplicationCommandOptionType.Subcommand) {
+    return { name: option.name, type, options: (option.options ?? []).map(basicOptionJson) };
+  }
+  if (type === ApplicationCommandOptionType.SubcommandGroup) {
+    return {
+      name: option.name,
+      type,
+      options: (option.options ?? []).map((sub) => {
+        const subType = typeOf(sub);
+        if (subType !== ApplicationCommandOptionType.Subcommand) throw new Error(`option ${sub.name} of group ${option.name} must be a sub-command (type 1)`);
+        return { name: sub.name, type: subType, options: (sub.options ?? []).map(basicOptionJson) };
+      }),
+    };
+  }
+  return basicOptionJson(option);
+}
+
+function basicOptionJson(option: FakeCommandOption): APIApplicationCommandInteractionDataBasicOption {
+  const { name, value } = option;
+  const type = typeOf(option);
+  const wrong = (expected: string): Error => new Error(`command option ${name} of type ${String(type)} takes ${expected}, got ${JSON.stringify(value)}`);
+  const focused = option.focused === undefined ? {} : { focused: option.focused };
+  switch (type) {
+    case ApplicationCommandOptionType.String:
+      if (typeof value !== 'string') throw wrong('a string');
+      return { name, type, value, ...focused };
+    case ApplicationCommandOptionType.Integer:
+    case ApplicationCommandOptionType.Number:
+      if (typeof value !== 'number') throw wrong('a number');
+      return { name, type, value, ...focused };
+    case ApplicationCommandOptionType.Boolean:
+      if (typeof value !== 'boolean') throw wrong('true or false');
+      return { name, type, value };
+    case ApplicationCommandOptionType.User:
+    case ApplicationCommandOptionType.Channel:
+    case ApplicationCommandOptionType.Role:
+    case ApplicationCommandOptionType.Mentionable:
+    case ApplicationCommandOptionType.Attachment:
+      if (typeof value !== 'string') throw wrong('an id');
+      return { name, type, value };
+    default:
+      throw new Error(`command option ${name} has unknown type ${String(type)}`);
+  }
 }
 
 /** `data.resolved` for user/channel/role/mentionable options the fake knows about. */
-function resolvedFor(world: FakeWorld, channel: StoredChannel, options: FakeCommandOption[]): Record<string, unknown> | undefined {
-  const users: Record<string, unknown> = {};
-  const members: Record<string, unknown> = {};
-  const channels: Record<string, unknown> = {};
-  const roles: Record<string, unknown> = {};
+function resolvedFor(world: FakeWorld, channel: StoredChannel, options: FakeCommandOption[]): APIInteractionDataResolved | undefined {
+  const users: Record<string, APIUser> = {};
+  const members: Record<string, APIInteractionDataResolvedGuildMember> = {};
+  const channels: Record<string, APIInteractionDataResolvedChannel> = {};
+  const roles: Record<string, APIRole> = {};
   const guild = channel.guildId === undefined ? undefined : world.guilds.get(channel.guildId);
   const visit = (option: FakeCommandOption): void => {
     option.options?.forEach(visit);
     const id = String(option.value ?? '');
-    if (option.type === 6 || option.type === 9) {
+    const type = typeOf(option);
+    if (type === ApplicationCommandOptionType.User || type === ApplicationCommandOptionType.Mentionable) {
       const user = world.users.get(id);
       if (user) {
         users[id] = userToApi(user);
@@ -143,25 +222,31 @@ function resolvedFor(world: FakeWorld, channel: StoredChannel, options: FakeComm
         if (member) members[id] = { ...member, permissions: ALL_PERMISSIONS };
       }
     }
-    if (option.type === 7) {
+    if (type === ApplicationCommandOptionType.Channel) {
       const target = world.channels.get(id);
-      if (target) {
-        const json = world.channelJson(target);
-        channels[id] = { id, name: json['name'], type: json['type'], permissions: ALL_PERMISSIONS, ...(json['parent_id'] ? { parent_id: json['parent_id'] } : {}) };
-      }
+      if (target) channels[id] = resolvedChannel(target);
     }
-    if (option.type === 8 || option.type === 9) {
+    if (type === ApplicationCommandOptionType.Role || type === ApplicationCommandOptionType.Mentionable) {
       const role = guild?.roles.find((r) => r.id === id);
       if (role) roles[id] = world.roleJson(role);
     }
   };
   options.forEach(visit);
-  const resolved: Record<string, unknown> = {};
-  if (Object.keys(users).length > 0) resolved['users'] = users;
-  if (Object.keys(members).length > 0) resolved['members'] = members;
-  if (Object.keys(channels).length > 0) resolved['channels'] = channels;
-  if (Object.keys(roles).length > 0) resolved['roles'] = roles;
+  const resolved: APIInteractionDataResolved = {};
+  if (Object.keys(users).length > 0) resolved.users = users;
+  if (Object.keys(members).length > 0) resolved.members = members;
+  if (Object.keys(channels).length > 0) resolved.channels = channels;
+  if (Object.keys(roles).length > 0) resolved.roles = roles;
   return Object.keys(resolved).length > 0 ? resolved : undefined;
+}
+
+function resolvedChannel(target: StoredChannel): APIInteractionDataResolvedChannel {
+  const name = target.name ?? '';
+  if (target.type === 11) {
+    if (target.parentId === undefined) throw new Error(`thread ${target.id} has no parent`);
+    return { id: target.id, name, type: ChannelType.PublicThread, permissions: ALL_PERMISSIONS, parent_id: target.parentId };
+  }
+  return { id: target.id, name, type: target.type === 1 ? ChannelType.DM : ChannelType.GuildText, permissions: ALL_PERMISSIONS };
 }
 
 export function interactionRoutes(host: InteractionHost): Route[] {

@@ -4,11 +4,11 @@
  * created, used by channel sends, interaction responses and follow-ups alike.
  */
 import { createHash } from 'node:crypto';
-import type { APIAttachment, APIEmbed } from 'discord-api-types/v10';
+import type { APIAttachment, APIEmbed, GatewayMessageCreateDispatchData, GatewayMessageDeleteDispatchData } from 'discord-api-types/v10';
 import type { FakeGateway, GatewaySessionView } from './gateway.js';
 import { assertNotEmpty, attachmentsFor, resolveMentions, type MessageBody, type UploadedFile } from './message-rules.js';
 import type { FakeUser } from './types.js';
-import { type FakeWorld, type StoredChannel, type StoredMessage, userToApi } from './world.js';
+import { apiChannelType, type FakeWorld, type StoredChannel, type StoredMessage, userToApi } from './world.js';
 import { jsonCopy } from './wire.js';
 
 const INTENT_GUILD_MESSAGES = 1 << 9;
@@ -42,8 +42,11 @@ export class Messaging {
   dispatchDelete(message: StoredMessage): Promise<number> {
     const channel = this.world.channels.get(message.channel_id);
     if (!channel) return Promise.resolve(0);
-    const d: Record<string, unknown> = { id: message.id, channel_id: channel.id };
-    if (channel.guildId !== undefined) d['guild_id'] = channel.guildId;
+    const d = {
+      id: message.id,
+      channel_id: channel.id,
+      ...(channel.guildId !== undefined && { guild_id: channel.guildId }),
+    } satisfies GatewayMessageDeleteDispatchData;
     return this.gateway.dispatch(
       'MESSAGE_DELETE',
       (session) => (receivesMessagesIn(session, channel) ? d : undefined),
@@ -54,33 +57,34 @@ export class Messaging {
   /**
    * The message as one session sees it: guild extras (`guild_id`, `member`, members on
    * mentions), `channel_type`, and content blanked without MessageContent unless it is a DM,
-   * the bot's own message, or one that mentions the bot.
+   * the bot's own message, or one that mentions the bot. MESSAGE_UPDATE carries the same shape.
    */
-  messageFor(session: GatewaySessionView, channel: StoredChannel, message: StoredMessage): unknown {
+  messageFor(session: GatewaySessionView, channel: StoredChannel, message: StoredMessage): GatewayMessageCreateDispatchData | undefined {
     if (!receivesMessagesIn(session, channel)) return undefined;
-    const d = message.payload;
-    d['channel_type'] = channel.type;
+    const api = structuredClone(message.api);
     const guildId = channel.guildId;
-    if (guildId !== undefined) {
-      d['guild_id'] = guildId;
-      if (message.api.webhook_id === undefined) {
-        const member = this.world.memberJson(guildId, message.author.id, false);
-        if (member) d['member'] = member;
-      }
-      d['mentions'] = message.api.mentions.map((user) => {
-        const member = this.world.memberJson(guildId, user.id, false);
-        return member ? { ...user, member } : user;
-      });
-    }
+    const member = guildId === undefined || api.webhook_id !== undefined ? undefined : this.world.memberJson(guildId, message.author.id, false);
+    const d: GatewayMessageCreateDispatchData = {
+      ...api,
+      channel_type: apiChannelType(channel.type),
+      mentions:
+        guildId === undefined
+          ? api.mentions
+          : api.mentions.map((user) => {
+              const mentioned = this.world.memberJson(guildId, user.id, false);
+              return mentioned ? { ...user, member: mentioned } : user;
+            }),
+      ...(guildId !== undefined && { guild_id: guildId }),
+      ...(member !== undefined && { member }),
+    };
     const botId = this.world.botUser.id;
-    const exempt =
-      channel.type === 1 || message.author.id === botId || message.api.mentions.some((u) => u.id === botId);
+    const exempt = channel.type === 1 || message.author.id === botId || api.mentions.some((u) => u.id === botId);
     if ((session.intents & INTENT_MESSAGE_CONTENT) === 0 && !exempt) {
-      d['content'] = '';
-      d['embeds'] = [];
-      d['attachments'] = [];
-      d['components'] = [];
-      delete d['poll'];
+      d.content = '';
+      d.embeds = [];
+      d.attachments = [];
+      d.components = [];
+      delete d.poll;
     }
     return d;
   }

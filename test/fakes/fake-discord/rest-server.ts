@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { UploadedFile } from './message-rules.js';
 import type { StoredFile } from './messaging.js';
-import type { FailureSpec, RecordedRequest } from './types.js';
+import type { FailureSpec, ObservedExchange, RecordedRequest } from './types.js';
 import { DiscordHttpError, apiError, errors, sleep } from './wire.js';
 
 export interface RestContext {
@@ -60,6 +60,7 @@ export interface RestServerOptions {
   rateLimit: { limit: number; windowMs: number };
   files: ReadonlyMap<string, StoredFile>;
   onUpgrade: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  observe?: ((exchange: ObservedExchange) => void) | undefined;
 }
 
 export class RestServer {
@@ -157,7 +158,9 @@ export class RestServer {
     }
     record.status = result.status;
     await sleep(this.#options.latencyMs / 2);
-    this.#write(res, result);
+    const headers = this.#write(res, result);
+    const body = result.status === 204 ? undefined : result.body;
+    this.#options.observe?.({ request: record, response: { status: result.status, headers, body } });
   }
 
   async #route(
@@ -242,19 +245,20 @@ export class RestServer {
     res.writeHead(200, { 'content-type': file.contentType, 'content-length': String(file.data.length) }).end(file.data);
   }
 
-  #write(res: ServerResponse, result: { status: number; body?: unknown; headers: Record<string, string> }): void {
+  /** Writes the response; returns the headers it carried. */
+  #write(res: ServerResponse, result: { status: number; body?: unknown; headers: Record<string, string> }): Record<string, string> {
     if (result.status === 204 || result.body === undefined) {
       res.writeHead(result.status, result.headers).end();
-      return;
+      return result.headers;
     }
     const text = JSON.stringify(result.body);
-    res
-      .writeHead(result.status, {
-        ...result.headers,
-        'content-type': 'application/json',
-        'content-length': String(Buffer.byteLength(text)),
-      })
-      .end(text);
+    const headers = {
+      ...result.headers,
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(text)),
+    };
+    res.writeHead(result.status, headers).end(text);
+    return headers;
   }
 }
 

@@ -2,6 +2,7 @@
  * The public shapes of the fake Discord: what tests pass in and what they read back.
  * Payloads on the wire use discord-api-types' shapes; these are the test-facing views.
  */
+import type { APIChatInputApplicationCommandInteraction } from 'discord-api-types/v10';
 
 export interface FakeUser {
   id: string;
@@ -40,6 +41,17 @@ export interface RecordedRequest {
   at: number;
   /** The status the fake answered with (set once the response has been decided). */
   status?: number;
+}
+
+/** A REST response as the fake sent it, beside the request it answered. */
+export interface ObservedExchange {
+  request: RecordedRequest;
+  response: {
+    status: number;
+    headers: Record<string, string>;
+    /** The JSON body, or undefined when the response had none (204). */
+    body: unknown;
+  };
 }
 
 export interface RecordedFile {
@@ -153,7 +165,7 @@ export interface FakeInteraction {
   /** The original response and follow-ups as messages (ephemeral ones included), in creation order. */
   messages: FakeMessage[];
   /** The INTERACTION_CREATE `d` as dispatched. */
-  payload: Record<string, unknown>;
+  payload: APIChatInputApplicationCommandInteraction;
   /** What the user sees last: the last separate follow-up, else the original response; undefined while only "thinking". */
   reply(): FakeInteractionReply | undefined;
 }
@@ -188,4 +200,9 @@ export interface FakeDiscordOptions {
   enabledPrivilegedIntents?: number;
   /** The gateway URL GET /gateway and /gateway/bot hand out; default the fake's own gateway. */
   gatewayUrl?: string;
+  /**
+   * Called once per REST exchange under /api/v10, after the response was written (the contract
+   * tests validate each one against Discord's API description). CDN downloads are not included.
+   */
+  observe?: (exchange: ObservedExchange) => void;
 }

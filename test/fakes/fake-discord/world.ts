@@ -3,7 +3,33 @@
  * is written as Discord's JSON. REST handlers and gateway dispatches both read from here, so a
  * message the bot sends via REST is the same object a later GET or MESSAGE_UPDATE shows.
  */
-import type { APIAttachment, APIEmbed, APIMessage, APIUser, UserFlags } from 'discord-api-types/v10';
+import {
+  type APIAttachment,
+  type APIDMChannel,
+  type APIEmbed,
+  type APIGuild,
+  type APIGuildMember,
+  type APIMessage,
+  type APIRole,
+  type APITextChannel,
+  type APIThreadChannel,
+  type APIUser,
+  type ChannelFlags,
+  ChannelType,
+  type GatewayGuildCreateDispatchData,
+  GuildDefaultMessageNotifications,
+  GuildExplicitContentFilter,
+  type GuildMemberFlags,
+  GuildMFALevel,
+  GuildNSFWLevel,
+  GuildPremiumTier,
+  type GuildSystemChannelFlags,
+  GuildVerificationLevel,
+  Locale,
+  type RoleFlags,
+  ThreadAutoArchiveDuration,
+  type UserFlags,
+} from 'discord-api-types/v10';
 import type { FakeChannelSpec, FakeGuildSpec, FakeMessage, FakeUser } from './types.js';
 import { SnowflakeSource, discordTimestamp, jsonCopy } from './wire.js';
 
@@ -13,6 +39,12 @@ export const ALL_PERMISSIONS = '2199023255551';
 const EVERYONE_PERMISSIONS = '2222085186637376';
 
 export type ChannelKind = 0 | 1 | 11;
+
+/** The fake's channel kinds as Discord's enum. */
+export function apiChannelType(kind: ChannelKind): ChannelType.GuildText | ChannelType.DM | ChannelType.PublicThread {
+  if (kind === 1) return ChannelType.DM;
+  return kind === 11 ? ChannelType.PublicThread : ChannelType.GuildText;
+}
 
 export interface StoredChannel {
   id: string;
@@ -118,6 +150,12 @@ export function userToApi(user: FakeUser): APIUser {
     avatar: null,
     // No badges; the enum has no member for 0.
     public_flags: 0 as UserFlags,
+    flags: 0 as UserFlags,
+    banner: null,
+    accent_color: null,
+    avatar_decoration_data: null,
+    collectibles: null,
+    primary_guild: null,
   };
   if (user.bot === true) api.bot = true;
   return api;
@@ -301,66 +339,71 @@ export class FakeWorld {
 
   // ---- JSON views -------------------------------------------------------------------------
 
-  memberJson(guildId: string, userId: string, withUser: boolean): Record<string, unknown> | undefined {
+  /** A member as Discord writes it: with `user` on REST and in GUILD_CREATE, without it on messages. */
+  memberJson(guildId: string, userId: string, withUser: true): APIGuildMember | undefined;
+  memberJson(guildId: string, userId: string, withUser: false): Omit<APIGuildMember, 'user'> | undefined;
+  memberJson(guildId: string, userId: string, withUser: boolean): APIGuildMember | Omit<APIGuildMember, 'user'> | undefined {
     const member = this.guilds.get(guildId)?.members.get(userId);
     if (!member) return undefined;
-    const json: Record<string, unknown> = {
+    const json = {
       avatar: null,
       banner: null,
       communication_disabled_until: null,
       deaf: false,
-      flags: 0,
+      flags: 0 as GuildMemberFlags,
       joined_at: member.joinedAt,
       mute: false,
       nick: member.nick ?? null,
       pending: false,
       premium_since: null,
       roles: member.roles,
-    };
-    if (withUser) json['user'] = userToApi(member.user);
-    return json;
+    } satisfies Omit<APIGuildMember, 'user'>;
+    return withUser ? { ...json, user: userToApi(member.user) } : json;
   }
 
-  channelJson(channel: StoredChannel): Record<string, unknown> {
+  channelJson(channel: StoredChannel): APITextChannel | APIThreadChannel | APIDMChannel {
     if (channel.type === 1) {
       return {
         id: channel.id,
-        type: 1,
+        type: ChannelType.DM,
+        name: null,
         last_message_id: channel.lastMessageId,
-        flags: 0,
+        flags: 0 as ChannelFlags,
         recipients: channel.recipient ? [userToApi(channel.recipient)] : [],
-      };
+      } satisfies APIDMChannel;
     }
     const guild = channel.guildId === undefined ? undefined : this.guilds.get(channel.guildId);
+    const guildId = channel.guildId ?? '';
     if (channel.type === 11) {
       const live = channel.messages.filter((m) => m.deleted !== true).length;
+      if (channel.parentId === undefined) throw new Error(`thread ${channel.id} has no parent`);
       return {
         id: channel.id,
-        type: 11,
-        guild_id: channel.guildId,
+        type: ChannelType.PublicThread,
+        guild_id: guildId,
         parent_id: channel.parentId,
-        owner_id: guild?.ownerId,
-        name: channel.name,
+        owner_id: guild?.ownerId ?? '',
+        name: channel.name ?? '',
         last_message_id: channel.lastMessageId,
         message_count: live,
         total_message_sent: channel.messages.length,
         member_count: 1,
         rate_limit_per_user: 0,
-        flags: 0,
+        flags: 0 as ChannelFlags,
         thread_metadata: {
           archived: false,
-          auto_archive_duration: 1440,
+          auto_archive_duration: ThreadAutoArchiveDuration.OneDay,
           archive_timestamp: discordTimestamp(channel.createdAt),
           locked: false,
           create_timestamp: discordTimestamp(channel.createdAt),
         },
-      };
+      } satisfies APIThreadChannel;
     }
     return {
       id: channel.id,
-      type: 0,
-      guild_id: channel.guildId,
-      name: channel.name,
+      type: ChannelType.GuildText,
+      guild_id: guildId,
+      name: channel.name ?? '',
       position: guild ? guild.channelIds.indexOf(channel.id) : 0,
       permission_overwrites: [],
       parent_id: null,
@@ -368,12 +411,12 @@ export class FakeWorld {
       topic: null,
       last_message_id: channel.lastMessageId,
       rate_limit_per_user: 0,
-      flags: 0,
-    };
+      flags: 0 as ChannelFlags,
+    } satisfies APITextChannel;
   }
 
-  roleJson(role: StoredGuild['roles'][number]): Record<string, unknown> {
-    const json: Record<string, unknown> = {
+  roleJson(role: StoredGuild['roles'][number]): APIRole {
+    const json: APIRole = {
       id: role.id,
       name: role.name,
       color: 0,
@@ -385,13 +428,13 @@ export class FakeWorld {
       permissions: role.permissions,
       managed: role.managed,
       mentionable: false,
-      flags: 0,
+      flags: 0 as RoleFlags,
     };
-    if (role.managed) json['tags'] = { bot_id: this.botUser.id };
+    if (role.managed) json.tags = { bot_id: this.botUser.id };
     return json;
   }
 
-  guildJson(guild: StoredGuild): Record<string, unknown> {
+  guildJson(guild: StoredGuild): APIGuild {
     return {
       id: guild.id,
       name: guild.name,
@@ -404,57 +447,70 @@ export class FakeWorld {
       afk_channel_id: null,
       afk_timeout: 300,
       widget_enabled: false,
-      verification_level: 0,
-      default_message_notifications: 0,
-      explicit_content_filter: 0,
+      verification_level: GuildVerificationLevel.None,
+      default_message_notifications: GuildDefaultMessageNotifications.AllMessages,
+      explicit_content_filter: GuildExplicitContentFilter.Disabled,
       roles: guild.roles.map((r) => this.roleJson(r)),
       emojis: [],
       stickers: [],
       features: [],
-      mfa_level: 0,
+      mfa_level: GuildMFALevel.None,
       application_id: null,
       system_channel_id: null,
-      system_channel_flags: 0,
+      system_channel_flags: 0 as GuildSystemChannelFlags,
       rules_channel_id: null,
       public_updates_channel_id: null,
       safety_alerts_channel_id: null,
       max_members: 500000,
       vanity_url_code: null,
-      premium_tier: 0,
+      premium_tier: GuildPremiumTier.None,
       premium_subscription_count: 0,
       premium_progress_bar_enabled: false,
-      preferred_locale: 'en-US',
-      nsfw_level: 0,
+      preferred_locale: Locale.EnglishUS,
+      nsfw_level: GuildNSFWLevel.Default,
       incidents_data: null,
-    };
+      hub_type: null,
+      max_video_channel_users: 25,
+      max_stage_video_channel_users: 50,
+    } satisfies APIGuild;
   }
 
   /** The GUILD_CREATE a freshly connected bot receives: the guild plus its gateway-only extras. */
-  guildCreateJson(guild: StoredGuild): Record<string, unknown> {
+  guildCreateJson(guild: StoredGuild): GatewayGuildCreateDispatchData {
     const channel = (id: string): StoredChannel => {
       const found = this.channels.get(id);
       if (!found) throw new Error(`channel ${id} vanished`);
       return found;
     };
+    const botMember = this.memberJson(guild.id, this.botUser.id, true);
     return {
       ...this.guildJson(guild),
       joined_at: guild.members.get(this.botUser.id)?.joinedAt ?? discordTimestamp(),
       large: false,
       unavailable: false,
-      lazy: true,
       member_count: guild.members.size,
       // Discord sends only the bot's own member up front (the rest needs GuildMembers + op 8).
-      members: [this.memberJson(guild.id, this.botUser.id, true)],
-      channels: guild.channelIds.map((id) => {
-        const { guild_id: _omitted, ...json } = this.channelJson(channel(id));
-        return json;
-      }),
-      threads: guild.threadIds.map((id) => this.channelJson(channel(id))),
+      members: botMember === undefined ? [] : [botMember],
+      // GUILD_CREATE's channels carry no guild_id (the client fills it in); threads do.
+      channels: guild.channelIds.map((id) => textChannelWithoutGuild(this.channelJson(channel(id)))),
+      threads: guild.threadIds.map((id) => threadChannel(this.channelJson(channel(id)))),
       voice_states: [],
       presences: [],
       stage_instances: [],
       guild_scheduled_events: [],
       soundboard_sounds: [],
-    };
+    } satisfies GatewayGuildCreateDispatchData;
   }
 }
+
+function textChannelWithoutGuild(json: APITextChannel | APIThreadChannel | APIDMChannel): APITextChannel {
+  if (json.type !== ChannelType.GuildText) throw new Error(`channel ${json.id} is listed as a text channel but is of type ${String(json.type)}`);
+  const { guild_id: _omitted, ...rest } = json;
+  return rest;
+}
+
+function threadChannel(json: APITextChannel | APIThreadChannel | APIDMChannel): APIThreadChannel {
+  if (json.type !== ChannelType.PublicThread) throw new Error(`channel ${json.id} is listed as a thread but is of type ${String(json.type)}`);
+  return json;
+}
+
