@@ -135,7 +135,9 @@ describe('Memory: another process on the same store', () => {
     const store = await openSessionStore('memory://', captureLogs().logger);
     const other = new Memory(store, DEFAULTS, testRules());
     await other.commitRound('s', round(other, 'a'));
-    const memory = new Memory(racedOnce(store, async () => void (await other.commitRound('s', round(other, 'b')))), DEFAULTS, testRules());
+    const memory = new Memory(racedOnce(store, async () => {
+        await other.commitRound('s', round(other, 'b'));
+      }), DEFAULTS, testRules());
     await memory.pin('s', [-1]);
     expect((await other.read('s')).history.map((m) => `${m.content}${m.pinned ? '*' : ''}`)).toEqual(['a', 're a', 'b', 're b*']);
   });
@@ -145,7 +147,14 @@ describe('Memory: another process on the same store', () => {
     const other = new Memory(store, DEFAULTS, testRules());
     let n = 0;
     const memory = new Memory(
-      racedOnce(store, async () => void (await other.commitRound('s', round(other, `theirs ${String((n += 1))}`))), 2),
+      racedOnce(
+        store,
+        async () => {
+          n += 1;
+          await other.commitRound('s', round(other, `theirs ${String(n)}`));
+        },
+        2,
+      ),
       DEFAULTS,
       testRules(),
     );
