@@ -1,6 +1,10 @@
 /** Counts tokens of a text. Passed in, so the domain stays deterministic and library-free. */
 export interface TokenCounter {
-  count(text: string): number;
+  /**
+   * Tokens of `text` (an estimate errs high, so a budget holds). With `limit`, counting may stop
+   * as soon as the count is known to pass it: the result is then some number above `limit`.
+   */
+  count(text: string, limit?: number): number;
 }
 
 /**
