@@ -43,7 +43,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
       model: config.OPENAI_MODEL,
       tokenBudget: promptBudget(config),
     },
-    { tokens: gptTokenCounter, maxMessageChars: config.MAX_MESSAGE_CHARS, now: Date.now },
+    { tokens: gptTokenCounter, maxMessageChars: config.MAX_MESSAGE_CHARS, tokenBudget: promptBudget(config), now: Date.now },
   );
   const model =
     options.model ??

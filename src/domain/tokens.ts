@@ -15,6 +15,15 @@ export const TOKENS_PER_MESSAGE = 3;
 export const TOKENS_REPLY_PRIMING = 3;
 
 /**
+ * The most tokens a message can have and still fit a request of `budget` prompt tokens by itself:
+ * its own wrapping and the reply priming take the rest. This is buildContext's rule with no
+ * system prompt, pins, history or images, so a message over it can never be answered.
+ */
+export function largestFittingMessage(budget: number): number {
+  return budget - TOKENS_PER_MESSAGE - TOKENS_REPLY_PRIMING;
+}
+
+/**
  * What one image in a request is counted as: OpenAI's fixed cost of a `detail: 'low'` image
  * (a 512×512 rendition) on GPT-4o-class models. The real cost depends on the model and on the
  * detail level, which the model adapter should therefore set to 'low'; other servers count
