@@ -18,9 +18,10 @@ setMergeCacheSize(TOKENIZER_CACHE_PIECES);
  * piece, in code points. The byte-pair merge is quadratic in the length of a word, and a word is
  * whatever the pre-tokenizer keeps together: a run of letters or of symbols with no space can be
  * as long as the message, and one such run froze the event loop for seconds. Longer runs are cut,
- * so counting costs a bounded time per code point whatever the text's shape. 128 is where the
- * cost per code point stops being flat as pieces grow (bench/tokens.ts measures both sides); no
- * word of ordinary text is that long, so ordinary text is never cut and is counted exactly.
+ * so counting costs a bounded time per code point whatever the text's shape. 128 is the longest
+ * piece whose cost per code point is still that of a short one (measured on letters, emoji, CJK,
+ * combining marks and whitespace; longer pieces of emoji cost more per code point), and no word
+ * of ordinary text is that long, so ordinary text is never cut and is counted exactly.
  */
 export const MAX_RUN = 128;
 
