@@ -28,9 +28,11 @@ export function sessionDefaults(limit: number): SessionDefaults {
   return { limit, systemPrompt: config.SYSTEM_PROMPT, model: config.OPENAI_MODEL, tokenBudget: promptBudget(config) };
 }
 
+/** As src/app.ts builds them. */
 export const messageRules: MessageRules = {
   tokens: gptTokenCounter,
   maxMessageChars: defaultConfig().MAX_MESSAGE_CHARS,
+  tokenBudget: promptBudget(defaultConfig()),
   now: Date.now,
 };
 

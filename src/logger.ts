@@ -1,6 +1,8 @@
 import pino, { type DestinationStream, type Level, type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import { redactSecrets } from './redact.js';
+import { secretRedactor } from './redact.js';
+
+export { SECRET_MIN_CHARS } from './redact.js';
 
 export type { Logger };
 
@@ -8,14 +10,15 @@ export type { Logger };
 type FlushableStream = DestinationStream & { flush?: (cb: (err?: Error) => void) => void };
 
 /**
- * A destination that removes secrets from every line before it is written, whatever field or
- * error message they hide in. Its flush reaches the target's, so a process about to exit can
+ * A destination that removes secrets from every line before it is written, in every form a line
+ * can carry them (src/redact.ts). Its flush reaches the target's, so a process about to exit can
  * still write what it logged (pino's logger.flush).
  */
 export function redactingStream(target: FlushableStream, secrets: readonly string[]): FlushableStream {
+  const redact = secretRedactor(secrets);
   return {
     write(line: string) {
-      target.write(redactSecrets(line, secrets));
+      target.write(redact(line));
     },
     flush(cb) {
       if (target.flush) target.flush(cb);

@@ -27,7 +27,7 @@ export function configuredMemory(config: Config, store: SessionStore): Memory {
   return new Memory(
     store,
     { limit: config.HISTORY_LIMIT, systemPrompt: config.SYSTEM_PROMPT, model: config.OPENAI_MODEL, tokenBudget: promptBudget(config) },
-    { tokens: gptTokenCounter, maxMessageChars: config.MAX_MESSAGE_CHARS, now: Date.now },
+    { tokens: gptTokenCounter, maxMessageChars: config.MAX_MESSAGE_CHARS, tokenBudget: promptBudget(config), now: Date.now },
   );
 }
 

@@ -30,6 +30,8 @@ export interface UserErrorDetails {
   readonly message_too_long: { readonly length: number; readonly max: number };
   readonly empty_message: Record<string, never>;
   readonly context_over_budget: { readonly needed: number; readonly budget: number; readonly images: boolean };
+  /** The question alone needs more than `limit` tokens (counting stopped there): it cannot fit `budget`. */
+  readonly question_over_budget: { readonly limit: number; readonly budget: number };
   readonly bad_forge: Record<string, never>;
   readonly unknown_command: { readonly name: string };
 }

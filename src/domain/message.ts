@@ -1,5 +1,5 @@
 import { userError } from './errors.js';
-import type { TokenCounter } from './tokens.js';
+import { largestFittingMessage, type TokenCounter } from './tokens.js';
 
 export type Role = 'system' | 'user' | 'assistant';
 
@@ -52,6 +52,13 @@ export interface MessageRules {
   readonly tokens: TokenCounter;
   /** Longest content a person may put in one message, in characters. */
   readonly maxMessageChars: number;
+  /**
+   * The largest prompt budget a request is built with. A question that cannot fit it even alone
+   * is refused as soon as counting passes largestFittingMessage(tokenBudget), so a huge one costs
+   * little counting instead of all of it. Without it, questions are counted whole and the
+   * budget is left to buildContext.
+   */
+  readonly tokenBudget?: number | undefined;
   readonly now: () => number;
 }
 
@@ -67,7 +74,10 @@ export function modelContent(message: Pick<DraftMessage, 'role' | 'content' | 'a
   return message.content;
 }
 
-/** Makes a history message, counting its tokens once. Rejects empty and over-long user content. */
+/**
+ * Makes a message, counting its tokens once. Rejects empty and over-long user content, and
+ * questions (user messages not forged) that could not fit `rules.tokenBudget`.
+ */
 export function createMessage(input: NewMessage, rules: MessageRules): DraftMessage {
   const attached = input.attached ?? '';
   const typed = input.content;
@@ -94,7 +104,16 @@ export function createMessage(input: NewMessage, rules: MessageRules): DraftMess
     ...(authorName === undefined ? {} : { authorName }),
     ...(input.forged === true ? { forged: true } : {}),
   };
-  return { ...base, tokens: rules.tokens.count(modelContent(base)) };
+  const shown = modelContent(base);
+  if (input.role !== 'user' || input.forged === true || rules.tokenBudget === undefined) {
+    return { ...base, tokens: rules.tokens.count(shown) };
+  }
+  const limit = largestFittingMessage(rules.tokenBudget);
+  const tokens = rules.tokens.count(shown, limit);
+  if (tokens > limit) {
+    throw userError('question_over_budget', { limit, budget: rules.tokenBudget });
+  }
+  return { ...base, tokens };
 }
 
 // Zero-width characters, the soft hyphen and bidirectional controls show as nothing.

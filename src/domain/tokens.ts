@@ -1,6 +1,10 @@
 /** Counts tokens of a text. Passed in, so the domain stays deterministic and library-free. */
 export interface TokenCounter {
-  count(text: string): number;
+  /**
+   * Tokens of `text` (an estimate errs high, so a budget holds). With `limit`, counting may stop
+   * as soon as the count is known to pass it: the result is then some number above `limit`.
+   */
+  count(text: string, limit?: number): number;
 }
 
 /**
@@ -9,6 +13,15 @@ export interface TokenCounter {
  */
 export const TOKENS_PER_MESSAGE = 3;
 export const TOKENS_REPLY_PRIMING = 3;
+
+/**
+ * The most tokens a message can have and still fit a request of `budget` prompt tokens by itself:
+ * its own wrapping and the reply priming take the rest. This is buildContext's rule with no
+ * system prompt, pins, history or images, so a message over it can never be answered.
+ */
+export function largestFittingMessage(budget: number): number {
+  return budget - TOKENS_PER_MESSAGE - TOKENS_REPLY_PRIMING;
+}
 
 /**
  * What one image in a request is counted as: OpenAI's fixed cost of a `detail: 'low'` image

@@ -23,8 +23,11 @@ export function isForBot(message: Message, botId: string): boolean {
  * readable names (the model cannot resolve ids).
  */
 export function questionText(message: Message, botId: string): string {
-  const withoutBot = message.content.replace(new RegExp(`<@!?${botId}>`, 'g'), ' ');
-  return cleanContent(withoutBot, message.channel).replace(/[ \t]{2,}/g, ' ').trim();
+  let text = message.content.replace(new RegExp(`<@!?${botId}>`, 'g'), ' ');
+  // The @everyone role has the server's id and is named "@everyone": cleanContent's "@" + name
+  // would make it "@@everyone".
+  if (message.guildId !== null) text = text.replaceAll(`<@&${message.guildId}>`, '@everyone');
+  return cleanContent(text, message.channel).replace(/[ \t]{2,}/g, ' ').trim();
 }
 
 export function toQuestion(message: Message, botId: string, rules: AttachmentRules): Question {

@@ -42,6 +42,8 @@ const USER_ERRORS: Explain = {
   empty_message: () => 'The message is empty: say something.',
   context_over_budget: ({ needed, budget, images }) =>
     `The system prompt, pinned messages and your message${images ? ' with its images' : ''} need ${String(needed)} tokens, but the budget for a request is ${String(budget)}. Unpin something (/unpin) or send a shorter message. Nothing was added to memory.`,
+  question_over_budget: ({ limit, budget }) =>
+    `Your message needs more than ${String(limit)} tokens, but the budget for a whole request is ${String(budget)}. Send a shorter message or smaller files. Nothing was added to memory.`,
   bad_forge: () => 'Give at least one message to add.',
   unknown_command: ({ name }) => `I don't know the command /${name}; it may be from an older version of the bot.`,
 };

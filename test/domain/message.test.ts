@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMessage, modelContent, UserError } from '../../src/domain/index.js';
+import { createMessage, largestFittingMessage, modelContent, type TokenCounter, UserError } from '../../src/domain/index.js';
 import { testRules } from '../helpers/domain.js';
 
 /** The error `run` throws (the test fails if it throws none). */
@@ -51,5 +51,49 @@ describe('createMessage', () => {
   it('cleans display names that would break the prefix', () => {
     const m = createMessage({ role: 'user', content: 'x', authorName: 'Bad:\nName' }, rules);
     expect(m.authorName).toBe('Bad Name');
+  });
+
+  describe('with a token budget', () => {
+    const budget = 10; // a question of at most 4 tokens fits alone
+    const limits: Array<number | undefined> = [];
+    /** One token a word, as testRules' counter, recording the limit it was given. */
+    const watched: TokenCounter = {
+      count: (text, limit) => {
+        limits.push(limit);
+        return text.split(/\s+/).filter((w) => w !== '').length;
+      },
+    };
+    const withBudget = testRules({ tokens: watched, tokenBudget: budget });
+
+    it('accepts a question that fits the budget alone, counted in full', () => {
+      limits.length = 0;
+      const m = createMessage({ role: 'user', content: 'a b c', authorName: 'Ada' }, withBudget);
+      expect(m.tokens).toBe(largestFittingMessage(budget));
+      expect(limits).toEqual([largestFittingMessage(budget)]);
+    });
+
+    it('refuses a question that cannot fit even alone, telling the counter where it may stop', () => {
+      limits.length = 0;
+      expect(() => createMessage({ role: 'user', content: 'a b c d', authorName: 'Ada' }, withBudget)).toThrow(
+        /needs more than 4 tokens, but the budget for a whole request is 10\. .*Nothing was added to memory/,
+      );
+      expect(limits).toEqual([4]);
+      // A counter that stopped early says only "more than the limit": that is enough.
+      const stopping: TokenCounter = { count: (_text, limit) => (limit ?? 0) + 1 };
+      try {
+        createMessage({ role: 'user', content: 'x' }, testRules({ tokens: stopping, tokenBudget: budget }));
+        throw new Error('expected an error');
+      } catch (error) {
+        expect((error as UserError).code).toBe('context_over_budget');
+      }
+    });
+
+    it('counts replies and forged messages whole and keeps them: only questions are refused', () => {
+      limits.length = 0;
+      const long = 'a b c d e f g h i j k l';
+      expect(createMessage({ role: 'assistant', content: long }, withBudget).tokens).toBe(12);
+      expect(createMessage({ role: 'user', content: long, forged: true }, withBudget).tokens).toBe(12);
+      expect(limits).toEqual([undefined, undefined]);
+    });
   });
 });

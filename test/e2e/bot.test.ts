@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TYPING_DELAY_MS } from '../../src/adapters/discord/reply-sink.js';
-import { ada, bob, DM, GENERAL, GUILD, RANDOM, THREAD, World } from './harness.js';
+import { ada, bob, DM, GENERAL, GUILD, HELPERS_ROLE, RANDOM, THREAD, World } from './harness.js';
 
 describe('the bot end to end (real discord.js and openai SDK against fakes)', () => {
   let world: World;
@@ -104,6 +104,22 @@ describe('the bot end to end (real discord.js and openai SDK against fakes)', ()
       'assistant: sure',
       'user: Bob: and what about this?',
     ]);
+  });
+
+  it('mentions in a question reach the model as names; the @everyone role (its id is the server\'s) as @everyone', async () => {
+    await world.start();
+    world.openai.setResponder(() => 'ok');
+    const before = world.botMessages(GENERAL).length;
+    await world.discord.userMessage({
+      channelId: GENERAL,
+      author: ada,
+      content: `tell <@&${GUILD}>, <@&${HELPERS_ROLE}> and <@${bob.id}> about <#${RANDOM}>`,
+      mentionBot: true,
+      mentions: [bob],
+    });
+    await world.discord.waitFor(() => world.botMessages(GENERAL).length > before);
+    await world.settled();
+    expect(world.sentToModel().at(-1)).toBe('user: Ada: tell @everyone, @helpers and @Bob about #random');
   });
 
   it('model output with @everyone, roles and users pings nobody', async () => {

@@ -264,6 +264,18 @@ describe('FakeOpenAI faults, as the SDK surfaces them', () => {
     expect((err as Error).message).toContain('Incorrect API key provided: sk-...test.');
   });
 
+  it('setKeyEcho: the 401 message shows the key as a proxy would, exactly as it arrived', async () => {
+    const key = 'sk-proxy"\\\tcafé%41-key';
+    const f = await startFake({ apiKeys: ['sk-good'] });
+    f.setKeyEcho((received) => `${received} (cut: ${received.slice(0, 8)}…)`);
+    const err = await rejection(client(f, { apiKey: key }).chat.completions.create({ model: 'm', messages: userMessage('a') }));
+    expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(f.requests[0]?.apiKey).toBe(key);
+    expect((err as Error).message).toBe(
+      `401 Incorrect API key provided: ${key} (cut: sk-proxy…). You can find your API key at https://platform.openai.com/account/api-keys.`,
+    );
+  });
+
   it('the apiKeys option rejects other keys', async () => {
     const f = await startFake({ apiKeys: ['sk-good'] });
     await expect(client(f, { apiKey: 'sk-good' }).chat.completions.create({ model: 'm', messages: userMessage('a') })).resolves.toBeDefined();

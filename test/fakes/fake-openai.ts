@@ -188,6 +188,7 @@ export class FakeOpenAI {
   #chunkDelayMs: number;
   #chunkSize: number;
   #latency: () => number = () => 0;
+  #showKey: (key: string) => string = maskedKey;
   #randomFailure: { rate: number; fault: FakeOpenAIFault } = { rate: 0, fault: { status: 500 } };
   /** Streams waiting in holdAfterChunks: calling one lets it go on. */
   readonly #held = new Set<() => void>();
@@ -277,6 +278,15 @@ export class FakeOpenAI {
     this.#held.clear();
     for (const release of held) release();
     return held.length;
+  }
+
+  /**
+   * How the 401 message shows the key it refused: OpenAI masks it (the default, `sk-...` and the
+   * last four characters), while a proxy in front of a model server may echo it as received, cut
+   * short or inside a URL. `show` gets the bearer token exactly as it arrived.
+   */
+  setKeyEcho(show: (key: string) => string): void {
+    this.#showKey = show;
   }
 
   /** From now on this key gets 401 invalid_api_key, as a deleted key does. */
@@ -474,7 +484,7 @@ export class FakeOpenAI {
       );
     }
     if (this.#revokedKeys.has(apiKey) || (this.#acceptedKeys !== undefined && !this.#acceptedKeys.has(apiKey))) {
-      return incorrectApiKey(apiKey);
+      return incorrectApiKey(this.#showKey(apiKey));
     }
     return undefined;
   }
@@ -494,7 +504,7 @@ export class FakeOpenAI {
       res.end(fault.rawBody);
       return;
     }
-    const base = defaultErrorFor(status, model, apiKey, fault.retryAfterSeconds);
+    const base = defaultErrorFor(status, model, this.#showKey(apiKey ?? ''), fault.retryAfterSeconds);
     const error: ApiErrorBody = {
       message: fault.message ?? base.message,
       type: fault.type ?? base.type,
@@ -632,8 +642,13 @@ function serverError(message: string): ApiErrorBody {
   return { message, type: 'server_error', param: null, code: null };
 }
 
-function incorrectApiKey(key: string): ApiErrorBody {
-  const shown = `${key.startsWith('sk-') ? 'sk-' : ''}...${key.slice(-4)}`;
+/** How OpenAI shows a refused key in its 401 message. */
+function maskedKey(key: string): string {
+  return `${key.startsWith('sk-') ? 'sk-' : ''}...${key.slice(-4)}`;
+}
+
+/** `shown` is the key as the server shows it (see setKeyEcho). */
+function incorrectApiKey(shown: string): ApiErrorBody {
   return invalidRequest(
     `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`,
     null,
@@ -679,12 +694,12 @@ function faultHasResponse(fault: FakeOpenAIFault): boolean {
   return fault.status !== undefined || fault.code !== undefined || fault.type !== undefined || fault.message !== undefined || fault.rawBody !== undefined;
 }
 
-function defaultErrorFor(status: number, model: string, apiKey: string | undefined, retryAfterSeconds: number | undefined): ApiErrorBody {
+function defaultErrorFor(status: number, model: string, shownKey: string, retryAfterSeconds: number | undefined): ApiErrorBody {
   switch (status) {
     case 400:
       return invalidRequest('Invalid request.');
     case 401:
-      return incorrectApiKey(apiKey ?? '');
+      return incorrectApiKey(shownKey);
     case 403:
       return { message: 'Country, region, or territory not supported', type: 'request_forbidden', param: null, code: 'unsupported_country_region_territory' };
     case 404:

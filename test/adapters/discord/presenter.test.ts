@@ -18,6 +18,7 @@ const EXAMPLES: { [C in UserErrorCode]: UserErrorDetails[C] } = {
   message_too_long: { length: 5000, max: 4000 },
   empty_message: {},
   context_over_budget: { needed: 120, budget: 100, images: true },
+  question_over_budget: { limit: 7162, budget: 7168 },
   bad_forge: {},
   unknown_command: { name: 'frob' },
 };
