@@ -12,7 +12,7 @@ import {
 } from '../../engine/session-store.js';
 import type { RecordBackend } from './backend.js';
 import { sweepOrphans, sweepQuarantine } from './housekeeping.js';
-import { EMPTY_LAYOUT, headEntry, type LaidChunk, type Layout, pinnedSeqs, planCommit } from './layout.js';
+import { EMPTY_LAYOUT, headEntryText, type LaidChunk, type Layout, pinnedSeqs, planCommit } from './layout.js';
 import {
   chunkKey,
   chunkRecord,
@@ -20,6 +20,7 @@ import {
   decodeHead,
   decodeLegacyChunk,
   decodeRecord,
+  encodeHeadWith,
   encodeRecord,
   entrySummary,
   HEAD_VERSION,
@@ -28,6 +29,7 @@ import {
   type HeadRecord,
   type LegacyEntry,
   quarantineKey,
+  versionOfText,
 } from './record.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -158,7 +160,7 @@ export class ChunkedSessionStore implements SessionStore {
       history.push(...chunk.live);
       previous = chunk.laid.last;
     }
-    return { version: head.ver, session: { history, settings: head.settings, next: head.next }, skipped: parts.skipped };
+    return { version: versionOfText(text), session: { history, settings: head.settings, next: head.next }, skipped: parts.skipped };
   }
 
   async commit(basis: Snapshot, change: SessionChange): Promise<Snapshot> {
@@ -176,16 +178,11 @@ export class ChunkedSessionStore implements SessionStore {
     const plan = planCommit(layout, before, after, change, () => this.newId());
     const at = this.now();
     const rows = plan.write.map((chunk) => ({ key: chunkKey(key, chunk.id), text: encodeRecord(chunkRecord(chunk.messages, at)) }));
-    const pinned = pinnedSeqs(after.history);
-    const head: HeadRecord = {
-      v: HEAD_VERSION,
-      ver: basis.version + 1,
-      settings: after.settings,
-      next: after.next,
-      ...(pinned.length > 0 ? { pinned } : {}),
-      chunks: plan.layout.chunks.map(headEntry),
-    };
-    const stored = await this.backend.commit(rows, { key: headKey(key), text: encodeRecord(head) }, basis.version);
+    const pinned = plan.layout.pinned;
+    const version = basis.version + 1;
+    const head = { v: HEAD_VERSION, ver: version, settings: after.settings, next: after.next, ...(pinned.length > 0 ? { pinned } : {}) } as const;
+    const text = encodeHeadWith(head, plan.layout.chunks.map(headEntryText));
+    const stored = await this.backend.commit(rows, { key: headKey(key), text }, basis.version);
     // A lost commit's chunks are left alone: on a backend without transactions they are orphans
     // for the sweep, and deleting them here could, in theory, delete a chunk whose key was taken.
     if (!stored) throw new StoreConflictError(key, basis.version);
@@ -193,7 +190,7 @@ export class ChunkedSessionStore implements SessionStore {
     for (const id of plan.drop) this.dropped.push({ key: chunkKey(key, id), at: now });
     this.scheduleTidy();
     this.layouts.set(after, plan.layout);
-    return { key, version: head.ver, session: after };
+    return { key, version, session: after };
   }
 
   /** Deletes dropped chunks past their grace, sweeps the quarantine and the orphans, and does the backend's upkeep. */
@@ -282,14 +279,14 @@ export class ChunkedSessionStore implements SessionStore {
         const history = decoded.history.map((message, seq) => ({ ...message, seq }));
         return this.handOut({
           snapshot: { key, version: 0, session: { history, settings: decoded.settings, next: history.length } },
-          layout: { chunks: [], rewrite: true },
+          layout: { chunks: [], pinned: pinnedSeqs(history), rewrite: true },
         });
       }
       case 'legacy-chunks':
         result = await this.readLegacy(key, decoded.settings, decoded.chunks);
         break;
       case 'head':
-        result = await this.readChunks(key, decoded.head);
+        result = await this.readChunks(key, decoded.head, versionOfText(headText));
         break;
     }
     if (!('problem' in result)) return this.handOut(result);
@@ -303,7 +300,7 @@ export class ChunkedSessionStore implements SessionStore {
     return read;
   }
 
-  private async readChunks(key: string, head: HeadRecord): Promise<Read | { problem: string }> {
+  private async readChunks(key: string, head: HeadRecord, version: number): Promise<Read | { problem: string }> {
     const values = await this.backend.getMany(head.chunks.map((entry) => chunkKey(key, entry.id)));
     const pinned = new Set(head.pinned ?? []);
     const history: HistoryMessage[] = [];
@@ -324,8 +321,8 @@ export class ChunkedSessionStore implements SessionStore {
     const found = history.filter((m) => m.pinned).length;
     if (found !== pinned.size) return { problem: `the head pins ${String(pinned.size)} messages, the chunks hold ${String(found)} of them` };
     return {
-      snapshot: { key, version: head.ver, session: { history, settings: head.settings, next: head.next } },
-      layout: { chunks, rewrite: false },
+      snapshot: { key, version, session: { history, settings: head.settings, next: head.next } },
+      layout: { chunks, pinned: [...pinned].sort((a, b) => a - b), rewrite: false },
     };
   }
 
@@ -351,7 +348,7 @@ export class ChunkedSessionStore implements SessionStore {
     }
     return {
       snapshot: { key, version: 0, session: { history, settings, next: history.length } },
-      layout: { chunks, rewrite: true },
+      layout: { chunks, pinned: pinnedSeqs(history), rewrite: true },
     };
   }
 
