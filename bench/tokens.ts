@@ -5,7 +5,7 @@
  */
 import { clearMergeCache } from 'gpt-tokenizer';
 import { gptTokenCounter, TOKENIZER_CACHE_PIECES } from '../src/adapters/gpt-tokenizer.js';
-import { buildContext, createMessage, type HistoryMessage, modelContent, type Session } from '../src/domain/index.js';
+import { buildContext, createMessage, type DraftMessage, type HistoryMessage, modelContent, type Session } from '../src/domain/index.js';
 import { exchanges, messageRules, sessionDefaults, sessionWith } from './fixtures.js';
 import { type BenchOptions, count, ms, ratio, type SectionResult, type Table } from './report.js';
 import { type SampleOptions, sample, sampleAlternating, summarize, type Summary } from './stats.js';
@@ -59,7 +59,7 @@ export async function tokensSection(options: BenchOptions): Promise<SectionResul
   const defaults = sessionDefaults(1000);
   const session = sessionWith(1000);
   const round = exchanges(50, 31);
-  const pick = (i: number): HistoryMessage => (round[i % round.length] ?? round[0]!).question;
+  const pick = (i: number): DraftMessage => (round[i % round.length] ?? round[0]!).question;
   const context = (s: Session, i: number): void => {
     buildContext({ session: s, systemPrompt: defaults.systemPrompt, question: pick(i), budget: defaults.tokenBudget, tokens: gptTokenCounter });
   };
