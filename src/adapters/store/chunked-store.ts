@@ -386,7 +386,11 @@ function liveChunk(entry: HeadEntry, text: string | undefined, pinned: ReadonlyS
     if (message.seq <= last) return { ok: false, problem: `chunk ${entry.id} holds seq ${String(message.seq)} out of order` };
     last = message.seq;
     if (gone.has(message.seq)) goneFound += 1;
-    else live.push({ ...message, pinned: pinned.has(message.seq) });
+    else {
+      // In place: the decoded objects are this read's own, and a cold read of a long session copies no message.
+      message.pinned = pinned.has(message.seq);
+      live.push(message);
+    }
   }
   if (goneFound !== gone.size) return { ok: false, problem: `chunk ${entry.id} lists gone messages it does not hold` };
   if (live.length === 0) return { ok: false, problem: `chunk ${entry.id} has no message left` };

@@ -125,8 +125,23 @@ const messageFields = {
   forged: z.boolean().optional(),
 };
 
-/** In a version 3 chunk a message carries its seq; whether it is pinned is the head's to say. */
-const chunkMessageSchema = z.object({ seq, ...messageFields });
+/**
+ * In a version 3 chunk a message carries its seq; whether it is pinned is the head's to say. The
+ * decoded message has `pinned: false` in its place, for the reader to set from the head.
+ */
+const chunkMessageSchema = z.object({
+  seq,
+  role: messageFields.role,
+  content: messageFields.content,
+  authorId: messageFields.authorId,
+  authorName: messageFields.authorName,
+  tokens: messageFields.tokens,
+  // Where createMessage puts it, so decoded messages have the shape made ones have.
+  pinned: z.boolean().default(false),
+  createdAt: messageFields.createdAt,
+  discordMessageIds: messageFields.discordMessageIds,
+  forged: messageFields.forged,
+});
 const legacyMessageSchema = z.object({ ...messageFields, pinned: z.boolean() });
 
 const headEntrySchema = z.object({
@@ -233,9 +248,12 @@ export function decodeHead(value: unknown): DecodedHead {
   return { kind: 'bad', reason: z.prettifyError(head.error).slice(0, 500) };
 }
 
-export function decodeChunk(value: unknown): ChunkRecord | undefined {
+/** A message as decodeChunk gives it: a fresh object of the reader's, its `pinned` flag to be set from the head. */
+export type DecodedMessage = { -readonly [K in keyof HistoryMessage]: HistoryMessage[K] };
+
+export function decodeChunk(value: unknown): { readonly at: number; readonly messages: readonly DecodedMessage[] } | undefined {
   const chunk = chunkSchema.safeParse(value);
-  return chunk.success ? (chunk.data as ChunkRecord) : undefined;
+  return chunk.success ? (chunk.data as { at: number; messages: DecodedMessage[] }) : undefined;
 }
 
 export function decodeLegacyChunk(value: unknown): ReadonlyArray<Omit<HistoryMessage, 'seq'>> | undefined {
