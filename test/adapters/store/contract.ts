@@ -423,6 +423,27 @@ export function describeSessionStoreContract(name: string, createDatabase: () =>
       await expect.poll(async () => (await allKeys(backend, 'chunk:h:')).length, { timeout: 2000 }).toBe(1);
     });
 
+    it('tidies up once after a burst of writes, not on every write (the backend\'s upkeep runs with it)', async () => {
+      let upkeep = 0;
+      const counting = (backend: RecordBackend): RecordBackend => wrapped(backend, { maintain: () => ((upkeep += 1), backend.maintain()) });
+      const { store } = await open({ wrap: counting, housekeepingMs: 30 });
+      await commitAll(store, 'b', 5);
+      expect(upkeep).toBe(0);
+      await expect.poll(() => upkeep, { timeout: 2000 }).toBe(1);
+      await commitAll(store, 'b', 1);
+      await expect.poll(() => upkeep, { timeout: 2000 }).toBe(2);
+    });
+
+    it('sweeps by itself shortly after it opens, so what a crash left goes without anyone asking', async () => {
+      const { store, backend } = await open();
+      await commitAll(store, 'left', 2);
+      const text = await backend.get(headKey('left'));
+      await backend.deleteIf(headKey('left'), text ?? '');
+      clock += DEFAULT_ORPHAN_GRACE_MS;
+      await open({ sweepAfterStartMs: 10 });
+      await expect.poll(async () => (await allKeys(backend, 'chunk:left:')).length, { timeout: 2000 }).toBe(0);
+    });
+
     it('a reader that finds a chunk gone (another writer moved on and deleted it) reads the head again instead of setting the session aside', async () => {
       const { store: writer } = await open({ dropGraceMs: 0 });
       await commitAll(writer, 'm', 9, 1000); // a chunk of 16 and one of the newest round
