@@ -238,6 +238,17 @@ export function describeSessionStoreContract(name: string, createDatabase: () =>
       expect(await a.load('c')).toEqual(b2);
     });
 
+    it('the backend never overwrites a chunk row, and a commit on an older version stores nothing', async () => {
+      const backend = await database.connect();
+      const head = (ver: number): Row => ({ key: headKey('raw'), text: encodeRecord({ ver }) });
+      expect(await backend.commit([{ key: 'chunk:raw:w.0', text: '"mine"' }], head(1), 0)).toBe(true);
+      expect(await backend.commit([{ key: 'chunk:raw:w.0', text: '"theirs"' }], head(2), 1)).toBe(false);
+      expect(await backend.get('chunk:raw:w.0')).toBe('"mine"');
+      expect(await backend.commit([], head(2), 0)).toBe(false);
+      expect(await backend.version(headKey('raw'))).toBe(1);
+      await backend.close();
+    });
+
     it('two instances sequentially taking turns on one session never collide (each writes chunks under its own id)', async () => {
       const { store: a } = await open();
       const { store: b } = await open();
@@ -520,6 +531,19 @@ export function describeSessionStoreContract(name: string, createDatabase: () =>
         expect((await reader.load(key)).session.history).toHaveLength(2);
         clock -= 30 * DAY_MS + DEFAULT_ORPHAN_GRACE_MS;
       }
+    });
+
+    it('spares the chunks of a head it cannot read at all, until it is set aside and that is swept', async () => {
+      const { store, backend } = await open();
+      await commitAll(store, 'unread', 3);
+      await backend.put({ key: headKey('unread'), text: '{broken' });
+      clock += DEFAULT_ORPHAN_GRACE_MS;
+      expect((await store.housekeep()).orphansRemoved).toBe(0);
+      store.clearCache();
+      expect((await store.load('unread')).version).toBe(0); // set aside; the text lists nothing one can read
+      expect((await store.housekeep()).orphansRemoved).toBe(0);
+      clock += 30 * DAY_MS;
+      expect(await store.housekeep()).toEqual({ orphansRemoved: 3, quarantinedRemoved: 1 });
     });
 
     it('a head set aside by one instance while another commits a fresh session: the fresh session is not lost', async () => {

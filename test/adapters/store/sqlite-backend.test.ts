@@ -38,20 +38,6 @@ describe('SqliteBackend', () => {
     expect(await backend.getMany(['chunk:k:w.0', 'chunk:k:none'])).toEqual(['"c"', undefined]);
   });
 
-  it('a commit stores nothing when the head is not at the version it states, in one statement', async () => {
-    await backend.commit([], { key: 'session:k', text: head(1) }, 0);
-    expect(await backend.commit([{ key: 'chunk:k:w.1', text: '"late"' }], { key: 'session:k', text: head(2) }, 0)).toBe(false);
-    expect(await backend.get('chunk:k:w.1')).toBeUndefined();
-    expect(await backend.version('session:k')).toBe(1);
-  });
-
-  it('a commit never overwrites an existing chunk row: it stores nothing instead', async () => {
-    await backend.commit([{ key: 'chunk:k:w.0', text: '"mine"' }], { key: 'session:k', text: head(1) }, 0);
-    expect(await backend.commit([{ key: 'chunk:k:w.0', text: '"theirs"' }], { key: 'session:k', text: head(2) }, 1)).toBe(false);
-    expect(await backend.get('chunk:k:w.0')).toBe('"mine"');
-    expect(await backend.version('session:k')).toBe(1);
-  });
-
   it('a commit of more rows than SQLite binds as parameters travels as one JSON parameter, compare-and-set all the same', async () => {
     const rows = Array.from({ length: 1500 }, (_, i) => ({ key: `chunk:big:w.${String(i)}`, text: encodeRecord({ n: i, text: `it's "${String(i)}"` }) }));
     expect(await backend.commit(rows, { key: 'session:big', text: head(1) }, 1)).toBe(false);
