@@ -263,7 +263,8 @@ export class ChunkedSessionStore implements SessionStore {
   /**
    * The whole session, from `text` (the head as already fetched) or a fresh read. A chunk that
    * is missing or not as the head says may have been deleted after another writer moved the
-   * head on: the head is read again, and only if it is unchanged is the session set aside.
+   * head on: the session is set aside only if its head is still the one read (quarantine),
+   * else the newer head is read.
    */
   private async read(key: string, text?: string, attempt = 0): Promise<Read> {
     const headText = text ?? (await this.backend.get(headKey(key)));
@@ -290,8 +291,6 @@ export class ChunkedSessionStore implements SessionStore {
         break;
     }
     if (!('problem' in result)) return this.handOut(result);
-    const now = await this.backend.get(headKey(key));
-    if (now !== headText && attempt < 2) return this.read(key, now, attempt + 1);
     return this.quarantine(key, headText, result.problem, attempt);
   }
 
@@ -355,8 +354,11 @@ export class ChunkedSessionStore implements SessionStore {
   /**
    * Keeps the head as it was stored under `quarantine:{key}:{time}.{writer}` (its chunks stay
    * where they are, protected from the sweep by it) and removes it, so the session starts fresh.
-   * It is removed only if it is still the same text: another writer may have set it aside and
-   * committed a fresh session meanwhile, which is then what is read.
+   * It is removed only if it is still the same text, in one compare-and-delete: if another writer
+   * moved the head on (and deleted a chunk the old one listed) or set it aside and committed a
+   * fresh session meanwhile, the copy is taken back and the newer head is read instead. This is
+   * the one re-read of the head a damaged-looking session gets, and it has no window between
+   * looking and removing.
    */
   private async quarantine(key: string, text: string, reason: string, attempt: number): Promise<Read> {
     const aside = quarantineKey(key, this.now(), this.writer);

@@ -115,6 +115,19 @@ describe('CachingSessionStore', () => {
     release();
     expect((await slow).version).toBe(0);
     expect(await cache.load('k')).toBe(committed);
+    expect(inner.loads).toBe(1); // served from the commit's copy, not read again
+  });
+
+  it('a copy the store has moved past is dropped, not kept to be checked again', async () => {
+    const inner = new CountingStore();
+    const cache = new CachingSessionStore(inner, { cachedMessages: 2 });
+    inner.put('a', two);
+    await cache.load('a');
+    inner.put('a', sessionOf(user('newer')));
+    inner.put('b', two);
+    await cache.load('a'); // stale: read again (1 message now)
+    await cache.load('b'); // 3 messages in all: the least recently used (a) goes
+    expect(inner.loads).toBe(3);
   });
 
   it('caches a context read only when it is the whole session', async () => {

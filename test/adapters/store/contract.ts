@@ -260,6 +260,19 @@ export function describeSessionStoreContract(name: string, createDatabase: () =>
       expect((await a.load('turns')).session.history).toHaveLength(40);
     });
 
+    it('two writers that drew the same id cannot clobber each other\'s chunks: the second commit is refused, and its retry writes under a new key', async () => {
+      const { store: a } = await open({ writer: 'same' });
+      const { store: b } = await open({ writer: 'same' });
+      const first = await commitAll(a, 'twin', 1);
+      const basis = await b.load('twin');
+      await expect(b.commit(basis, commitRound(basis.session, round(2), 1000).change)).rejects.toBeInstanceOf(StoreConflictError);
+      const retried = await b.commit(await b.load('twin'), commitRound(basis.session, round(2), 1000).change);
+      expect(retried.version).toBe(2);
+      const { store: reader } = await open();
+      expect((await reader.load('twin')).session.history.slice(0, 2)).toEqual(first.session.history);
+      expect(warnings()).toEqual([]);
+    });
+
     it('two instances interleaving writes to one session: every acknowledged commit kept, conflicts reported, no chunk record ever written twice (random, 300 steps)', async () => {
       const random = seededRandom(7);
       const written = new Map<string, string>();
