@@ -69,6 +69,7 @@ export const configSchema = z
     VISION: bool.default(false),
     MAX_ATTACHMENT_BYTES: int(0, 10_000_000).default(20_000),
     SESSION_CACHE_MESSAGES: int(0, 10_000_000).default(20_000),
+    QUARANTINE_DAYS: int(1, 3650).default(30),
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(15_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })

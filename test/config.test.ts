@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       STORE_URL: 'sqlite://data/contextcord.sqlite',
       REGISTER_COMMANDS_ON_START: false,
       USER_RATE_LIMIT: 6,
+      QUARANTINE_DAYS: 30,
       LOG_LEVEL: 'info',
     });
     expect(promptBudget(config)).toBe(7168);
@@ -37,6 +38,7 @@ describe('loadConfig', () => {
     [{ ...required, DISCORD_GUILD_ID: 'abc' }, /DISCORD_GUILD_ID: expected a Discord id/],
     [{ ...required, ALLOWED_ROLE_IDS: '1,2' }, /ALLOWED_ROLE_IDS: expected Discord ids/],
     [{ ...required, LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ ...required, QUARANTINE_DAYS: '0' }, /QUARANTINE_DAYS: expected a whole number from 1 to 3650/],
     [{ ...required, OPENAI_BASE_URL: 'localhost:11434' }, /OPENAI_BASE_URL: expected an http\(s\) URL/],
   ])('names what is wrong: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
