@@ -39,7 +39,8 @@ export const DEFAULT_QUARANTINE_DAYS = 30;
 export const DEFAULT_HOUSEKEEPING_MS = 1000;
 /**
  * Dropped chunks outlive the commit that dropped them by this much: another process may have
- * read the head before and be about to read them (and if it is slower, it re-reads the head).
+ * read the head before and be about to read them (a slower one finds the head moved on, and
+ * reads the new one).
  */
 export const DEFAULT_DROP_GRACE_MS = 1000;
 /** Unlisted chunks younger than this are not orphans yet: a commit may still be writing its head. */
