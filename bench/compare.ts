@@ -3,9 +3,9 @@
  * (walk message_reference back, one REST GET per message) against reading it from our store.
  */
 import { Events, type Message } from 'discord.js';
-import { openSessionStore } from '../src/adapters/store/keyv-session-store.js';
+import { openSessionStore } from '../src/adapters/store/open-session-store.js';
 import { createClient } from '../src/bot.js';
-import { SessionService } from '../src/services/session-service.js';
+import { Memory } from '../src/engine/memory.js';
 import { FakeDiscord, type FakeUser } from '../test/fakes/fake-discord.js';
 import { exchanges, messageRules, saveByRounds, sessionDefaults, sessionWith, silentLogger, tempFile } from './fixtures.js';
 import { type BenchOptions, count, ms, ratio, type SectionResult, type Table } from './report.js';
@@ -71,19 +71,19 @@ async function replyChain(restLatencyMs: number, walks: number, warmup: number):
 }
 
 /**
- * SessionService.context for a stored 50-message session (SQLite file, as the bot runs it, saved
+ * Memory.context (the engine's) for a stored 50-message session (SQLite file, as the bot runs it, saved
  * round by round): warm, the session decoded in the store's cache; cold, the cache cleared before
  * each call (untimed), so the session is read from SQLite as after a restart.
  */
 async function fromStore(options: BenchOptions): Promise<{ warm: Summary; cold: Summary }> {
-  const store = await openSessionStore(`sqlite://${tempFile('compare')}`, silentLogger);
+  const store = await openSessionStore(`sqlite://${tempFile('compare')}`, silentLogger, { sweepAfterStartMs: Infinity });
   try {
-    const sessions = new SessionService(store, sessionDefaults(100), messageRules);
+    const memory = new Memory(store, sessionDefaults(100), messageRules);
     await saveByRounds(store, CHANNEL, sessionWith(CONVERSATION));
     const questions = exchanges(20, 53).map((e) => e.question);
     const plan = { warmup: 50, minSamples: options.quick ? 100 : 1000, maxSamples: 50_000, budgetMs: options.quick ? 200 : 1500 };
     const context = async (i: number): Promise<void> => {
-      await sessions.context(CHANNEL, questions[i % questions.length] ?? questions[0]!);
+      await memory.context(CHANNEL, questions[i % questions.length] ?? questions[0]!);
     };
     const warm = summarize(await sample(plan, context));
     const cold = summarize(await sample(plan, context, () => store.clearCache()));
@@ -120,9 +120,9 @@ export async function compareSection(options: BenchOptions): Promise<SectionResu
         count(loopback.walk.n),
         ratio(loopback.walk.p50 / ours.p50),
       ],
-      ['ours: SessionService.context, cold (read from the SQLite file, as after a restart)', ms(ours.p50), ms(ours.p99), count(ours.n), '1×'],
+      ['ours: Memory.context, cold (read from the SQLite file, as after a restart)', ms(ours.p50), ms(ours.p99), count(ours.n), '1×'],
       [
-        'ours: SessionService.context, warm (session cached, the normal case)',
+        'ours: Memory.context, warm (session cached, the normal case)',
         ms(stored.warm.p50),
         ms(stored.warm.p99),
         count(stored.warm.n),

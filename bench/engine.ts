@@ -1,19 +1,23 @@
 /**
- * Section 1, the engine turn: what the bot does with its store for every answered mention,
- * `SessionService.context` (load → budget) then `SessionService.commitRound` (load → append →
- * trim → save), on a real SQLite file in WAL mode as openSessionStore sets it up. Sessions are
- * stored as the bot leaves them (a head plus chunks, saved round by round) and measured warm (decoded in
- * the store's cache: the normal case) and cold (the first turn after a restart, or for a session
- * evicted from the cache).
+ * Section 1, the engine turn: what the engine does with its store for every answered mention,
+ * `Memory.context` (the store's loadForContext → budget) then `Memory.commitRound` (load → the
+ * domain's commitRound → the store's compare-and-set commit), on a real SQLite file in WAL mode
+ * as openSessionStore sets it up. Sessions are stored as the bot leaves them (a head plus chunks,
+ * committed round by round) and measured warm (decoded in the store's cache: the normal case)
+ * and cold (the first turn after a restart, or for a session evicted from the cache).
  */
 import { readFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import KeyvSqlite from '@keyv/sqlite';
 import { z } from 'zod';
-import { type KeyvSessionStore, openSessionStore } from '../src/adapters/store/keyv-session-store.js';
-import { decodeChunk, decodeHead, EMPTY_LAYOUT, type Layout, planChunks } from '../src/adapters/store/session-record.js';
-import { buildContext, commitRound, type HistoryMessage, type Session } from '../src/domain/index.js';
-import { SessionService } from '../src/services/session-service.js';
+import { type CachingSessionStore, DEFAULT_CACHED_MESSAGES } from '../src/adapters/store/caching-store.js';
+import { EMPTY_LAYOUT, type Layout, planCommit } from '../src/adapters/store/layout.js';
+import { openSessionStore } from '../src/adapters/store/open-session-store.js';
+import { chunkRecord, decodeChunk, decodeHead, encodeRecord, headKey as storedHeadKey } from '../src/adapters/store/record.js';
+import { SqliteBackend } from '../src/adapters/store/sqlite-backend.js';
+import { applyChange, buildContext, commitRound, type Session } from '../src/domain/index.js';
+import { Memory } from '../src/engine/memory.js';
+import type { Snapshot } from '../src/engine/session-store.js';
 import {
   type Exchange,
   exchanges,
@@ -33,13 +37,10 @@ import { type SampleOptions, sample, sampleAlternating, sleep, summarize, type S
 const KEY = '1399999999999999999';
 /** A second session in the same store, for timing the store's writes one by one. */
 const SCRATCH_KEY = '1399999999999999998';
-/**
- * The store's key layout (keyv-session-store.ts) under Keyv's namespace, as keys appear in the
- * SQLite `key` column; the `raw` Keyv adds the namespace itself.
- */
+/** The store's key layout (record.ts) under the namespace, as keys appear in the SQLite `key` column. */
 const NAMESPACE = 'contextcord:';
-const headKey = (key: string): string => `session:${key}`;
-const chunkKey = (key: string, id: number): string => `chunk:${key}:${String(id)}`;
+const headKey = storedHeadKey;
+const chunkKey = (key: string, id: string): string => `chunk:${key}:${id}`;
 
 type Mode = 'warm' | 'cold' | 'full' | 'v1';
 function percent(x: number): string {
@@ -49,31 +50,41 @@ function percent(x: number): string {
 const MODES: Record<Mode, string> = {
   warm: 'warm (cached)',
   cold: 'cold (read from SQLite)',
-  full: 'cold, the cache full of other sessions (the commit appends in part)',
+  full: 'cold, the cache full of other sessions (the commit reads the session whole)',
   v1: 'warm, migrated from a v1 record (the whole history in one)',
 };
 
 interface Engine {
-  readonly store: KeyvSessionStore;
+  readonly store: CachingSessionStore;
+  /** A connection of its own to the file, for reading rows back (sizes, raw text); not timed in turns. */
   readonly sqlite: KeyvSqlite;
-  readonly sessions: SessionService;
+  readonly memory: Memory;
+  close(): Promise<void>;
 }
 
 async function openEngine(file: string, limit: number, cachedMessages?: number): Promise<Engine> {
-  const store = await openSessionStore(`sqlite://${file}`, silentLogger, cachedMessages === undefined ? {} : { cachedMessages });
-  const adapter: unknown = store.raw.store;
-  if (!(adapter instanceof KeyvSqlite)) throw new Error('expected the SQLite adapter behind the store');
-  return { store, sqlite: adapter, sessions: new SessionService(store, sessionDefaults(limit), messageRules) };
+  const options = { sweepAfterStartMs: Infinity, ...(cachedMessages === undefined ? {} : { cachedMessages }) };
+  const store = await openSessionStore(`sqlite://${file}`, silentLogger, options);
+  const sqlite = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 5000 });
+  return {
+    store,
+    sqlite,
+    memory: new Memory(store, sessionDefaults(limit), messageRules),
+    close: async () => {
+      await store.close();
+      await sqlite.disconnect();
+    },
+  };
 }
 
 /**
- * One turn exactly as ChatService makes it (messages already made, tokens counted; the two
- * shallow copies in freshRound cost well under a microsecond).
+ * One turn exactly as the engine makes it per answered mention (messages already made, tokens
+ * counted; the two shallow copies in freshRound cost well under a microsecond).
  */
-async function turn(sessions: SessionService, exchange: Exchange): Promise<void> {
+async function turn(memory: Memory, exchange: Exchange): Promise<void> {
   const [question, reply] = freshRound(exchange);
-  await sessions.context(KEY, question);
-  await sessions.commitRound(KEY, [question, reply]);
+  await memory.context(KEY, question);
+  await memory.commitRound(KEY, [question, reply]);
 }
 
 /** Bytes this process handed to write(2) so far (Linux); SQLite's WAL appends and checkpoints. */
@@ -86,24 +97,23 @@ function writtenBytes(): number | undefined {
   }
 }
 
-const storedHeadSchema = z.object({ value: z.object({ chunks: z.array(z.object({ id: z.number() })), next: z.number() }) });
+const storedHeadSchema = z.object({ value: z.object({ chunks: z.array(z.object({ id: z.string() })) }) });
 
 interface StoredHead {
-  /** Bytes of the head's SQLite value (Keyv's JSON text). */
+  /** Bytes of the head's SQLite value (the JSON text). */
   readonly bytes: number;
-  readonly chunks: readonly number[];
-  readonly next: number;
+  readonly chunks: readonly string[];
 }
 
 async function storedHead(engine: Engine): Promise<StoredHead> {
   const raw = await engine.sqlite.get<unknown>(NAMESPACE + headKey(KEY));
   if (typeof raw !== 'string') throw new Error(`no stored head under ${NAMESPACE}${headKey(KEY)}`);
   const { value } = storedHeadSchema.parse(JSON.parse(raw));
-  return { bytes: Buffer.byteLength(raw), chunks: value.chunks.map((c) => c.id), next: value.next };
+  return { bytes: Buffer.byteLength(raw), chunks: value.chunks.map((c) => c.id) };
 }
 
 /** Bytes of the SQLite values stored under `keys` (chunk ids of the benchmark session). */
-async function chunkBytes(engine: Engine, ids: readonly number[]): Promise<number> {
+async function chunkBytes(engine: Engine, ids: readonly string[]): Promise<number> {
   if (ids.length === 0) return 0;
   const rows = (await engine.sqlite.query(
     'SELECT coalesce(sum(length(CAST(value AS BLOB))), 0) AS bytes FROM keyv WHERE key IN (SELECT value FROM json_each(?))',
@@ -132,8 +142,9 @@ async function measureWrites(engine: Engine, play: (i: number) => Promise<void>,
     await play(from + i);
     const after = await storedHead(engine);
     const kept = new Set(after.chunks);
-    // Chunk ids are never reused, so the ones at or past the old `next` are this turn's.
-    const fresh = after.chunks.filter((id) => id >= before.next);
+    const old = new Set(before.chunks);
+    // Chunk records are immutable and their ids never reused, so the ids new in the head are this turn's.
+    const fresh = after.chunks.filter((id) => !old.has(id));
     written += after.bytes + (await chunkBytes(engine, fresh));
     chunksWritten += fresh.length;
     chunksDropped += before.chunks.filter((id) => !kept.has(id)).length;
@@ -200,18 +211,19 @@ async function measureHistory(messages: number, mode: Mode, rounds: readonly Exc
     const session = sessionWith(messages);
     if (mode === 'v1') {
       // What the previous version of the store wrote: the whole history in one record.
-      await engine.store.raw.set(headKey(KEY), { v: 1, history: session.history, settings: session.settings });
+      const history = session.history.map(({ seq: _seq, ...message }) => message);
+      await engine.sqlite.set(NAMESPACE + headKey(KEY), encodeRecord({ v: 1, history, settings: session.settings }));
     } else {
       await saveByRounds(engine.store, KEY, session);
     }
     if (mode === 'full') {
       // A cache with no room (0 messages) is what a cache full of other sessions is to this one.
-      await engine.store.close();
+      await engine.close();
       engine = await openEngine(file, messages, 0);
     }
     engine.store.clearCache();
     const plan = budgets(options.quick, messages);
-    const play = (i: number): Promise<void> => turn(engine.sessions, rounds[i % rounds.length] ?? rounds[0]!);
+    const play = (i: number): Promise<void> => turn(engine.memory, rounds[i % rounds.length] ?? rounds[0]!);
     const before = mode === 'cold' ? (): void => engine.store.clearCache() : undefined;
     for (let i = 0; i < plan.warmup; i += 1) {
       before?.();
@@ -252,7 +264,7 @@ async function measureHistory(messages: number, mode: Mode, rounds: readonly Exc
         writtenBefore === undefined || writtenAfter === undefined ? undefined : (writtenAfter - writtenBefore) / samples.length,
     };
   } finally {
-    await engine.store.close();
+    await engine.close();
   }
 }
 
@@ -265,10 +277,16 @@ interface Step {
   readonly summary: Summary;
 }
 
-/** The layout the store holds after saveByRounds (planChunks after each round), ids from 0. */
-function layoutByRounds(history: readonly HistoryMessage[]): Layout {
+/** The layout the store holds after saveByRounds (planCommit after each round). */
+function layoutByRounds(session: Session, newId: () => string): Layout {
   let layout = EMPTY_LAYOUT;
-  for (let end = 2; end <= history.length; end += 2) layout = planChunks(layout, history.slice(0, end)).layout;
+  let before: Session = { history: [], settings: session.settings, next: 0 };
+  for (let end = 2; end <= session.history.length; end += 2) {
+    const change = { append: session.history.slice(end - 2, end) };
+    const after = applyChange(before, change);
+    layout = planCommit(layout, before, after, change, newId).layout;
+    before = after;
+  }
   return layout;
 }
 
@@ -277,7 +295,10 @@ function layoutByRounds(history: readonly HistoryMessage[]): Layout {
  * messages; with `loadOnly`, the cold load and its parts alone (for the 10 000-message stress case).
  */
 async function breakdown(messages: number, loadOnly: boolean, rounds: readonly Exchange[], options: BenchOptions): Promise<Step[]> {
-  const engine = await openEngine(tempFile('breakdown'), messages);
+  const file = tempFile('breakdown');
+  const engine = await openEngine(file, messages);
+  // A connection of its own for replaying the store's statements on another session key.
+  const scratch = await SqliteBackend.open(file);
   const { store, sqlite } = engine;
   try {
     await saveByRounds(store, KEY, sessionWith(messages));
@@ -290,33 +311,41 @@ async function breakdown(messages: number, loadOnly: boolean, rounds: readonly E
     const storedValue = (text: string): unknown => (JSON.parse(text) as { value: unknown }).value;
     const parsedHead = storedValue(rawHead);
     const parsedChunks = rawChunks.map((c) => storedValue(c));
-    const session: Session = await store.load(KEY);
+    const loaded: Snapshot = await store.load(KEY);
+    const session = loaded.session;
     const exchange = rounds[0]!;
-    const settings = engine.sessions.settings(session);
+    const settings = engine.memory.settings(session);
     const pick = (i: number): Exchange => rounds[i % rounds.length] ?? exchange;
     const plan: SampleOptions =
       messages >= 10_000
         ? { warmup: 3, minSamples: options.quick ? 5 : 30, maxSamples: 1000, budgetMs: options.quick ? 300 : 3000 }
         : { warmup: 20, minSamples: options.quick ? 30 : 300, maxSamples: 5000, budgetMs: options.quick ? 150 : 1000 };
 
-    // The parts that change the session roll it forward: each sample first commits the next
-    // round (untimed), then times its own step on the result, as a turn would.
-    // Read when its step starts: the cold-load steps before it replace the cached session's objects.
-    let saved: Session | undefined;
-    let toSave = session;
-    let planned = { session, layout: layoutByRounds(session.history) };
-    let toPlan = session;
-    let scratchId = 0;
-    const scratchHead = { v: 3, settings: {}, chunks: head.chunks.map((id) => ({ id })), next: head.next };
+    // The parts that change the session roll it forward: each sample first makes the next
+    // round's change (untimed), then times its own step on it, as a turn would.
+    let basis: Snapshot | undefined;
+    let toCommit: { basis: Snapshot; change: ReturnType<typeof commitRound>['change'] } | undefined;
+    let ids = 0;
+    const newId = (): string => `bench.${(ids++).toString(36)}`;
+    let planned = { session, layout: layoutByRounds(session, newId) };
+    let toPlan = commitRound(session, freshRound(exchange), messages).change;
+    let scratchVersion = 0;
+    let scratchChunk = 0;
+    const [question, reply] = freshRound(exchange);
+    const scratchChunkText = encodeRecord(chunkRecord([{ ...question, seq: 0 }, { ...reply, seq: 1 }], Date.now()));
+    const scratchHead = parsedHead as Record<string, unknown>;
 
     type Part = [step: string, warm: number, cold: number, run: (i: number) => unknown, before?: (i: number) => unknown];
-    const warmLoad: Part = ['store.load, warm (cache hit)', 2, 0, () => store.load(KEY)];
+    const warmLoad: Part[] = [
+      ['store.load, warm (cache hit: the copy, once the store states its version)', 2, 0, () => store.load(KEY)],
+      ['  of which store.version: one SELECT json_extract(value, \'$.value.ver\') on the primary key', 2, 0, () => store.version(KEY)],
+    ];
     const coldLoad: Part[] = [
       [
-        `store.loadRecent, cold: what context reads (head get + the pinned and newest chunks for a ${count(settings.tokenBudget)}-token budget)`,
+        `store.loadForContext, cold: what context reads (head get + the pinned and newest chunks for a ${count(settings.tokenBudget)}-token budget, by domain partsForContext)`,
         0,
         1,
-        () => store.loadRecent(KEY, () => settings.tokenBudget),
+        () => store.loadForContext(KEY, () => settings.tokenBudget),
         () => store.clearCache(),
       ],
       [
@@ -327,22 +356,22 @@ async function breakdown(messages: number, loadOnly: boolean, rounds: readonly E
         () => store.clearCache(),
       ],
       [
-        '  of which SQLite: head get + chunk getMany (@keyv/sqlite, raw text)',
+        '  of which SQLite: the head SELECT + the chunks\' SELECT (raw text)',
         0,
         1,
         async () => {
           await sqlite.get(headRow);
-          await sqlite.getMany(chunkRows);
+          await sqlite.query('SELECT key, value FROM keyv WHERE key IN (SELECT value FROM json_each(?))', JSON.stringify(chunkRows));
         },
       ],
       [
-        '    of which the SELECT … IN json_each(?) itself (the rest is getMany matching rows to keys)',
+        '    of which the chunks\' SELECT … IN json_each(?) itself',
         0,
         1,
-        () => sqlite.query('SELECT * FROM keyv WHERE key IN (SELECT value FROM json_each(?))', JSON.stringify(chunkRows)),
+        () => sqlite.query('SELECT key, value FROM keyv WHERE key IN (SELECT value FROM json_each(?))', JSON.stringify(chunkRows)),
       ],
       [
-        `  of which JSON.parse (head + ${count(chunkRows.length)} chunks, Keyv's deserialize)`,
+        `  of which JSON.parse (head + ${count(chunkRows.length)} chunks)`,
         0,
         1,
         () => {
@@ -374,56 +403,56 @@ async function breakdown(messages: number, loadOnly: boolean, rounds: readonly E
             tokens: messageRules.tokens,
           }),
       ],
-      ['commitRound (append + trim, domain)', 1, 1, () => commitRound(session, [exchange.question, exchange.reply], messages)],
+      ['commitRound (append + trim, domain: the session and its change)', 1, 1, () => commitRound(session, [exchange.question, exchange.reply], messages)],
       [
-        'store.save of the committed round: planChunks + one setMany of the new chunk(s) and head (dropped chunks are deleted later)',
+        'store.commit of the round\'s change: applyChange + planCommit + one INSERT … SELECT of the new chunk(s) and the head, compare-and-set (dropped chunks are deleted later)',
         1,
         1,
         async () => {
-          await store.save(KEY, toSave);
-          saved = toSave;
+          if (toCommit === undefined) return;
+          basis = await store.commit(toCommit.basis, toCommit.change);
         },
         async (i) => {
-          saved ??= await store.load(KEY);
-          toSave = commitRound(saved, freshRound(pick(i)), messages).session;
+          basis ??= await store.load(KEY);
+          toCommit = { basis, change: commitRound(basis.session, freshRound(pick(i)), messages).change };
         },
       ],
       [
-        '  of which planChunks',
+        '  of which applyChange + planCommit (the chunks a change touches, by seq)',
         1,
         1,
         () => {
-          planned = { session: toPlan, layout: planChunks(planned.layout, toPlan.history).layout };
+          const after = applyChange(planned.session, toPlan);
+          planned = { session: after, layout: planCommit(planned.layout, planned.session, after, toPlan, newId).layout };
         },
         (i) => {
-          toPlan = commitRound(planned.session, freshRound(pick(i)), messages).session;
+          toPlan = commitRound(planned.session, freshRound(pick(i)), messages).change;
         },
       ],
       [
-        `  of which one Keyv setMany: a new 2-message chunk and the head (${count(head.chunks.length)} chunks listed), one SQLite statement`,
+        `  of which the commit statement: a new 2-message chunk and the head (${count(head.chunks.length)} chunks listed) if the head is still at its version, one SQLite statement`,
         1,
         1,
         async () => {
-          scratchId += 1;
-          await store.raw.setMany([
-            { key: chunkKey(SCRATCH_KEY, scratchId), value: { v: 2, messages: [exchange.question, exchange.reply] } },
-            { key: headKey(SCRATCH_KEY), value: { ...scratchHead, next: scratchHead.next + scratchId } },
-          ]);
+          scratchChunk += 1;
+          const text = encodeRecord({ ...scratchHead, ver: scratchVersion + 1 });
+          const rows = [{ key: chunkKey(SCRATCH_KEY, `bench.${String(scratchChunk)}`), text: scratchChunkText }];
+          if (await scratch.commit(rows, { key: headKey(SCRATCH_KEY), text }, scratchVersion)) scratchVersion += 1;
         },
       ],
       [
-        '  not in any turn: the housekeeping\'s Keyv deleteMany of a dropped chunk, one DELETE (once a second at most, all sessions\' dropped chunks together)',
+        '  not in any turn: the housekeeping\'s deleteMany of a dropped chunk, one DELETE (once a second at most, all sessions\' dropped chunks together)',
         0,
         0,
-        () => store.raw.deleteMany([chunkKey(SCRATCH_KEY, scratchId)]),
+        () => scratch.deleteMany([chunkKey(SCRATCH_KEY, `bench.${String(scratchChunk)}`)]),
         async () => {
-          scratchId += 1;
-          await store.raw.set(chunkKey(SCRATCH_KEY, scratchId), { v: 2, messages: [exchange.question, exchange.reply] });
+          scratchChunk += 1;
+          await scratch.put({ key: chunkKey(SCRATCH_KEY, `bench.${String(scratchChunk)}`), text: scratchChunkText });
         },
       ],
     ];
     const out: Step[] = [];
-    const parts = loadOnly ? coldLoad : [warmLoad, ...coldLoad, ...turnParts];
+    const parts = loadOnly ? coldLoad : [...warmLoad, ...coldLoad, ...turnParts];
     for (const [step, perWarmTurn, perColdTurn, run, before] of parts) {
       const samples = await sample(
         plan,
@@ -440,7 +469,8 @@ async function breakdown(messages: number, loadOnly: boolean, rounds: readonly E
     }
     return out;
   } finally {
-    await store.close();
+    await scratch.close();
+    await engine.close();
   }
 }
 
@@ -464,8 +494,8 @@ async function otherSessions(rounds: readonly Exchange[], options: BenchOptions)
     await saveByRounds(a.store, KEY, sessionWith(1000));
     await saveByRounds(b.store, KEY, sessionWith(1000));
     const pick = (i: number): Exchange => rounds[i % rounds.length] ?? rounds[0]!;
-    const playA = (i: number): Promise<void> => turn(a.sessions, pick(i));
-    const playB = (i: number): Promise<void> => turn(b.sessions, pick(i));
+    const playA = (i: number): Promise<void> => turn(a.memory, pick(i));
+    const playB = (i: number): Promise<void> => turn(b.memory, pick(i));
     const warm = await sampleAlternating(
       { warmup: 20, minSamples: options.quick ? 50 : 400, maxSamples: 20_000, budgetMs: options.quick ? 1200 : 10_000 },
       playA,
@@ -488,8 +518,8 @@ async function otherSessions(rounds: readonly Exchange[], options: BenchOptions)
       seedSeconds: few.seedSeconds + many.seedSeconds,
     };
   } finally {
-    await a.store.close();
-    await b.store.close();
+    await a.close();
+    await b.close();
   }
 }
 
@@ -500,7 +530,7 @@ export async function engineSection(options: BenchOptions): Promise<SectionResul
   for (const mode of ['warm', 'cold'] as const) {
     for (const messages of histories) figures.push(await measureHistory(messages, mode, rounds, options));
   }
-  // Below ~16 chunks (a few hundred messages) a commit reads the session whole either way.
+  // A store with no room in its cache, as in a bot busy in more channels than its cache holds.
   for (const messages of [1000, 10_000]) figures.push(await measureHistory(messages, 'full', rounds, options));
   figures.push(await measureHistory(1000, 'v1', rounds, options));
   const steps = await breakdown(1000, false, rounds, options);
@@ -514,7 +544,7 @@ export async function engineSection(options: BenchOptions): Promise<SectionResul
   const coldAt1000 = figures.find((f) => f.messages === 1000 && f.mode === 'cold');
   const targets = warmAt1000 === undefined ? [] : [checkTarget('Engine turn p99 at 1 000 messages (warm)', warmAt1000.turn.p99, 2, 'ms')];
   const turnTable: Table = {
-    title: 'Engine turn: SessionService.context + commitRound, SQLite (WAL) temp file',
+    title: 'Engine turn: Memory.context + Memory.commitRound, SQLite (WAL) temp file',
     columns: [
       'history',
       'session',
@@ -544,8 +574,8 @@ export async function engineSection(options: BenchOptions): Promise<SectionResul
       f === warmAt1000 && targets[0] !== undefined ? `p99 ${targetText(targets[0])}` : f.mode === 'warm' ? '' : '(no target)',
     ]),
     notes: [
-      'A turn is the two calls ChatService makes per answered mention; the question and reply are made (tokens counted) beforehand, as the bot does while streaming. The session limit equals the history, so every turn also trims two messages (one round).',
-      `Sessions are stored as the bot leaves them, saved round by round: a head plus chunks (each round its own small chunk; every 8 small chunks at the end merge into one of 16 messages; a trim only marks messages gone in the head until more than half of a chunk is gone, then its survivors are rewritten), so a 1 000-message session is about 70 rows. "warm": the session is decoded in the store's cache (the normal case: up to ${count(20_000)} messages of recently used sessions are held). "cold": store.clearCache() before each turn (as the first turn after a restart, or for a session evicted from the cache): context reads the head and only the chunks its budget can reach (every chunk with a pin and the newest ones, store.loadRecent), then commitRound reads the session whole (head and every chunk) and keeps it cached, as the store does while its cache has room. "the cache full of other sessions": a store whose cache has no room, as in a bot busy in more channels than it holds: the context reads the same part, and commitRound appends from the head and the chunks it changes (the oldest the trim takes messages from, the newest a merge takes; store.appendRound).`,
+      'A turn is the two calls the engine makes per answered mention (Memory.context, then Memory.commitRound); the question and reply are made (tokens counted) beforehand, as the bot does while streaming. The session limit equals the history, so every turn also trims two messages (one round).',
+      `Sessions are stored as the bot leaves them, committed round by round: a head plus immutable chunks (each round its own small chunk; every 8 small chunks at the end merge into one of 16 messages; a trim only marks messages gone in the head until more than half of a chunk is gone, then its survivors are rewritten; a pin changes the head only), so a 1 000-message session is about 70 rows. Every commit is compare-and-set on the head's version, in the one INSERT that writes the chunks and the head. "warm": the session is decoded in the store's cache (the normal case: up to ${count(DEFAULT_CACHED_MESSAGES)} messages of recently used sessions are held), and each of the turn's two reads checks the stored version first (one small SELECT each), so another process's commit is never hidden. "cold": store.clearCache() before each turn (as the first turn after a restart, or for a session evicted from the cache): context reads the head and only the chunks its budget can reach (every chunk with a pin and the newest ones, by domain partsForContext), then commitRound reads the session whole (head and every chunk) and keeps it cached, as the store does while its cache has room. "the cache full of other sessions": a store whose cache has no room, as in a bot busy in more channels than it holds: the context reads the same part, and the commit reads the session whole as well (the store no longer appends from part of a session: that path repeated the domain's trim and merge rules).`,
       'The v1 row starts from a record the first version wrote (the whole history in one value): its first save rewrites the history in chunks of about 128 messages, after which it behaves like any session. A version 2 head (one chunk per round) is rewritten the same way on its first save.',
       `Messages are realistic chat text of 20–80 words (${meanTokens.toFixed(0)} tokens, ${meanChars.toFixed(0)} characters on average). "written per turn" is the SQLite values (Keyv JSON) of the chunks the turn created plus the head, read back from the rows after each of 20 further turns; "write(2) bytes" is what the process handed to the kernel per turn (/proc/self/io wchar): WAL frames of 4 kB pages plus amortized checkpoints.`,
       `"turns over ${String(SLOW_MS)} ms" is the share of sampled turns slower than the target's bound, and in brackets the share that had a V8 garbage collection running inside them; "GC per turn" is V8's collection time during the sampled turns divided by the turns.`,
@@ -573,8 +603,8 @@ export async function engineSection(options: BenchOptions): Promise<SectionResul
       ['whole turn p50 (turn table above)', '', '', '', '', ms(warmAt1000?.turn.p50 ?? Number.NaN), ms(coldAt1000?.turn.p50 ?? Number.NaN)],
     ],
     notes: [
-      'A turn loads the session twice (context, then commitRound under the session lock) and saves it once; a cold turn reads part of it for the context (loadRecent) and then all of it for the commit (the store cache has room here; see the cache-full rows of the turn table for the commit that appends in part). The sum and the whole turn differ by SessionService\'s own work (per-session queue, promise hops) and by the parts being timed in separate runs (other GC and cache state), which can go either way.',
-      'The "of which" rows under store.save replay the store\'s writes on another session key with the same shapes: the chunks and head go in one Keyv setMany, which our SQLite adapter runs as one INSERT (one WAL commit on the sqlite3 worker thread). Dropped chunks are deleted by the store\'s housekeeping, at most once a second after writes, in one DELETE for all sessions, followed by a WAL checkpoint on a second connection, so neither sits inside a turn.',
+      'A turn reads the session twice (context, then commitRound under the session lock; warm, each is a version check and the cached copy) and commits once; a cold turn reads part of it for the context (loadForContext) and then all of it for the commit (the store cache has room here). The sum and the whole turn differ by Memory\'s own work (per-session queue, promise hops) and by the parts being timed in separate runs (other GC and cache state), which can go either way.',
+      'The "of which" rows under store.commit replay the store\'s statement on another session key with the same shapes, on a connection of its own: the chunks and the head in one INSERT … SELECT that writes only if the head still states the version the change was based on (one WAL commit on the sqlite3 worker thread). Dropped chunks are deleted by the store\'s housekeeping, at most once a second after writes, in one DELETE for all sessions, followed by a WAL checkpoint on a second connection, so neither sits inside a turn.',
     ],
   };
   const coldAt10000 = figures.find((f) => f.messages === 10_000 && f.mode === 'cold');
@@ -586,7 +616,7 @@ export async function engineSection(options: BenchOptions): Promise<SectionResul
       ['whole cold turn p50 (turn table above)', ms(coldAt10000?.turn.p50 ?? Number.NaN), '', ''],
     ],
     notes: [
-      "@keyv/sqlite's getMany finds each key's row with rows.find over all rows returned, so matching grows with the square of the chunk count: small at 500 chunks, the larger part of the read at 5 000.",
+      'The store matches the rows of its chunk SELECT to keys through a Map (@keyv/sqlite\'s own getMany searched the rows once per key, quadratic in the chunk count).',
     ],
   };
   const othersRow = (mode: string, n: number, s: Summary): string[] => [mode, count(n), ms(s.p50), ms(s.p99), count(s.n)];
@@ -601,7 +631,7 @@ export async function engineSection(options: BenchOptions): Promise<SectionResul
       othersRow('cold', others.manyOthers, others.cold.many),
       ['cold', `ratio ${count(others.manyOthers)} / ${count(others.fewOthers)}`, ratio(others.cold.many.p50 / others.cold.few.p50), ratio(others.cold.many.p99 / others.cold.few.p99), ''],
     ],
-    notes: ['Every stored session is saved round by round (25 rounds: three chunks of 16 messages merged from rounds, plus the last round), so the store with many sessions holds five rows per session.'],
+    notes: ['Every stored session is committed round by round (25 rounds: three chunks of 16 messages merged from rounds, plus the last round), so the store with many sessions holds five rows per session.'],
   };
   return {
     name: 'engine',

@@ -7,13 +7,15 @@
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import KeyvSqlite from '@keyv/sqlite';
 import { gptTokenCounter } from '../src/adapters/gpt-tokenizer.js';
-import { type KeyvSessionStore, openSessionStore } from '../src/adapters/store/keyv-session-store.js';
+import type { CachingSessionStore } from '../src/adapters/store/caching-store.js';
+import { sessionStoreOn } from '../src/adapters/store/open-session-store.js';
+import { SqliteBackend } from '../src/adapters/store/sqlite-backend.js';
 import { type Config, loadConfig, promptBudget } from '../src/config.js';
-import { createMessage, type HistoryMessage, type MessageRules, type Session } from '../src/domain/index.js';
+import { createMessage, type DraftMessage, type HistoryMessage, type MessageRules, type Session } from '../src/domain/index.js';
+import type { SessionDefaults } from '../src/engine/memory.js';
+import type { SessionStore } from '../src/engine/session-store.js';
 import { createLogger, type Logger } from '../src/logger.js';
-import type { SessionDefaults } from '../src/services/session-service.js';
 import { TextSource } from './text.js';
 
 export const silentLogger: Logger = createLogger({ level: 'silent', secrets: [] });
@@ -51,8 +53,8 @@ export function channelId(i: number): string {
 }
 
 export interface Exchange {
-  readonly question: HistoryMessage;
-  readonly reply: HistoryMessage;
+  readonly question: DraftMessage;
+  readonly reply: DraftMessage;
 }
 
 /** `count` question/answer pairs of realistic text, tokens counted once by createMessage. */
@@ -78,35 +80,27 @@ export function exchanges(count: number, seed: number): Exchange[] {
   return out;
 }
 
-let sharedPool: readonly HistoryMessage[] | undefined;
+let sharedPool: readonly DraftMessage[] | undefined;
 /** A pool of 4 000 realistic messages (user, assistant, user…) to build histories from. */
-export function messagePool(): readonly HistoryMessage[] {
+export function messagePool(): readonly DraftMessage[] {
   sharedPool ??= exchanges(2000, 7).flatMap((e) => [e.question, e.reply]);
   return sharedPool;
 }
 
-/**
- * A session of `length` messages (even), taken from the pool starting at round `offset`. Every
- * message is its own object, even past the pool's end, as in a real history: the store tells
- * stored chunks apart by message identity.
- */
+/** A session of `length` messages (even), taken from the pool starting at round `offset`, numbered from 0. */
 export function sessionWith(length: number, offset = 0): Session {
   const pool = messagePool();
   const history: HistoryMessage[] = [];
   const start = (offset * 2) % pool.length;
   for (let i = 0; i < length; i += 1) {
     const message = pool[(start + i) % pool.length];
-    if (message !== undefined) history.push(i < pool.length ? message : { ...message });
+    if (message !== undefined) history.push({ ...message, seq: i });
   }
-  return { history, settings: {} };
+  return { history, settings: {}, next: length };
 }
 
-/**
- * The question and reply of `exchange` as new objects, as the bot makes new messages for every
- * turn: benchmarks replay a few hundred exchanges, and a history holding the same object twice
- * would defeat the store's chunk planning, which goes by identity.
- */
-export function freshRound(exchange: Exchange): [HistoryMessage, HistoryMessage] {
+/** The question and reply of `exchange` as new objects, as the bot makes new messages for every turn. */
+export function freshRound(exchange: Exchange): [DraftMessage, DraftMessage] {
   return [{ ...exchange.question }, { ...exchange.reply }];
 }
 
@@ -133,35 +127,34 @@ export interface SeedSpec {
 }
 
 /**
- * Saves `session` as the bot would have built it: one round (question and reply) per save, so the
- * store holds the chunks a conversation leaves (small ones merged as it grows). Saving the whole
- * history at once would cut it into chunks of about 128 messages instead.
+ * Commits `session` (numbered from 0, as sessionWith makes it) to an empty key as the bot would
+ * have built it: one round (question and reply) per commit, so the store holds the chunks a
+ * conversation leaves (small ones merged as it grows).
  */
-export async function saveByRounds(store: KeyvSessionStore, key: string, session: Session): Promise<void> {
-  for (let end = 2; end < session.history.length; end += 2) {
-    await store.save(key, { history: session.history.slice(0, end), settings: session.settings });
+export async function saveByRounds(store: SessionStore, key: string, session: Session): Promise<void> {
+  let snapshot = await store.load(key);
+  for (let end = 2; end <= session.history.length; end += 2) {
+    snapshot = await store.commit(snapshot, { append: session.history.slice(end - 2, end) });
   }
-  await store.save(key, session);
 }
 
-/** Writes sessions through the real store (openSessionStore + saveByRounds), then closes it. */
+/** Writes sessions through the real store (sessionStoreOn a SQLite file + saveByRounds), then closes it. */
 export async function seed(file: string, specs: readonly SeedSpec[]): Promise<void> {
-  const store = await openSessionStore(`sqlite://${file}`, silentLogger);
-  const sqlite: unknown = store.raw.store;
-  if (!(sqlite instanceof KeyvSqlite)) throw new Error('expected the SQLite adapter behind the store');
+  const sqlite = await SqliteBackend.open(file);
+  const store: CachingSessionStore = sessionStoreOn(sqlite, silentLogger, { sweepAfterStartMs: Infinity });
   try {
     for (const spec of specs) {
       const first = spec.first ?? 0;
       const batch = 64;
       for (let i = 0; i < spec.count; i += batch) {
-        // For speed only: one commit per batch instead of two per save; the rows are the same.
-        await sqlite.query('BEGIN');
+        // For speed only: one SQLite transaction per batch instead of one per commit; the rows are the same.
+        await sqlite.run('BEGIN');
         const saves: Promise<void>[] = [];
         for (let j = i; j < Math.min(spec.count, i + batch); j += 1) {
           saves.push(saveByRounds(store, channelId(first + j), sessionWith(spec.messagesEach, first + j)));
         }
         await Promise.all(saves);
-        await sqlite.query('COMMIT');
+        await sqlite.run('COMMIT');
       }
     }
   } finally {

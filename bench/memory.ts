@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { z } from 'zod';
-import { DEFAULT_CACHED_MESSAGES } from '../src/adapters/store/keyv-session-store.js';
+import { DEFAULT_CACHED_MESSAGES } from '../src/adapters/store/caching-store.js';
 import type { Usage } from './child-protocol.js';
 import { compiledChild, type Launch, startScriptLaunch } from './child.js';
 import { fileBytes, seededCopy, tempFile } from './fixtures.js';

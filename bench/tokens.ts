@@ -9,6 +9,7 @@ import { gptTokenCounter, MAX_RUN, TOKENIZER_CACHE_PIECES } from '../src/adapter
 import {
   buildContext,
   createMessage,
+  type DraftMessage,
   type HistoryMessage,
   largestFittingMessage,
   modelContent,
@@ -116,7 +117,7 @@ export async function tokensSection(options: BenchOptions): Promise<SectionResul
   const defaults = sessionDefaults(1000);
   const session = sessionWith(1000);
   const round = exchanges(50, 31);
-  const pick = (i: number): HistoryMessage => (round[i % round.length] ?? round[0]!).question;
+  const pick = (i: number): DraftMessage => (round[i % round.length] ?? round[0]!).question;
   const context = (s: Session, i: number): void => {
     buildContext({ session: s, systemPrompt: defaults.systemPrompt, question: pick(i), budget: defaults.tokenBudget, tokens: gptTokenCounter });
   };

@@ -1,15 +1,13 @@
 import { Events } from 'discord.js';
 import { connectWithin } from './adapters/discord/connect.js';
 import { TYPING_DELAY_MS } from './adapters/discord/reply-sink.js';
-import { storeOpenFailure } from './adapters/store/open-failure.js';
-import { openSessionStore } from './adapters/store/open-session-store.js';
 import type { AppContext } from './app-context.js';
 import { attachHandlers, createClient, registerCommands } from './bot.js';
 import type { Config } from './config.js';
 import type { ChatModel } from './engine/chat-model.js';
 import type { SessionStore } from './engine/session-store.js';
 import type { Logger } from './logger.js';
-import { configuredEngine, configuredModel, configuredPreconditions } from './wiring.js';
+import { configuredEngine, configuredModel, configuredPreconditions, configuredStore } from './wiring.js';
 
 export interface AppOptions {
   readonly logger: Logger;
@@ -31,11 +29,7 @@ export interface RunningApp {
 /** Builds every part from the configuration, logs in, and resolves once the bot is ready. */
 export async function startApp(config: Config, options: AppOptions): Promise<RunningApp> {
   const { logger } = options;
-  const store = await openSessionStore(config.STORE_URL, logger, { cachedMessages: config.SESSION_CACHE_MESSAGES }).catch(
-    (error: unknown) => {
-      throw storeOpenFailure(config.STORE_URL, error);
-    },
-  );
+  const store = await configuredStore(config, logger);
   const engine = configuredEngine(config, {
     store,
     model: options.model ?? configuredModel(config, logger),

@@ -71,6 +71,7 @@ const configFields = {
     VISION: bool.default(false),
     MAX_ATTACHMENT_BYTES: int(0, 10_000_000).default(20_000),
     SESSION_CACHE_MESSAGES: int(0, 10_000_000).default(20_000),
+    QUARANTINE_DAYS: int(1, 3650).default(30),
     // 8 s: with the client's own teardown the whole stop fits Docker's 10 s before it kills the process.
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(8_000),
     // 15 s for logging in leaves node's own start and the store's open room within 20 s in all.

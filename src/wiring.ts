@@ -1,5 +1,8 @@
 import { gptTokenCounter } from './adapters/gpt-tokenizer.js';
 import { KeyPoolChatModel } from './adapters/key-pool-chat-model.js';
+import type { CachingSessionStore } from './adapters/store/caching-store.js';
+import { storeOpenFailure } from './adapters/store/open-failure.js';
+import { openSessionStore } from './adapters/store/open-session-store.js';
 import { type Config, promptBudget } from './config.js';
 import type { AccessPolicy } from './domain/access.js';
 import { SlidingWindowLimiter } from './domain/rate-limit.js';
@@ -9,6 +12,18 @@ import { Memory } from './engine/memory.js';
 import { accessPrecondition, type Precondition, rateLimitPrecondition } from './engine/preconditions.js';
 import type { SessionStore } from './engine/session-store.js';
 import type { Logger } from './logger.js';
+
+/** The configured store, cached; an open that fails is a StartupError naming the path. */
+export async function configuredStore(config: Config, logger: Logger): Promise<CachingSessionStore> {
+  try {
+    return await openSessionStore(config.STORE_URL, logger, {
+      cachedMessages: config.SESSION_CACHE_MESSAGES,
+      quarantineDays: config.QUARANTINE_DAYS,
+    });
+  } catch (error) {
+    throw storeOpenFailure(config.STORE_URL, error);
+  }
+}
 
 /** The configured model server: the OpenAI SDK over the key pool. */
 export function configuredModel(config: Config, logger: Logger): ChatModel {

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       STORE_URL: 'sqlite://data/contextcord.sqlite',
       REGISTER_COMMANDS_ON_START: false,
       USER_RATE_LIMIT: 6,
+      QUARANTINE_DAYS: 30,
       LOG_LEVEL: 'info',
       MAX_TOKENS_PARAM: 'auto',
     });
@@ -63,6 +64,7 @@ describe('loadConfig', () => {
     [{ ...required, ALLOWED_ROLE_IDS: '1,2' }, /ALLOWED_ROLE_IDS: expected Discord ids/],
     [{ ...required, LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [{ ...required, MAX_TOKENS_PARAM: 'max_output_tokens' }, /MAX_TOKENS_PARAM: expected auto, max_tokens or max_completion_tokens/],
+    [{ ...required, QUARANTINE_DAYS: '0' }, /QUARANTINE_DAYS: expected a whole number from 1 to 3650/],
     [{ ...required, OPENAI_BASE_URL: 'localhost:11434' }, /OPENAI_BASE_URL: expected an http\(s\) URL/],
     [{ ...required, STARTUP_TIMEOUT_MS: '999' }, /STARTUP_TIMEOUT_MS: expected a whole number from 1000 to 600000/],
     [{ ...required, CONTEXT_TOKENS: '2000001' }, /CONTEXT_TOKENS: expected a whole number from 256 to 2000000/],

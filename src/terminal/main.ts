@@ -8,12 +8,10 @@ import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import pino from 'pino';
 import { parseArgs } from 'node:util';
-import { openSessionStore } from '../adapters/store/open-session-store.js';
-import { storeOpenFailure } from '../adapters/store/open-failure.js';
 import { type Config, loadConfig } from '../config.js';
 import { startupLine } from '../startup-errors.js';
 import { createLogger } from '../logger.js';
-import { configuredEngine, configuredModel } from '../wiring.js';
+import { configuredEngine, configuredModel, configuredStore } from '../wiring.js';
 import { COMMAND_FAILED } from '../presenters/en.js';
 import { TerminalChat } from './chat.js';
 
@@ -56,8 +54,8 @@ const logger = createLogger({
   secrets: config.OPENAI_API_KEY,
   destination: pino.destination({ dest: 2, sync: true }),
 });
-const store = await openSessionStore(config.STORE_URL, logger, { cachedMessages: config.SESSION_CACHE_MESSAGES }).catch((error: unknown) => {
-  console.error(startupLine(storeOpenFailure(config.STORE_URL, error), { secrets: config.OPENAI_API_KEY }));
+const store = await configuredStore(config, logger).catch((error: unknown) => {
+  console.error(startupLine(error, { secrets: config.OPENAI_API_KEY }));
   process.exit(1);
 });
 const engine = configuredEngine(config, { store, model: configuredModel(config, logger), logger, preconditions: [] });

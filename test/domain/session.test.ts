@@ -7,7 +7,9 @@ import {
   reset,
   rollback,
   rounds,
+  type HistoryMessage,
   type Session,
+  type SessionChange,
   setLimit,
   trimToLimit,
   UserError,
@@ -16,6 +18,7 @@ import {
   unpin,
 } from '../../src/domain/index.js';
 import { assistant, sessionOf, user, view } from '../helpers/domain.js';
+import { seededRandom } from '../helpers/random.js';
 
 function ask(session: Session, question: string, answer: string, limit: number): Session {
   return commitRound(session, [user(question), assistant(answer)], limit).session;
@@ -263,6 +266,51 @@ describe('changes', () => {
     const s = pin(sessionOf(user('a'), assistant('A'), user('b'), assistant('B')), [1]).session;
     for (const made of [rollback(s), pin(s, [2]), unpin(s, [1]), setLimit(s, 2), reset(s), forge(s, [assistant('f')], 3), commitRound(s, [user('c')], 4)]) {
       expect(applyChange(s, made.change)).toEqual(made.session);
+    }
+  });
+});
+
+/** applyChange's rule as written: one pass over every message. */
+function applyChangeAsWritten(session: Session, change: SessionChange): Session {
+  const appended = [...(change.reset === true ? [] : session.history), ...(change.append ?? [])];
+  const remove = new Set(change.remove ?? []);
+  const pins = new Set(change.pin ?? []);
+  const unpins = new Set(change.unpin ?? []);
+  const history: HistoryMessage[] = [];
+  for (const message of appended) {
+    if (remove.has(message.seq)) continue;
+    const pinned = pins.has(message.seq) ? true : unpins.has(message.seq) ? false : message.pinned;
+    history.push(pinned === message.pinned ? message : { ...message, pinned });
+  }
+  const next = change.append?.at(-1) === undefined ? session.next : Math.max(session.next, (change.append.at(-1)?.seq ?? 0) + 1);
+  return { history, settings: change.settings ?? session.settings, next };
+}
+
+describe('applyChange', () => {
+  it('does what the rule as written does, keeping the untouched message objects (2 000 random changes)', () => {
+    const random = seededRandom(2027);
+    let session = emptySession();
+    const some = (seqs: readonly number[]): number[] => seqs.filter(() => random() < 0.15);
+    for (let step = 0; step < 2000; step += 1) {
+      const seqs = [...session.history.map((m) => m.seq), session.next + 3, -1]; // and seqs it does not hold
+      const append = Array.from({ length: Math.floor(random() * 3) }, (_, i) => ({ ...user(`m${String(step)}`), seq: session.next + i }));
+      const change: SessionChange = {
+        ...(random() < 0.02 ? { reset: true as const } : {}),
+        ...(append.length > 0 ? { append } : {}),
+        ...(random() < 0.5 ? { remove: some([...seqs, ...append.map((m) => m.seq)]) } : {}),
+        ...(random() < 0.4 ? { pin: some(seqs) } : {}),
+        ...(random() < 0.4 ? { unpin: some(seqs) } : {}),
+      };
+      const made = applyChange(session, change);
+      const expected = applyChangeAsWritten(session, change);
+      expect(made).toEqual(expected);
+      // A message the change leaves alone is the very object it was (a store may rely on it).
+      const untouched = new Set<HistoryMessage>([...session.history, ...append]);
+      made.history.forEach((message, i) => {
+        const rule = expected.history[i];
+        if (rule !== undefined && untouched.has(rule)) expect(message).toBe(rule);
+      });
+      session = made;
     }
   });
 });

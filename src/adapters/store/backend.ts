@@ -9,7 +9,7 @@ export interface Row {
  *
  * `commit` is the only way a head is written, and it is compare-and-set: it stores `head` only
  * if the head stored under that key still states version `expected` (0 for none, or a head
- * written before versions; see record.ts VERSION_PATH), and it never overwrites a row of `rows`
+ * written before versions; see record.ts versionOfText), and it never overwrites a row of `rows`
  * (chunk records are immutable; their keys are fresh).
  * - A database with transactions does it all at once (SQLite: one statement): on a conflict
  *   nothing is stored.

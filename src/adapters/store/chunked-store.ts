@@ -12,7 +12,7 @@ import {
 } from '../../engine/session-store.js';
 import type { RecordBackend } from './backend.js';
 import { sweepOrphans, sweepQuarantine } from './housekeeping.js';
-import { EMPTY_LAYOUT, headEntry, type LaidChunk, type Layout, pinnedSeqs, planCommit } from './layout.js';
+import { EMPTY_LAYOUT, headEntryText, type LaidChunk, type Layout, pinnedSeqs, planCommit } from './layout.js';
 import {
   chunkKey,
   chunkRecord,
@@ -20,6 +20,7 @@ import {
   decodeHead,
   decodeLegacyChunk,
   decodeRecord,
+  encodeHeadWith,
   encodeRecord,
   entrySummary,
   HEAD_VERSION,
@@ -28,6 +29,7 @@ import {
   type HeadRecord,
   type LegacyEntry,
   quarantineKey,
+  versionOfText,
 } from './record.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -37,7 +39,8 @@ export const DEFAULT_QUARANTINE_DAYS = 30;
 export const DEFAULT_HOUSEKEEPING_MS = 1000;
 /**
  * Dropped chunks outlive the commit that dropped them by this much: another process may have
- * read the head before and be about to read them (and if it is slower, it re-reads the head).
+ * read the head before and be about to read them (a slower one finds the head moved on, and
+ * reads the new one).
  */
 export const DEFAULT_DROP_GRACE_MS = 1000;
 /** Unlisted chunks younger than this are not orphans yet: a commit may still be writing its head. */
@@ -158,7 +161,7 @@ export class ChunkedSessionStore implements SessionStore {
       history.push(...chunk.live);
       previous = chunk.laid.last;
     }
-    return { version: head.ver, session: { history, settings: head.settings, next: head.next }, skipped: parts.skipped };
+    return { version: versionOfText(text), session: { history, settings: head.settings, next: head.next }, skipped: parts.skipped };
   }
 
   async commit(basis: Snapshot, change: SessionChange): Promise<Snapshot> {
@@ -176,16 +179,11 @@ export class ChunkedSessionStore implements SessionStore {
     const plan = planCommit(layout, before, after, change, () => this.newId());
     const at = this.now();
     const rows = plan.write.map((chunk) => ({ key: chunkKey(key, chunk.id), text: encodeRecord(chunkRecord(chunk.messages, at)) }));
-    const pinned = pinnedSeqs(after.history);
-    const head: HeadRecord = {
-      v: HEAD_VERSION,
-      ver: basis.version + 1,
-      settings: after.settings,
-      next: after.next,
-      ...(pinned.length > 0 ? { pinned } : {}),
-      chunks: plan.layout.chunks.map(headEntry),
-    };
-    const stored = await this.backend.commit(rows, { key: headKey(key), text: encodeRecord(head) }, basis.version);
+    const pinned = plan.layout.pinned;
+    const version = basis.version + 1;
+    const head = { v: HEAD_VERSION, ver: version, settings: after.settings, next: after.next, ...(pinned.length > 0 ? { pinned } : {}) } as const;
+    const text = encodeHeadWith(head, plan.layout.chunks.map(headEntryText));
+    const stored = await this.backend.commit(rows, { key: headKey(key), text }, basis.version);
     // A lost commit's chunks are left alone: on a backend without transactions they are orphans
     // for the sweep, and deleting them here could, in theory, delete a chunk whose key was taken.
     if (!stored) throw new StoreConflictError(key, basis.version);
@@ -193,7 +191,7 @@ export class ChunkedSessionStore implements SessionStore {
     for (const id of plan.drop) this.dropped.push({ key: chunkKey(key, id), at: now });
     this.scheduleTidy();
     this.layouts.set(after, plan.layout);
-    return { key, version: head.ver, session: after };
+    return { key, version, session: after };
   }
 
   /** Deletes dropped chunks past their grace, sweeps the quarantine and the orphans, and does the backend's upkeep. */
@@ -266,7 +264,8 @@ export class ChunkedSessionStore implements SessionStore {
   /**
    * The whole session, from `text` (the head as already fetched) or a fresh read. A chunk that
    * is missing or not as the head says may have been deleted after another writer moved the
-   * head on: the head is read again, and only if it is unchanged is the session set aside.
+   * head on: the session is set aside only if its head is still the one read (quarantine),
+   * else the newer head is read.
    */
   private async read(key: string, text?: string, attempt = 0): Promise<Read> {
     const headText = text ?? (await this.backend.get(headKey(key)));
@@ -282,19 +281,17 @@ export class ChunkedSessionStore implements SessionStore {
         const history = decoded.history.map((message, seq) => ({ ...message, seq }));
         return this.handOut({
           snapshot: { key, version: 0, session: { history, settings: decoded.settings, next: history.length } },
-          layout: { chunks: [], rewrite: true },
+          layout: { chunks: [], pinned: pinnedSeqs(history), rewrite: true },
         });
       }
       case 'legacy-chunks':
         result = await this.readLegacy(key, decoded.settings, decoded.chunks);
         break;
       case 'head':
-        result = await this.readChunks(key, decoded.head);
+        result = await this.readChunks(key, decoded.head, versionOfText(headText));
         break;
     }
     if (!('problem' in result)) return this.handOut(result);
-    const now = await this.backend.get(headKey(key));
-    if (now !== headText && attempt < 2) return this.read(key, now, attempt + 1);
     return this.quarantine(key, headText, result.problem, attempt);
   }
 
@@ -303,7 +300,7 @@ export class ChunkedSessionStore implements SessionStore {
     return read;
   }
 
-  private async readChunks(key: string, head: HeadRecord): Promise<Read | { problem: string }> {
+  private async readChunks(key: string, head: HeadRecord, version: number): Promise<Read | { problem: string }> {
     const values = await this.backend.getMany(head.chunks.map((entry) => chunkKey(key, entry.id)));
     const pinned = new Set(head.pinned ?? []);
     const history: HistoryMessage[] = [];
@@ -324,8 +321,8 @@ export class ChunkedSessionStore implements SessionStore {
     const found = history.filter((m) => m.pinned).length;
     if (found !== pinned.size) return { problem: `the head pins ${String(pinned.size)} messages, the chunks hold ${String(found)} of them` };
     return {
-      snapshot: { key, version: head.ver, session: { history, settings: head.settings, next: head.next } },
-      layout: { chunks, rewrite: false },
+      snapshot: { key, version, session: { history, settings: head.settings, next: head.next } },
+      layout: { chunks, pinned: [...pinned].sort((a, b) => a - b), rewrite: false },
     };
   }
 
@@ -351,15 +348,18 @@ export class ChunkedSessionStore implements SessionStore {
     }
     return {
       snapshot: { key, version: 0, session: { history, settings, next: history.length } },
-      layout: { chunks, rewrite: true },
+      layout: { chunks, pinned: pinnedSeqs(history), rewrite: true },
     };
   }
 
   /**
    * Keeps the head as it was stored under `quarantine:{key}:{time}.{writer}` (its chunks stay
    * where they are, protected from the sweep by it) and removes it, so the session starts fresh.
-   * It is removed only if it is still the same text: another writer may have set it aside and
-   * committed a fresh session meanwhile, which is then what is read.
+   * It is removed only if it is still the same text, in one compare-and-delete: if another writer
+   * moved the head on (and deleted a chunk the old one listed) or set it aside and committed a
+   * fresh session meanwhile, the copy is taken back and the newer head is read instead. This is
+   * the one re-read of the head a damaged-looking session gets, and it has no window between
+   * looking and removing.
    */
   private async quarantine(key: string, text: string, reason: string, attempt: number): Promise<Read> {
     const aside = quarantineKey(key, this.now(), this.writer);
@@ -389,7 +389,11 @@ function liveChunk(entry: HeadEntry, text: string | undefined, pinned: ReadonlyS
     if (message.seq <= last) return { ok: false, problem: `chunk ${entry.id} holds seq ${String(message.seq)} out of order` };
     last = message.seq;
     if (gone.has(message.seq)) goneFound += 1;
-    else live.push({ ...message, pinned: pinned.has(message.seq) });
+    else {
+      // In place: the decoded objects are this read's own, and a cold read of a long session copies no message.
+      message.pinned = pinned.has(message.seq);
+      live.push(message);
+    }
   }
   if (goneFound !== gone.size) return { ok: false, problem: `chunk ${entry.id} lists gone messages it does not hold` };
   if (live.length === 0) return { ok: false, problem: `chunk ${entry.id} has no message left` };

@@ -22,11 +22,13 @@ export interface LaidChunk {
 
 export interface Layout {
   readonly chunks: readonly LaidChunk[];
+  /** Seqs of the pinned messages, ascending, as the head lists them. */
+  readonly pinned: readonly number[];
   /** Read from a record older than version 4: the next commit lays the whole history out anew. */
   readonly rewrite: boolean;
 }
 
-export const EMPTY_LAYOUT: Layout = { chunks: [], rewrite: false };
+export const EMPTY_LAYOUT: Layout = { chunks: [], pinned: [], rewrite: false };
 
 export interface NewChunk {
   readonly id: string;
@@ -74,14 +76,14 @@ export function planCommit(layout: Layout, before: Session, after: Session, chan
     written.set(chunk.id, messages);
     return chunk;
   };
-  const finish = (chunks: readonly LaidChunk[]): CommitPlan => ({
-    layout: { chunks, rewrite: false },
+  const finish = (chunks: readonly LaidChunk[], pinned: readonly number[]): CommitPlan => ({
+    layout: { chunks, pinned, rewrite: false },
     write: chunks.filter((c) => written.has(c.id)).map((c) => ({ id: c.id, messages: written.get(c.id) ?? [] })),
     drop,
   });
   if (layout.rewrite || change.reset === true || layout.chunks.length > chunkBound(history.length)) {
     drop.push(...layout.chunks.map((c) => c.id));
-    return finish(fresh(history).map(make));
+    return finish(fresh(history).map(make), pinnedSeqs(history));
   }
 
   const chunks = [...layout.chunks];
@@ -119,7 +121,24 @@ export function planCommit(layout: Layout, before: Session, after: Session, chan
     for (const chunk of run) if (!written.delete(chunk.id)) drop.push(chunk.id);
     chunks.push(make(slice(history, run[0]?.first ?? 0, run.at(-1)?.last ?? 0)));
   }
-  return finish(chunks);
+  return finish(chunks, pinnedAfter(layout.pinned, after, change));
+}
+
+/**
+ * The pinned seqs after `change`, read from the messages it names in `after` (the session
+ * applyChange made), so neither the order of pin and unpin nor anything else of the rule is
+ * repeated here; messages the change does not name keep their flag.
+ */
+function pinnedAfter(pinned: readonly number[], after: Session, change: SessionChange): number[] {
+  const named = [...(change.pin ?? []), ...(change.unpin ?? []), ...(change.append ?? []).map((m) => m.seq), ...(change.remove ?? [])];
+  if (named.length === 0) return [...pinned];
+  const set = new Set(pinned);
+  for (const seq of named) {
+    const message = slice(after.history, seq, seq)[0];
+    if (message?.pinned === true) set.add(seq);
+    else set.delete(seq);
+  }
+  return [...set].sort((a, b) => a - b);
 }
 
 /** Seqs of `before` not in `after` (both ascending by seq, `after` a subsequence of `before`). */
@@ -187,6 +206,18 @@ function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
 export function headEntry(chunk: LaidChunk): HeadEntry {
   const { n, pins, cost } = chunk.summary;
   return { id: chunk.id, ...(chunk.gone.length > 0 ? { gone: chunk.gone } : {}), n, cost, ...(pins > 0 ? { pins } : {}) };
+}
+
+const entryTexts = new WeakMap<LaidChunk, string>();
+
+/** headEntry as JSON, worked out once per chunk object (laid-out chunks are never mutated). */
+export function headEntryText(chunk: LaidChunk): string {
+  let text = entryTexts.get(chunk);
+  if (text === undefined) {
+    text = JSON.stringify(headEntry(chunk));
+    entryTexts.set(chunk, text);
+  }
+  return text;
 }
 
 /** The seqs of the pinned messages, as the head lists them. */

@@ -58,11 +58,8 @@ export function parseQuarantineKey(recordKey: string): { key: string; at: number
 
 /**
  * Stored text is Keyv's envelope, `{"value":…,"expires":null}`, so databases written by the
- * Keyv-based versions open as they are. A head's version is at `$.value.ver` (VERSION_PATH), where
- * a backend can read it without decoding the rest.
+ * Keyv-based versions open as they are.
  */
-export const VERSION_PATH = '$.value.ver';
-
 export function encodeRecord(value: unknown): string {
   return JSON.stringify({ value, expires: null });
 }
@@ -77,12 +74,35 @@ export function decodeRecord(text: string): { value: unknown } | undefined {
   }
 }
 
-/** The version a head text states: 0 for a head written before versions (or unreadable). */
+/**
+ * A head's text begins with its version, `{"value":{"ver":12,…`, so a backend reads the version
+ * from the first bytes instead of parsing a head of hundreds of chunks (the cache asks for it on
+ * every read). A text that does not begin so (a head written before versions, a damaged one)
+ * states version 0. This is the one definition; SQLite's statements spell the same rule
+ * (sqlite-backend.ts), and encodeHead is the one writer.
+ */
+export const VERSION_PREFIX = '{"value":{"ver":';
+
 export function versionOfText(text: string | undefined): number {
-  if (text === undefined) return 0;
-  const value = decodeRecord(text)?.value;
-  if (typeof value !== 'object' || value === null || !('ver' in value)) return 0;
-  return typeof value.ver === 'number' ? value.ver : 0;
+  if (text?.startsWith(VERSION_PREFIX) !== true) return 0;
+  const digits = /^\d{1,15}/.exec(text.slice(VERSION_PREFIX.length));
+  return digits === null ? 0 : Number(digits[0]);
+}
+
+/** The stored text of a head: `ver` first (see VERSION_PREFIX). */
+export function encodeHead(head: HeadRecord): string {
+  const { chunks, ...rest } = head;
+  return encodeHeadWith(rest, chunks.map((entry) => JSON.stringify(entry)));
+}
+
+/**
+ * encodeHead with the chunk entries already as JSON text: a commit changes one or two of a
+ * head's entries, so the store keeps each entry's text with the chunk it describes.
+ */
+export function encodeHeadWith(head: Omit<HeadRecord, 'chunks'>, entries: readonly string[]): string {
+  const { ver, ...rest } = head;
+  const front = JSON.stringify({ ver, ...rest });
+  return `{"value":${front.slice(0, -1)},"chunks":[${entries.join(',')}]},"expires":null}`;
 }
 
 const seq = z.number().int().nonnegative();
@@ -105,8 +125,23 @@ const messageFields = {
   forged: z.boolean().optional(),
 };
 
-/** In a version 3 chunk a message carries its seq; whether it is pinned is the head's to say. */
-const chunkMessageSchema = z.object({ seq, ...messageFields });
+/**
+ * In a version 3 chunk a message carries its seq; whether it is pinned is the head's to say. The
+ * decoded message has `pinned: false` in its place, for the reader to set from the head.
+ */
+const chunkMessageSchema = z.object({
+  seq,
+  role: messageFields.role,
+  content: messageFields.content,
+  authorId: messageFields.authorId,
+  authorName: messageFields.authorName,
+  tokens: messageFields.tokens,
+  // Where createMessage puts it, so decoded messages have the shape made ones have.
+  pinned: z.boolean().default(false),
+  createdAt: messageFields.createdAt,
+  discordMessageIds: messageFields.discordMessageIds,
+  forged: messageFields.forged,
+});
 const legacyMessageSchema = z.object({ ...messageFields, pinned: z.boolean() });
 
 const headEntrySchema = z.object({
@@ -213,9 +248,12 @@ export function decodeHead(value: unknown): DecodedHead {
   return { kind: 'bad', reason: z.prettifyError(head.error).slice(0, 500) };
 }
 
-export function decodeChunk(value: unknown): ChunkRecord | undefined {
+/** A message as decodeChunk gives it: a fresh object of the reader's, its `pinned` flag to be set from the head. */
+export type DecodedMessage = { -readonly [K in keyof HistoryMessage]: HistoryMessage[K] };
+
+export function decodeChunk(value: unknown): { readonly at: number; readonly messages: readonly DecodedMessage[] } | undefined {
   const chunk = chunkSchema.safeParse(value);
-  return chunk.success ? (chunk.data as ChunkRecord) : undefined;
+  return chunk.success ? (chunk.data as { at: number; messages: DecodedMessage[] }) : undefined;
 }
 
 export function decodeLegacyChunk(value: unknown): ReadonlyArray<Omit<HistoryMessage, 'seq'>> | undefined {

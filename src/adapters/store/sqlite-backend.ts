@@ -1,53 +1,109 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import KeyvSqlite from '@keyv/sqlite';
+import sqlite3 from 'sqlite3';
 import type { RecordBackend, Row } from './backend.js';
-import { VERSION_PATH } from './record.js';
+import { VERSION_PREFIX } from './record.js';
 
 /** Keys in the table carry Keyv's namespace, so databases written by the Keyv-based store open as they are. */
 const NAMESPACE = 'contextcord:';
+/** @keyv/sqlite's table, exactly: the Keyv-based versions' databases open as they are. */
+const CREATE_TABLE = 'CREATE TABLE IF NOT EXISTS keyv(key VARCHAR(255) PRIMARY KEY, value TEXT )';
 /** WAL pages (4 kB) after which SQLite checkpoints by itself if our housekeeping has not. */
 const SAFETY_NET_CHECKPOINT_PAGES = 10_000;
 /** Rows a statement binds as parameters (2 each); bigger batches travel as one JSON parameter. */
 const MAX_BOUND_ROWS = 1000;
-
-type Query = (sql: string, ...parameters: unknown[]) => Promise<unknown>;
+/**
+ * The version a head's text states, as record.ts versionOfText reads it: the integer after
+ * VERSION_PREFIX, else 0. (CAST takes the leading digits of `12,"v":4,…`.)
+ */
+const VERSION_OF_VALUE = `CASE WHEN substr(value, 1, ${String(VERSION_PREFIX.length)}) = '${VERSION_PREFIX}' THEN CAST(substr(value, ${String(VERSION_PREFIX.length + 1)}, 16) AS INTEGER) ELSE 0 END`;
+/** Commits of up to this many rows keep their prepared statement (a turn writes two or three). */
+const PREPARED_ROWS = 8;
 
 /**
- * Records in a SQLite file, in @keyv/sqlite's table (`keyv`: key, value text). It opens the
- * connection and creates the table; every statement is our own, so that a commit is one
- * statement (below) and batches are single statements too.
+ * One sqlite3 connection whose statements are prepared once and reused: preparing the commit
+ * statement costs about as much as running it, and a turn runs three statements.
+ */
+class Connection {
+  private readonly statements = new Map<string, sqlite3.Statement>();
+
+  private constructor(private readonly db: sqlite3.Database) {}
+
+  static open(path: string): Promise<Connection> {
+    return new Promise((resolve, reject) => {
+      const db = new sqlite3.Database(path, (error) => {
+        if (error !== null) reject(error);
+        else {
+          db.configure('busyTimeout', 5000);
+          resolve(new Connection(db));
+        }
+      });
+    });
+  }
+
+  /** Runs `sql` from its prepared statement (prepared on first use, kept when `keep`). */
+  all(sql: string, parameters: readonly unknown[], keep = true): Promise<unknown[]> {
+    if (!keep) {
+      return new Promise((resolve, reject) => {
+        this.db.all(sql, parameters, (error: Error | null, rows: unknown[]) => (error === null ? resolve(rows) : reject(error)));
+      });
+    }
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    const prepared = statement;
+    return new Promise((resolve, reject) => {
+      // node-sqlite3 queues the calls on one statement, so binding and running stay together.
+      prepared.all(parameters, (error: Error | null, rows: unknown[]) => (error === null ? resolve(rows) : reject(error)));
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const statement of this.statements.values()) {
+      await new Promise<void>((resolve) => statement.finalize(() => resolve()));
+    }
+    this.statements.clear();
+    await new Promise<void>((resolve, reject) => this.db.close((error) => (error === null ? resolve() : reject(error))));
+  }
+}
+
+/**
+ * Records in a SQLite file, in the table @keyv/sqlite made (`keyv`: key, value text), with
+ * statements of our own: a commit is one statement (below), batches are single statements too.
  */
 export class SqliteBackend implements RecordBackend {
   private constructor(
-    private readonly query: Query,
-    private readonly connections: readonly KeyvSqlite[],
+    private readonly connection: Connection,
+    /** A second connection for checkpoints, off the writer's (none for `:memory:`). */
+    private readonly checkpointer: Connection | undefined,
   ) {}
 
   /** Opens (and creates, with its folder) the file; `:memory:` is a private in-memory database. */
   static async open(file: string): Promise<SqliteBackend> {
     const path = file === ':memory:' ? file : resolve(file);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const sqlite = new KeyvSqlite({ uri: `sqlite://${path}`, busyTimeout: 5000 });
-    const query: Query = (sql, ...parameters) => sqlite.query(sql, ...parameters);
-    if (path === ':memory:') return new SqliteBackend(query, [sqlite]);
+    const connection = await Connection.open(path);
+    if (path === ':memory:') {
+      await connection.all(CREATE_TABLE, [], false);
+      return new SqliteBackend(connection, undefined);
+    }
     // WAL lets readers and the writer proceed together and makes each commit one append, not a
     // rewrite of the journal; NORMAL sync is still crash-safe in WAL mode.
-    await query('PRAGMA journal_mode=WAL');
-    await query('PRAGMA synchronous=NORMAL');
+    await connection.all('PRAGMA journal_mode=WAL', [], false);
+    await connection.all('PRAGMA synchronous=NORMAL', [], false);
     // SQLite would otherwise checkpoint inside whichever commit crosses 1 000 WAL pages, copying
     // pages and syncing the file on a turn's path. A second connection checkpoints instead, in
     // the housekeeping; the far higher automatic threshold is only a safety net.
-    await query(`PRAGMA wal_autocheckpoint=${String(SAFETY_NET_CHECKPOINT_PAGES)}`);
-    const checkpointer = new KeyvSqlite({ uri: `sqlite://${path}`, busyTimeout: 5000 });
-    const backend = new SqliteBackend(query, [sqlite, checkpointer]);
-    backend.checkpoint = async () => {
-      await checkpointer.query('PRAGMA wal_checkpoint(PASSIVE)');
-    };
-    return backend;
+    await connection.all(`PRAGMA wal_autocheckpoint=${String(SAFETY_NET_CHECKPOINT_PAGES)}`, [], false);
+    await connection.all(CREATE_TABLE, [], false);
+    return new SqliteBackend(connection, await Connection.open(path));
   }
 
-  private checkpoint: () => Promise<void> = () => Promise.resolve();
+  private query(sql: string, ...parameters: unknown[]): Promise<unknown[]> {
+    return this.connection.all(sql, parameters);
+  }
 
   async get(key: string): Promise<string | undefined> {
     const rows = (await this.query('SELECT value FROM keyv WHERE key = ?', NAMESPACE + key)) as Array<{ value: string }>;
@@ -67,7 +123,7 @@ export class SqliteBackend implements RecordBackend {
 
   async version(key: string): Promise<number> {
     const rows = (await this.query(
-      `SELECT CASE WHEN json_valid(value) THEN json_extract(value, '${VERSION_PATH}') END AS ver FROM keyv WHERE key = ?`,
+      `SELECT ${VERSION_OF_VALUE} AS ver FROM keyv WHERE key = ?`,
       NAMESPACE + key,
     )) as Array<{ ver: unknown }>;
     const ver = rows[0]?.ver;
@@ -84,28 +140,23 @@ export class SqliteBackend implements RecordBackend {
     const all = [...rows, head];
     const taken = rows.length === 0 ? '' : 'AND NOT EXISTS (SELECT 1 FROM keyv WHERE key IN (SELECT value FROM json_each(?)))';
     const takenParameter = rows.length === 0 ? [] : [JSON.stringify(rows.map((row) => NAMESPACE + row.key))];
-    const current = `coalesce((SELECT CASE WHEN json_valid(value) THEN json_extract(value, '${VERSION_PATH}') END FROM keyv WHERE key = ?), 0) = ?`;
+    const current = `coalesce((SELECT ${VERSION_OF_VALUE} FROM keyv WHERE key = ?), 0) = ?`;
     const upsert = 'ON CONFLICT(key) DO UPDATE SET value = excluded.value RETURNING key';
-    let written: unknown[];
-    if (all.length <= MAX_BOUND_ROWS) {
-      written = (await this.query(
-        `INSERT INTO keyv (key, value) SELECT column1, column2 FROM (VALUES ${all.map(() => '(?, ?)').join(', ')})
-         WHERE ${current} ${taken} ${upsert}`,
-        ...all.flatMap((row) => [NAMESPACE + row.key, row.text]),
-        NAMESPACE + head.key,
-        expected,
-        ...takenParameter,
-      )) as unknown[];
-    } else {
-      written = (await this.query(
-        `INSERT INTO keyv (key, value) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)
-         WHERE ${current} ${taken} ${upsert}`,
-        JSON.stringify(all.map((row) => [NAMESPACE + row.key, row.text])),
-        NAMESPACE + head.key,
-        expected,
-        ...takenParameter,
-      )) as unknown[];
-    }
+    const check = [NAMESPACE + head.key, expected, ...takenParameter];
+    const written =
+      all.length <= MAX_BOUND_ROWS
+        ? await this.connection.all(
+            `INSERT INTO keyv (key, value) SELECT column1, column2 FROM (VALUES ${all.map(() => '(?, ?)').join(', ')})
+             WHERE ${current} ${taken} ${upsert}`,
+            [...all.flatMap((row) => [NAMESPACE + row.key, row.text]), ...check],
+            all.length <= PREPARED_ROWS,
+          )
+        : await this.connection.all(
+            `INSERT INTO keyv (key, value) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)
+             WHERE ${current} ${taken} ${upsert}`,
+            [JSON.stringify(all.map((row) => [NAMESPACE + row.key, row.text])), ...check],
+            false,
+          );
     return written.length === all.length;
   }
 
@@ -114,7 +165,7 @@ export class SqliteBackend implements RecordBackend {
   }
 
   async deleteIf(key: string, text: string): Promise<boolean> {
-    const rows = (await this.query('DELETE FROM keyv WHERE key = ? AND value = ? RETURNING key', NAMESPACE + key, text)) as unknown[];
+    const rows = (await this.query('DELETE FROM keyv WHERE key = ? AND value = ? RETURNING key', NAMESPACE + key, text));
     return rows.length > 0;
   }
 
@@ -136,16 +187,17 @@ export class SqliteBackend implements RecordBackend {
     return rows.map((row) => row.key.slice(NAMESPACE.length));
   }
 
-  maintain(): Promise<void> {
-    return this.checkpoint();
+  async maintain(): Promise<void> {
+    await this.checkpointer?.all('PRAGMA wal_checkpoint(PASSIVE)', [], false);
   }
 
-  /** Raw SQL on the store's connection, for tests and tools. */
-  run(sql: string, ...parameters: unknown[]): Promise<unknown> {
-    return this.query(sql, ...parameters);
+  /** Raw SQL on the store's connection (not prepared for reuse), for tests, tools and the benchmark's seeding. */
+  run(sql: string, ...parameters: unknown[]): Promise<unknown[]> {
+    return this.connection.all(sql, parameters, false);
   }
 
   async close(): Promise<void> {
-    for (const connection of this.connections) await connection.disconnect();
+    await this.connection.close();
+    await this.checkpointer?.close();
   }
 }

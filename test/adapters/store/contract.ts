@@ -238,6 +238,17 @@ export function describeSessionStoreContract(name: string, createDatabase: () =>
       expect(await a.load('c')).toEqual(b2);
     });
 
+    it('the backend never overwrites a chunk row, and a commit on an older version stores nothing', async () => {
+      const backend = await database.connect();
+      const head = (ver: number): Row => ({ key: headKey('raw'), text: encodeRecord({ ver }) });
+      expect(await backend.commit([{ key: 'chunk:raw:w.0', text: '"mine"' }], head(1), 0)).toBe(true);
+      expect(await backend.commit([{ key: 'chunk:raw:w.0', text: '"theirs"' }], head(2), 1)).toBe(false);
+      expect(await backend.get('chunk:raw:w.0')).toBe('"mine"');
+      expect(await backend.commit([], head(2), 0)).toBe(false);
+      expect(await backend.version(headKey('raw'))).toBe(1);
+      await backend.close();
+    });
+
     it('two instances sequentially taking turns on one session never collide (each writes chunks under its own id)', async () => {
       const { store: a } = await open();
       const { store: b } = await open();
@@ -247,6 +258,19 @@ export function describeSessionStoreContract(name: string, createDatabase: () =>
         await store.commit(snapshot, commitRound(snapshot.session, round(i), 1000).change);
       }
       expect((await a.load('turns')).session.history).toHaveLength(40);
+    });
+
+    it('two writers that drew the same id cannot clobber each other\'s chunks: the second commit is refused, and its retry writes under a new key', async () => {
+      const { store: a } = await open({ writer: 'same' });
+      const { store: b } = await open({ writer: 'same' });
+      const first = await commitAll(a, 'twin', 1);
+      const basis = await b.load('twin');
+      await expect(b.commit(basis, commitRound(basis.session, round(2), 1000).change)).rejects.toBeInstanceOf(StoreConflictError);
+      const retried = await b.commit(await b.load('twin'), commitRound(basis.session, round(2), 1000).change);
+      expect(retried.version).toBe(2);
+      const { store: reader } = await open();
+      expect((await reader.load('twin')).session.history.slice(0, 2)).toEqual(first.session.history);
+      expect(warnings()).toEqual([]);
     });
 
     it('two instances interleaving writes to one session: every acknowledged commit kept, conflicts reported, no chunk record ever written twice (random, 300 steps)', async () => {
@@ -423,6 +447,27 @@ export function describeSessionStoreContract(name: string, createDatabase: () =>
       await expect.poll(async () => (await allKeys(backend, 'chunk:h:')).length, { timeout: 2000 }).toBe(1);
     });
 
+    it('tidies up once after a burst of writes, not on every write (the backend\'s upkeep runs with it)', async () => {
+      let upkeep = 0;
+      const counting = (backend: RecordBackend): RecordBackend => wrapped(backend, { maintain: () => ((upkeep += 1), backend.maintain()) });
+      const { store } = await open({ wrap: counting, housekeepingMs: 30 });
+      await commitAll(store, 'b', 5);
+      expect(upkeep).toBe(0);
+      await expect.poll(() => upkeep, { timeout: 2000 }).toBe(1);
+      await commitAll(store, 'b', 1);
+      await expect.poll(() => upkeep, { timeout: 2000 }).toBe(2);
+    });
+
+    it('sweeps by itself shortly after it opens, so what a crash left goes without anyone asking', async () => {
+      const { store, backend } = await open();
+      await commitAll(store, 'left', 2);
+      const text = await backend.get(headKey('left'));
+      await backend.deleteIf(headKey('left'), text ?? '');
+      clock += DEFAULT_ORPHAN_GRACE_MS;
+      await open({ sweepAfterStartMs: 10 });
+      await expect.poll(async () => (await allKeys(backend, 'chunk:left:')).length, { timeout: 2000 }).toBe(0);
+    });
+
     it('a reader that finds a chunk gone (another writer moved on and deleted it) reads the head again instead of setting the session aside', async () => {
       const { store: writer } = await open({ dropGraceMs: 0 });
       await commitAll(writer, 'm', 9, 1000); // a chunk of 16 and one of the newest round
@@ -499,6 +544,19 @@ export function describeSessionStoreContract(name: string, createDatabase: () =>
         expect((await reader.load(key)).session.history).toHaveLength(2);
         clock -= 30 * DAY_MS + DEFAULT_ORPHAN_GRACE_MS;
       }
+    });
+
+    it('spares the chunks of a head it cannot read at all, until it is set aside and that is swept', async () => {
+      const { store, backend } = await open();
+      await commitAll(store, 'unread', 3);
+      await backend.put({ key: headKey('unread'), text: '{broken' });
+      clock += DEFAULT_ORPHAN_GRACE_MS;
+      expect((await store.housekeep()).orphansRemoved).toBe(0);
+      store.clearCache();
+      expect((await store.load('unread')).version).toBe(0); // set aside; the text lists nothing one can read
+      expect((await store.housekeep()).orphansRemoved).toBe(0);
+      clock += 30 * DAY_MS;
+      expect(await store.housekeep()).toEqual({ orphansRemoved: 3, quarantinedRemoved: 1 });
     });
 
     it('a head set aside by one instance while another commits a fresh session: the fresh session is not lost', async () => {
