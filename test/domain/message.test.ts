@@ -75,7 +75,7 @@ describe('createMessage', () => {
     it('refuses a question that cannot fit even alone, telling the counter where it may stop', () => {
       limits.length = 0;
       expect(() => createMessage({ role: 'user', content: 'a b c d', authorName: 'Ada' }, withBudget)).toThrow(
-        /needs more than 4 tokens, but the budget for a whole request is 10\. .*Nothing was added to memory/,
+        expect.objectContaining({ code: 'question_over_budget', details: { limit: 4, budget: 10 } }),
       );
       expect(limits).toEqual([4]);
       // A counter that stopped early says only "more than the limit": that is enough.
@@ -84,7 +84,7 @@ describe('createMessage', () => {
         createMessage({ role: 'user', content: 'x' }, testRules({ tokens: stopping, tokenBudget: budget }));
         throw new Error('expected an error');
       } catch (error) {
-        expect((error as UserError).code).toBe('context_over_budget');
+        expect((error as UserError).code).toBe('question_over_budget');
       }
     });
 
