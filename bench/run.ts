@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- section…]`: runs the benchmark sections, prints Markdown tables and writes
- * bench/results.json. BENCH_QUICK=1 makes a smoke run of about 30 s with rough figures.
+ * bench/results.json. BENCH_QUICK=1 makes a smoke run with rough figures, written to
+ * bench/results.quick.json (not committed) so it never overwrites a full run's.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -21,7 +22,9 @@ const SECTIONS: Record<string, (options: BenchOptions) => Promise<SectionResult>
   compare: compareSection,
 };
 
-const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
+/** Full runs only: the committed figures. A quick run's rough ones go beside it, never over them. */
+const FULL_RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
+const QUICK_RESULTS = fileURLToPath(new URL('./results.quick.json', import.meta.url));
 
 function chosenSections(args: readonly string[]): string[] {
   const names = args.filter((a) => a !== '--');
@@ -33,10 +36,10 @@ function chosenSections(args: readonly string[]): string[] {
 }
 
 /** Sections not run this time keep their earlier figures in results.json. */
-function previousSections(): Record<string, unknown> {
-  if (!existsSync(RESULTS)) return {};
+function previousSections(file: string): Record<string, unknown> {
+  if (!existsSync(file)) return {};
   try {
-    const old = JSON.parse(readFileSync(RESULTS, 'utf8')) as { sections?: unknown };
+    const old = JSON.parse(readFileSync(file, 'utf8')) as { sections?: unknown };
     return typeof old.sections === 'object' && old.sections !== null ? (old.sections as Record<string, unknown>) : {};
   } catch {
     return {};
@@ -57,7 +60,8 @@ async function main(): Promise<void> {
   }
 
   const results: SectionResult[] = [];
-  const sections = previousSections();
+  const resultsFile = options.quick ? QUICK_RESULTS : FULL_RESULTS;
+  const sections = previousSections(resultsFile);
   for (const name of names) {
     const run = SECTIONS[name];
     if (run === undefined) continue;
@@ -81,9 +85,9 @@ async function main(): Promise<void> {
   }
   const total = (performance.now() - started) / 1000;
   const loadAtEnd = loadavg()[0] ?? 0;
-  console.log(`\nTotal: ${total.toFixed(0)} s; load average at the end ${loadAtEnd.toFixed(1)}. Results: bench/results.json`);
+  console.log(`\nTotal: ${total.toFixed(0)} s; load average at the end ${loadAtEnd.toFixed(1)}. Results: bench/${options.quick ? 'results.quick.json' : 'results.json'}`);
   writeFileSync(
-    RESULTS,
+    resultsFile,
     `${JSON.stringify({ machine: host, loadAverageAtEnd: loadAtEnd, quick: options.quick, totalSeconds: total, sections }, null, 2)}\n`,
   );
 }

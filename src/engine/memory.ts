@@ -24,20 +24,17 @@ import {
   trimToLimit,
   unpin,
 } from '../domain/index.js';
+import { ContextcordError } from '../domain/errors.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { type SessionStore, StoreConflictError } from './session-store.js';
 
 export type SessionDefaults = ResolvedSettings;
 
-/** A second writer got there first twice in a row: the change was not made. */
-export class MemoryBusyError extends Error {
+/** Another writer got there first twice in a row: the change was not made (said to the person). */
+export class MemoryBusyError extends ContextcordError<'store_conflict', { readonly key: string }> {
   override readonly name = 'MemoryBusyError';
-  readonly code = 'store_conflict';
-  constructor(
-    readonly key: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`session ${key} kept changing under this change; it was not made`, options);
+  constructor(key: string, options?: { cause?: unknown }) {
+    super('store_conflict', { key }, options);
   }
 }
 

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildContext, pin, TOKENS_PER_IMAGE, TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMING, UserError } from '../../src/domain/index.js';
 import { gptTokenCounter } from '../../src/adapters/gpt-tokenizer.js';
-import { assistant, sessionOf, user, wordTokens } from '../helpers/domain.js';
+import { assistant, sessionOf, thrown, user, wordTokens } from '../helpers/domain.js';
 import { seededRandom } from '../helpers/random.js';
-
-/** The error `run` throws (the test fails if it throws none). */
-function thrown(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
-}
 
 // Each test message is 2 words = 2 tokens, so it costs 2 + 3 = 5 tokens in a request.
 const history = [user('q one'), assistant('a one'), user('q two'), assistant('a two')];

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseIndices, resolveIndices, UserError } from '../../src/domain/index.js';
-
-/** The error `run` throws (the test fails if it throws none). */
-function thrown(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
-}
+import { thrown } from '../helpers/domain.js';
 
 describe('parseIndices', () => {
   it.each([

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMessage, largestFittingMessage, modelContent, type TokenCounter, UserError } from '../../src/domain/index.js';
-import { testRules } from '../helpers/domain.js';
-
-/** The error `run` throws (the test fails if it throws none). */
-function thrown(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
-}
+import { testRules, thrown } from '../helpers/domain.js';
 
 describe('createMessage', () => {
   const rules = testRules({ maxMessageChars: 10 });

@@ -30,3 +30,13 @@ export function sessionOf(...messages: DraftMessage[]): Session {
 export function view(session: Session): string[] {
   return session.history.map((m) => `${m.content}${m.pinned ? '*' : ''}`);
 }
+
+/** The error `run` throws (the test fails if it throws none). */
+export function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
+}
