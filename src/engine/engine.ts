@@ -10,6 +10,7 @@ import { MemoryBusyError, type Memory } from './memory.js';
 import { admit, type Precondition } from './preconditions.js';
 import type { AnswerProblem, Refusal } from './problems.js';
 import { Semaphore } from './semaphore.js';
+import { StoreUnavailableError } from './session-store.js';
 
 /** What a question's attachments gave: text to append, image URLs for this request, notes for the asker. */
 export interface Attached {
@@ -107,8 +108,12 @@ export class Engine {
         return await this.answer(question, sink);
       } catch (error) {
         // A bug or a failing store: the asker still hears that nothing was kept, and typing stops.
-        this.logger.error({ err: error, session: question.sessionKey, message: question.sourceId }, 'answering failed');
-        await sink.fail({ code: 'internal' }, '', []).catch(() => undefined);
+        const gone = error instanceof StoreUnavailableError;
+        this.logger.error(
+          { err: error, session: question.sessionKey, message: question.sourceId },
+          gone ? 'the store is unavailable (its database file was deleted or replaced): nothing can be stored until it is restored and the bot restarted' : 'answering failed',
+        );
+        await sink.fail({ code: gone ? 'store_unavailable' : 'internal' }, '', []).catch(() => undefined);
         return 'failed';
       }
     });

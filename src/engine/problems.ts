@@ -16,6 +16,8 @@ export type AnswerProblem =
   | { readonly code: 'not_stored' }
   /** A bug or an outage on the bot's side (logged). */
   | { readonly code: 'internal' }
+  /** The store's database is gone or replaced: nothing can be stored until an operator acts (logged). */
+  | { readonly code: 'store_unavailable' }
   /**
    * The bot is stopping: the answer was cut off (`interrupted`, some text was shown) or never
    * started (the question was still queued).

@@ -1,3 +1,4 @@
+import { ContextcordError } from '../domain/errors.js';
 import type { Session, SessionChange, SessionSettings } from '../domain/session.js';
 
 /** A session as one store version holds it. */
@@ -25,6 +26,15 @@ export class StoreConflictError extends Error {
   ) {
     super(`session ${key} is no longer at version ${String(expected)}: another writer committed first`);
   }
+}
+
+/**
+ * The store cannot be trusted to keep anything any more (its database file was deleted or
+ * replaced under the running bot): every read and write fails with this until an operator acts,
+ * so nothing pretends to be stored.
+ */
+export class StoreUnavailableError extends ContextcordError<'store_unavailable', { readonly reason: 'file_gone' | 'file_replaced'; readonly path: string }> {
+  override readonly name = 'StoreUnavailableError';
 }
 
 export interface HousekeepingReport {

@@ -4,7 +4,8 @@ import type { Command } from '../command.js';
 import { userErrorReply } from '../adapters/discord/presenter.js';
 import { isUserError, userError } from '../domain/errors.js';
 import { MemoryBusyError } from '../engine/memory.js';
-import { COMMAND_FAILED, MEMORY_BUSY, NOT_ENABLED } from '../presenters/en.js';
+import { StoreUnavailableError } from '../engine/session-store.js';
+import { COMMAND_FAILED, MEMORY_BUSY, NOT_ENABLED, STORE_UNAVAILABLE } from '../presenters/en.js';
 import { askerOf } from './access.js';
 
 /**
@@ -39,6 +40,11 @@ export function onInteractionCreate(ctx: AppContext, commands: ReadonlyMap<strin
       if (isUserError(error)) {
         log.info({ code: error.code }, 'command refused');
         await replyEphemeral(interaction, userErrorReply(error), ctx);
+        return;
+      }
+      if (error instanceof StoreUnavailableError) {
+        log.error({ err: error }, 'command refused: the store is unavailable (its database file was deleted or replaced)');
+        await replyEphemeral(interaction, STORE_UNAVAILABLE, ctx);
         return;
       }
       if (error instanceof MemoryBusyError) {

@@ -100,6 +100,8 @@ export function answerProblemText(problem: AnswerProblem): string {
       return 'This answer could not be added to memory: another copy of the bot kept changing it at the same moment. Ask again if it matters.';
     case 'internal':
       return `Something went wrong on my side. ${NOT_ADDED}`;
+    case 'store_unavailable':
+      return `I cannot store memory right now: the bot's database is unavailable. ${NOT_ADDED} The bot's operator can see why in its logs.`;
     case 'restarting':
       return problem.interrupted
         ? `This answer was interrupted because the bot is restarting. ${NOT_ADDED} Please ask again in a moment.`
@@ -109,4 +111,6 @@ export function answerProblemText(problem: AnswerProblem): string {
 
 export const NOT_ENABLED = 'contextcord is not enabled here.';
 export const COMMAND_FAILED = 'Something went wrong on my side, so nothing was changed. The error was logged; please try again.';
+export const STORE_UNAVAILABLE =
+  "I cannot store memory right now: the bot's database is unavailable, so nothing was changed. The bot's operator can see why in its logs.";
 export const MEMORY_BUSY = 'Memory of this channel was being changed by another copy of the bot at the same moment, so nothing was changed. Please try again.';

@@ -3,7 +3,8 @@ import { rounds } from '../domain/session.js';
 import type { Engine } from '../engine/engine.js';
 import { historyView } from '../engine/history-view.js';
 import { MemoryBusyError } from '../engine/memory.js';
-import { MEMORY_BUSY, userErrorText } from '../presenters/en.js';
+import { StoreUnavailableError } from '../engine/session-store.js';
+import { MEMORY_BUSY, STORE_UNAVAILABLE, userErrorText } from '../presenters/en.js';
 import { parseLine } from './commands.js';
 import { HELP, historyText, limitSetText, limitShownText, pinText, resetText, rollbackText } from './presenter.js';
 import { type TerminalOutput, TerminalSink } from './sink.js';
@@ -33,6 +34,10 @@ export class TerminalChat {
     } catch (error) {
       if (isUserError(error)) {
         err.write(`error: ${userErrorText(error)}\n`);
+        return 'failed';
+      }
+      if (error instanceof StoreUnavailableError) {
+        err.write(`error: ${STORE_UNAVAILABLE}\n`);
         return 'failed';
       }
       if (error instanceof MemoryBusyError) {

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeRecord, headKey } from '../../src/adapters/store/record.js';
@@ -165,6 +166,25 @@ describe('reliability and safety end to end', () => {
     expect(world.sentToModel()).toEqual(['system: You are a test bot.', 'user: Ada: after the damage']);
     const line = world.logs.lines.find((l) => l.session === GENERAL && typeof l.quarantinedAs === 'string');
     expect(line?.msg).toMatch(/could not be decoded; it was set aside/);
+  });
+
+  it('the store file deleted while running: every answer and command says memory cannot be stored, loudly; nothing pretends', async () => {
+    await world.start();
+    world.openai.setResponder(() => 'noted');
+    await world.ask(GENERAL, 'remember this');
+    const file = join(world.dir.path, 'contextcord.sqlite');
+    for (const path of [file, `${file}-wal`, `${file}-shm`]) rmSync(path, { force: true });
+    const replies = await world.ask(GENERAL, 'and this?');
+    expect(replies.at(-1)?.content).toBe(
+      "⚠️ I cannot store memory right now: the bot's database is unavailable. Your message was not added to memory. The bot's operator can see why in its logs.",
+    );
+    const interaction = await world.discord.command({ channelId: GENERAL, user: ada, name: 'history', options: [] });
+    const reply = await world.discord.waitFor(() => interaction.reply());
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).toMatch(/database is unavailable, so nothing was changed/);
+    const errors = world.logs.lines.filter((l) => l.level === 50 && /store is unavailable/.test(String(l.msg)));
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+    expect(JSON.stringify(errors[0])).toContain(file);
   });
 
   it("the model's output can never run a command or trigger the bot, even when it mentions the bot", async () => {

@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import sqlite3 from 'sqlite3';
+import { StoreUnavailableError } from '../../engine/session-store.js';
 import type { RecordBackend, Row } from './backend.js';
 import { VERSION_PREFIX } from './record.js';
 
@@ -78,6 +79,8 @@ export class SqliteBackend implements RecordBackend {
     private readonly connection: Connection,
     /** A second connection for checkpoints, off the writer's (none for `:memory:`). */
     private readonly checkpointer: Connection | undefined,
+    /** The file and its identity when opened (none for `:memory:`), to notice it deleted or replaced. */
+    private readonly file: { readonly path: string; readonly dev: number; readonly ino: number } | undefined,
   ) {}
 
   /** Opens (and creates, with its folder) the file; `:memory:` is a private in-memory database. */
@@ -87,7 +90,7 @@ export class SqliteBackend implements RecordBackend {
     const connection = await Connection.open(path);
     if (path === ':memory:') {
       await connection.all(CREATE_TABLE, [], false);
-      return new SqliteBackend(connection, undefined);
+      return new SqliteBackend(connection, undefined, undefined);
     }
     // WAL lets readers and the writer proceed together and makes each commit one append, not a
     // rewrite of the journal; NORMAL sync is still crash-safe in WAL mode.
@@ -98,7 +101,26 @@ export class SqliteBackend implements RecordBackend {
     // the housekeeping; the far higher automatic threshold is only a safety net.
     await connection.all(`PRAGMA wal_autocheckpoint=${String(SAFETY_NET_CHECKPOINT_PAGES)}`, [], false);
     await connection.all(CREATE_TABLE, [], false);
-    return new SqliteBackend(connection, await Connection.open(path));
+    // A write probe, so a database that opens but cannot be written fails now, with its path,
+    // rather than at the first answer.
+    await connection.all('INSERT INTO keyv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [`${NAMESPACE}probe`, 'probe'], false);
+    await connection.all('DELETE FROM keyv WHERE key = ?', [`${NAMESPACE}probe`], false);
+    const { dev, ino } = statSync(path);
+    return new SqliteBackend(connection, await Connection.open(path), { path, dev, ino });
+  }
+
+  /**
+   * Throws StoreUnavailableError once the file is gone or another file stands at its path: SQLite
+   * would go on reading and writing the deleted file, and all of it would be lost at the next start.
+   * One stat per read of a version and per commit, a few microseconds.
+   */
+  private checkFile(): void {
+    if (this.file === undefined) return;
+    const now = statSync(this.file.path, { throwIfNoEntry: false });
+    if (now === undefined) throw new StoreUnavailableError('store_unavailable', { reason: 'file_gone', path: this.file.path });
+    if (now.ino !== this.file.ino || now.dev !== this.file.dev) {
+      throw new StoreUnavailableError('store_unavailable', { reason: 'file_replaced', path: this.file.path });
+    }
   }
 
   private query(sql: string, ...parameters: unknown[]): Promise<unknown[]> {
@@ -106,6 +128,7 @@ export class SqliteBackend implements RecordBackend {
   }
 
   async get(key: string): Promise<string | undefined> {
+    this.checkFile();
     const rows = (await this.query('SELECT value FROM keyv WHERE key = ?', NAMESPACE + key)) as Array<{ value: string }>;
     return rows[0]?.value;
   }
@@ -122,6 +145,7 @@ export class SqliteBackend implements RecordBackend {
   }
 
   async version(key: string): Promise<number> {
+    this.checkFile();
     const rows = (await this.query(
       `SELECT ${VERSION_OF_VALUE} AS ver FROM keyv WHERE key = ?`,
       NAMESPACE + key,
@@ -137,6 +161,7 @@ export class SqliteBackend implements RecordBackend {
    * materializes a SELECT from the table it inserts into). RETURNING says whether it wrote.
    */
   async commit(rows: readonly Row[], head: Row, expected: number): Promise<boolean> {
+    this.checkFile();
     const all = [...rows, head];
     const taken = rows.length === 0 ? '' : 'AND NOT EXISTS (SELECT 1 FROM keyv WHERE key IN (SELECT value FROM json_each(?)))';
     const takenParameter = rows.length === 0 ? [] : [JSON.stringify(rows.map((row) => NAMESPACE + row.key))];
@@ -161,6 +186,7 @@ export class SqliteBackend implements RecordBackend {
   }
 
   async put(row: Row): Promise<void> {
+    this.checkFile();
     await this.query('INSERT INTO keyv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', NAMESPACE + row.key, row.text);
   }
 
