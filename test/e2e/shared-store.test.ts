@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ada, bob, GENERAL, World } from './harness.js';
+import type { ChildProcess } from 'node:child_process';
+import { openSessionStore } from '../../src/adapters/store/open-session-store.js';
+import { startBotProcess } from '../helpers/bot-process.js';
+import { ada, bob, DISCORD_TOKEN, GENERAL, OPENAI_KEY, World } from './harness.js';
 
 /**
  * Two bot processes on one SQLite file, as in a rolling deploy (the new bot up before the old one
@@ -67,4 +70,65 @@ describe('two bots sharing one store', () => {
     }
     expect(first.app!.ctx.engine.memory.conflictRetries + second.app!.ctx.engine.memory.conflictRetries).toBeGreaterThan(0);
   });
+});
+
+describe('two bot processes sharing one SQLite file (a rolling deploy)', () => {
+  let first: World;
+  let second: World;
+  const children: ChildProcess[] = [];
+
+  beforeEach(async () => {
+    first = await World.create();
+    second = await World.create();
+  });
+  afterEach(async () => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+    await first.close();
+    await second.close();
+  });
+
+  it('answering one channel alternately from two processes, then the old one stopped: every round is stored', async () => {
+    const store = `sqlite://${join(first.dir.path, 'shared.sqlite')}`;
+    const launch = (world: World) => {
+      const run = startBotProcess(
+        {
+          DISCORD_TOKEN,
+          OPENAI_API_KEY: OPENAI_KEY,
+          OPENAI_BASE_URL: world.openai.baseURL,
+          DISCORD_API_URL: world.discord.apiUrl,
+          STORE_URL: store,
+          USER_RATE_LIMIT: '0',
+          LOG_LEVEL: 'info',
+        },
+        world.dir.path,
+      );
+      children.push(run.child);
+      return run;
+    };
+    const reader = await openSessionStore(store, first.logs.logger, { cachedMessages: 0 });
+    const old = launch(first);
+    const fresh = launch(second);
+    await first.discord.waitFor(() => old.output().includes('connected to Discord'), 15_000);
+    await second.discord.waitFor(() => fresh.output().includes('connected to Discord'), 15_000);
+    const rounds = 12;
+    for (let i = 0; i < rounds; i += 1) {
+      const world = i % 2 === 0 ? first : second;
+      const before = world.botMessages(GENERAL).length;
+      await world.discord.userMessage({ channelId: GENERAL, author: ada, content: `question ${String(i)}`, mentionBot: true });
+      await world.discord.waitFor(() => world.botMessages(GENERAL).length > before, 10_000);
+      // The round is committed just after its reply is delivered; the next question (to the other
+      // process) is asked once the shared file holds it, as a person would ask after reading it.
+      await expect.poll(async () => (await reader.load(GENERAL)).session.history.length, { timeout: 10_000 }).toBe(2 * (i + 1));
+    }
+    old.child.kill('SIGTERM');
+    expect(await old.exited).toBe(0);
+    // The new process carries on, with every round either of them answered.
+    await second.discord.userMessage({ channelId: GENERAL, author: ada, content: 'what did we talk about?', mentionBot: true });
+    await second.discord.waitFor(() => second.openai.requests.some((r) => String(r.body.messages.at(-1)?.content).includes('what did we')), 10_000);
+    const last = second.openai.requests.at(-1)?.body.messages ?? [];
+    const asked = last.filter((m) => m.role === 'user').map((m) => String(m.content));
+    expect(asked).toEqual([...Array.from({ length: rounds }, (_, i) => `Ada: question ${String(i)}`), 'Ada: what did we talk about?']);
+    expect(last.filter((m) => m.role === 'assistant')).toHaveLength(rounds);
+    await reader.close();
+  }, 60_000);
 });
