@@ -12,7 +12,7 @@ export default {
   async execute(interaction, ctx) {
     const { memory } = ctx.engine;
     const session = await memory.read(interaction.channelId);
-    const view = historyView(session, memory.settings(session), memory.tokens, interaction.options.getInteger('page') ?? 1);
+    const view = historyView(session, memory.settings(session), memory.tokens, interaction.options.getInteger('page') ?? 1, ctx.engine.answering(interaction.channelId));
     await interaction.reply({ content: historyReply(view), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
   },
 } satisfies Command;

@@ -75,8 +75,8 @@ export class Engine {
   private readonly now: () => number;
   private readonly preconditions: readonly Precondition[];
   private readonly strategy: ContextStrategy;
-  /** The completions under way, so stopping can cut them off. */
-  private readonly inFlight = new Set<AbortController>();
+  /** The answers being completed, by session, so stopping or a command can cut them off. */
+  private readonly inFlight = new Map<AbortController, InFlight>();
   private stopping = false;
 
   constructor(
@@ -139,10 +139,33 @@ export class Engine {
     ]);
     clearTimeout(timer);
     if (!finished) {
-      for (const abort of this.inFlight) abort.abort(new Error('the bot is stopping'));
+      for (const abort of this.inFlight.keys()) abort.abort(new CutOff('stopping'));
       await this.drain();
     }
     return finished;
+  }
+
+  /**
+   * Cuts off the answer being completed in session `key`, if any (it is then not stored and its
+   * asker is told `by` cancelled it): /reset and /rollback do, so the memory they leave is the one
+   * the person sees. An answer already complete is committed first, and the command acts on it.
+   */
+  cancel(key: string, by: 'reset' | 'rollback'): boolean {
+    let cancelled = false;
+    for (const [abort, answer] of this.inFlight) {
+      if (answer.key !== key || abort.signal.aborted) continue;
+      abort.abort(new CutOff(by));
+      cancelled = true;
+    }
+    return cancelled;
+  }
+
+  /** The answer being completed in session `key`, if any (for /history). */
+  answering(key: string): Omit<InFlight, 'key'> | undefined {
+    for (const [abort, answer] of this.inFlight) {
+      if (answer.key === key && !abort.signal.aborted) return { authorName: answer.authorName, question: answer.question, since: answer.since };
+    }
+    return undefined;
   }
 
   /** Sessions with a question queued or being answered. */
@@ -174,7 +197,7 @@ export class Engine {
     const { asked, context, model } = prepared;
 
     const abort = new AbortController();
-    this.inFlight.add(abort);
+    this.inFlight.set(abort, { key: question.sessionKey, authorName: question.authorName, question: question.content, since: this.now() });
     let completed: Awaited<ReturnType<Engine['complete']>>;
     try {
       completed = await this.complete(question, asked, attached, context, model, sink, abort.signal, log);
@@ -182,8 +205,13 @@ export class Engine {
       this.inFlight.delete(abort);
     }
     if (abort.signal.aborted) {
-      log.info('answer cut off: the bot is stopping');
-      await fail({ code: 'restarting', interrupted: completed.shown !== '' }, completed.shown);
+      const reason: unknown = abort.signal.reason;
+      const by = reason instanceof CutOff ? reason.by : 'stopping';
+      log.info({ by }, 'answer cut off before it was complete; nothing of it is stored');
+      await fail(
+        by === 'stopping' ? { code: 'restarting', interrupted: completed.shown !== '' } : { code: 'cancelled', by },
+        completed.shown,
+      );
       return 'failed';
     }
     if (isUserError(completed.result)) {
@@ -318,6 +346,21 @@ export class Engine {
       await sink.fail({ code: 'not_stored' }, '', []);
       return 'failed';
     }
+  }
+}
+
+/** An answer being completed: whose, in which session, since when. */
+interface InFlight {
+  readonly key: string;
+  readonly authorName: string;
+  readonly question: string;
+  readonly since: number;
+}
+
+/** Why an answer was cut off before it was complete. */
+class CutOff extends Error {
+  constructor(readonly by: 'stopping' | 'reset' | 'rollback') {
+    super(by === 'stopping' ? 'the bot is stopping' : `cancelled by /${by}`);
   }
 }
 

@@ -20,6 +20,8 @@ export interface HistoryView {
   readonly pages: number;
   /** The page's messages, oldest first, with the index /pin and /unpin take. */
   readonly entries: ReadonlyArray<{ readonly index: number; readonly message: HistoryMessage }>;
+  /** An answer being written now: its round is not in memory until it is complete. */
+  readonly answering?: { readonly authorName: string; readonly question: string } | undefined;
 }
 
 /** How many pages a history of `length` messages has (an empty one still has one). */
@@ -31,7 +33,13 @@ export function historyPages(length: number): number {
  * Page `page` of the history: page 1 shows the newest messages, as chat apps do. A page that
  * does not exist (0, negative, past the last) is refused with how many there are.
  */
-export function historyView(session: Session, settings: ResolvedSettings, tokens: TokenCounter, page: number): HistoryView {
+export function historyView(
+  session: Session,
+  settings: ResolvedSettings,
+  tokens: TokenCounter,
+  page: number,
+  answering?: { readonly authorName: string; readonly question: string },
+): HistoryView {
   const history = session.history;
   const pages = historyPages(history.length);
   if (!Number.isInteger(page) || page < 1 || page > pages) throw userError('bad_page', { page, pages });
@@ -48,5 +56,6 @@ export function historyView(session: Session, settings: ResolvedSettings, tokens
     page,
     pages,
     entries: history.slice(start, end).map((message, i) => ({ index: start + i, message })),
+    answering,
   };
 }

@@ -22,7 +22,9 @@ export type AnswerProblem =
    * The bot is stopping: the answer was cut off (`interrupted`, some text was shown) or never
    * started (the question was still queued).
    */
-  | { readonly code: 'restarting'; readonly interrupted: boolean };
+  | { readonly code: 'restarting'; readonly interrupted: boolean }
+  /** A command on memory (/reset, /rollback) cut the answer off while it was being written. */
+  | { readonly code: 'cancelled'; readonly by: 'reset' | 'rollback' };
 
 /** Why a person may not use the bot here, or not now. */
 export type Refusal =

@@ -102,6 +102,8 @@ export function answerProblemText(problem: AnswerProblem): string {
       return `Something went wrong on my side. ${NOT_ADDED}`;
     case 'store_unavailable':
       return `I cannot store memory right now: the bot's database is unavailable. ${NOT_ADDED} The bot's operator can see why in its logs.`;
+    case 'cancelled':
+      return `This answer was cancelled by /${problem.by} while it was being written. ${NOT_ADDED}`;
     case 'restarting':
       return problem.interrupted
         ? `This answer was interrupted because the bot is restarting. ${NOT_ADDED} Please ask again in a moment.`
@@ -114,3 +116,13 @@ export const COMMAND_FAILED = 'Something went wrong on my side, so nothing was c
 export const STORE_UNAVAILABLE =
   "I cannot store memory right now: the bot's database is unavailable, so nothing was changed. The bot's operator can see why in its logs.";
 export const MEMORY_BUSY = 'Memory of this channel was being changed by another copy of the bot at the same moment, so nothing was changed. Please try again.';
+
+/** Said with a /reset or /rollback result when it cut off an answer being written. */
+export function answerCancelledText(by: 'reset' | 'rollback'): string {
+  return `The answer being written in this channel was cancelled by /${by} and not added to memory.`;
+}
+
+/** Said under /history while an answer is being written: it is not in memory until it is complete. */
+export function answeringText(authorName: string): string {
+  return `Answering ${authorName} now: that round is added to memory when the answer is complete.`;
+}

@@ -119,4 +119,60 @@ describe('slash commands end to end', () => {
     expect((await run('history')).content).toMatch(/Nothing in memory yet/);
     expect((await run('reset')).content).toMatch(/already empty/);
   });
+
+  describe('while an answer is being written', () => {
+    /** Asks in GENERAL and waits until the partial answer is on screen; the model then holds the stream. */
+    async function streaming(): Promise<void> {
+      world.openai.setResponder(() => 'a long answer that is still being written');
+      world.openai.failNext({ holdAfterChunks: 2 });
+      const before = world.botMessages(GENERAL).length;
+      await world.discord.userMessage({ channelId: GENERAL, author: ada, content: 'tell me more', mentionBot: true });
+      await world.discord.waitFor(() => world.openai.heldStreams === 1 && world.botMessages(GENERAL).length === before + 1);
+    }
+
+    it('/history shows it in progress, not as memory', async () => {
+      await three();
+      await streaming();
+      const reply = await run('history');
+      expect(reply.content).toMatch(/⏳ Answering Ada now: that round is added to memory when the answer is complete\. \(tell me more\)/);
+      expect(reply.content).toMatch(/^\*\*Memory of this channel\*\*: 6 messages/);
+      world.openai.releaseHeldStreams();
+      await world.settled();
+      expect((await world.app?.ctx.engine.memory.read(GENERAL))?.history).toHaveLength(8);
+    });
+
+    it('/reset cancels it: the reply says so, the cut-off answer says so, and memory is empty', async () => {
+      await three();
+      await streaming();
+      const reply = await run('reset');
+      expect(reply.content).toBe(
+        '🧹 Memory of this channel cleared: 6 messages forgotten. Settings are kept.\n-# ✂️ The answer being written in this channel was cancelled by /reset and not added to memory.',
+      );
+      await world.settled();
+      const said = world.botMessages(GENERAL).map((m) => m.content);
+      expect(said.some((c) => c.endsWith('\n-# ⚠️ interrupted'))).toBe(true);
+      expect(said).toContain('⚠️ This answer was cancelled by /reset while it was being written. Your message was not added to memory.');
+      expect((await world.app?.ctx.engine.memory.read(GENERAL))?.history).toEqual([]);
+    });
+
+    it('/rollback takes back the answer on screen (never stored), not the round before it', async () => {
+      await three();
+      await streaming();
+      const reply = await run('rollback');
+      expect(reply.content).toBe('↩️ The answer being written in this channel was cancelled by /rollback and not added to memory.');
+      await world.settled();
+      const history = (await world.app?.ctx.engine.memory.read(GENERAL))?.history ?? [];
+      expect(history.map((m) => m.content)).toEqual(['q1', 'answer to q1', 'q2', 'answer to q2', 'q3', 'answer to q3']);
+    });
+
+    it('/rollback count:2 takes back the answer on screen and the round before it', async () => {
+      await three();
+      await streaming();
+      const reply = await run('rollback', [{ name: 'count', type: INTEGER, value: 2 }]);
+      expect(reply.content).toMatch(/^↩️ Rolled back 1 round \(2 messages\):/);
+      expect(reply.content).toMatch(/cancelled by \/rollback and not added to memory\.$/);
+      await world.settled();
+      expect((await world.app?.ctx.engine.memory.read(GENERAL))?.history).toHaveLength(4);
+    });
+  });
 });

@@ -8,7 +8,7 @@ import type { HistoryMessage } from '../../domain/message.js';
 import type { PinResult, Removed } from '../../domain/session.js';
 import type { HistoryView } from '../../engine/history-view.js';
 import type { AnswerProblem } from '../../engine/problems.js';
-import { answerProblemText, plural, userErrorText } from '../../presenters/en.js';
+import { answerCancelledText, answeringText, answerProblemText, plural, userErrorText } from '../../presenters/en.js';
 import { DISCORD_MESSAGE_LIMIT } from './split-message.js';
 
 export { plural };
@@ -59,7 +59,8 @@ export function historyReply(view: HistoryView): string {
   const header =
     `**Memory of this channel**: ${plural(view.messages, 'message')} (${String(view.pinned)} pinned), limit ${String(view.limit)}` +
     ` · ${String(view.tokens)} of ${String(view.tokenBudget)} prompt tokens (system prompt ${String(view.systemTokens)})`;
-  if (view.messages === 0) return `${header}\nNothing in memory yet: mention me to start a conversation.`;
+  const answering = view.answering === undefined ? [] : [`⏳ ${answeringText(escapeMarkdown(view.answering.authorName))} (${preview(view.answering.question, 60)})`];
+  if (view.messages === 0) return [header, ...answering, 'Nothing in memory yet: mention me to start a conversation.'].join('\n');
   const footer =
     view.pages > 1
       ? `Page ${String(view.page)} of ${String(view.pages)} (page 1 is the newest). Indices for /pin: 0 is the oldest, -1 the newest.`
@@ -70,7 +71,7 @@ export function historyReply(view: HistoryView): string {
       const forged = m.forged === true ? ' (forged)' : '';
       return `\`${String(index)}\` ${mark}**${speaker(m)}**${forged} · ${String(m.tokens)} tok · ${preview(m.content, width)}`;
     });
-    return [header, ...lines, footer].join('\n');
+    return [header, ...lines, ...answering, footer].join('\n');
   };
   // Escaped markdown and long names can push a page past one message: shorten previews until it fits.
   return [70, 40, 20, 8].map(render).find((c) => c.length <= DISCORD_MESSAGE_LIMIT) ?? render(0).slice(0, DISCORD_MESSAGE_LIMIT);
@@ -103,4 +104,14 @@ export function resetReply(removed: Removed): string {
   return removed.length === 0
     ? '🧹 Memory of this channel was already empty.'
     : `🧹 Memory of this channel cleared: ${plural(removed.length, 'message')} forgotten. Settings are kept.`;
+}
+
+/** A command's result, with the note that it cut off the answer being written, if it did. */
+export function withCancelNote(reply: string, cancelled: boolean, by: 'reset' | 'rollback'): string {
+  return cancelled ? `${reply}\n-# ✂️ ${answerCancelledText(by)}` : reply;
+}
+
+/** /rollback's reply when cutting off the answer being written was the whole of it. */
+export function cancelledReply(by: 'reset' | 'rollback'): string {
+  return `↩️ ${answerCancelledText(by)}`;
 }
