@@ -1,13 +1,25 @@
-import { Events } from 'discord.js';
+import { type Client, Events } from 'discord.js';
+import { gatewayProblem, watchClient } from './adapters/discord/client-health.js';
 import { connectWithin } from './adapters/discord/connect.js';
 import { TYPING_DELAY_MS } from './adapters/discord/reply-sink.js';
+import { KeyPoolChatModel } from './adapters/key-pool-chat-model.js';
+import { type HealthServer, startHealthServer } from './adapters/metrics/http-server.js';
+import { PrometheusMetrics } from './adapters/metrics/prometheus.js';
+import { Readiness } from './adapters/metrics/readiness.js';
+import type { CachingSessionStore } from './adapters/store/caching-store.js';
+import { TimedSessionStore } from './adapters/store/timed-store.js';
 import type { AppContext } from './app-context.js';
 import { attachHandlers, createClient, registerCommands } from './bot.js';
 import type { Config } from './config.js';
 import type { ChatModel } from './engine/chat-model.js';
+import type { Engine } from './engine/engine.js';
 import type { SessionStore } from './engine/session-store.js';
 import type { Logger } from './logger.js';
+import { StartupError } from './startup-errors.js';
 import { configuredEngine, configuredModel, configuredPreconditions, configuredStore } from './wiring.js';
+
+/** The key the readiness check asks the store the version of: no channel has it, so it is never stored. */
+export const READINESS_KEY = 'contextcord:readiness';
 
 export interface AppOptions {
   readonly logger: Logger;
@@ -23,6 +35,8 @@ export interface RunningApp {
   readonly ctx: AppContext;
   readonly client: ReturnType<typeof createClient>;
   readonly store: SessionStore;
+  /** The health and metrics endpoints, when HTTP_PORT is set. */
+  readonly http: HealthServer | undefined;
   stop(): Promise<void>;
 }
 
@@ -30,11 +44,16 @@ export interface RunningApp {
 export async function startApp(config: Config, options: AppOptions): Promise<RunningApp> {
   const { logger } = options;
   const store = await configuredStore(config, logger);
+  // Metrics cost nothing unless asked for: without HTTP_PORT nothing observes or times anything.
+  const endpoints = config.HTTP_PORT === undefined ? undefined : { host: config.HTTP_HOST, port: config.HTTP_PORT };
+  const metrics = endpoints === undefined ? undefined : new PrometheusMetrics();
+  const model = options.model ?? configuredModel(config, logger, metrics?.model);
   const engine = configuredEngine(config, {
-    store,
-    model: options.model ?? configuredModel(config, logger),
+    store: metrics === undefined ? store : new TimedSessionStore(store, metrics.store),
+    model,
     logger,
     preconditions: configuredPreconditions(config),
+    observer: metrics?.turns,
   });
   const ctx: AppContext = {
     config,
@@ -46,11 +65,19 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
 
   const client = createClient(config.DISCORD_API_URL);
   attachHandlers(client, ctx);
+  let stopping: Promise<void> | undefined;
+  let http: HealthServer | undefined;
   try {
+    // Listening before logging in: /healthz answers and /readyz says 503 while the gateway connects.
+    if (endpoints !== undefined && metrics !== undefined) {
+      const parts = { client, engine, store, model, isStopping: () => stopping !== undefined };
+      http = await startEndpoints(endpoints, metrics, parts, logger);
+    }
     await connectWithin(client, { token: config.DISCORD_TOKEN, timeoutMs: config.STARTUP_TIMEOUT_MS, apiUrl: config.DISCORD_API_URL });
   } catch (error) {
     await client.destroy();
     await store.close();
+    await http?.close();
     throw error;
   }
   const user = client.user;
@@ -60,7 +87,6 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     logger.info({ count, guild: config.DISCORD_GUILD_ID ?? 'global' }, 'slash commands registered');
   }
 
-  let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       const graceMs = config.SHUTDOWN_TIMEOUT_MS;
@@ -72,9 +98,42 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
       client.removeAllListeners(Events.InteractionCreate);
       await client.destroy();
       await store.close();
+      await http?.close();
       logger.info('stopped');
     })();
     return stopping;
   };
-  return { ctx, client, store, stop };
+  return { ctx, client, store, http, stop };
+}
+
+/**
+ * Watches the client, adds the gauges, and serves /healthz, /readyz and /metrics on
+ * HTTP_HOST:HTTP_PORT. Ready means the gateway is connected, the store answers, and the bot is not
+ * stopping; the store is asked directly, so probes leave the store latency metric alone.
+ */
+async function startEndpoints(
+  where: { readonly host: string; readonly port: number },
+  metrics: PrometheusMetrics,
+  parts: { client: Client; engine: Engine; store: CachingSessionStore; model: ChatModel; isStopping: () => boolean },
+  logger: Logger,
+): Promise<HealthServer> {
+  const { client, engine, store, model } = parts;
+  watchClient(client, metrics.discord);
+  metrics.gauges({ engine, cache: store, keysAlive: model instanceof KeyPoolChatModel ? () => model.liveKeys : undefined });
+  const readiness = new Readiness(
+    {
+      gateway: () => (parts.isStopping() ? 'the bot is stopping' : gatewayProblem(client)),
+      store: async () => {
+        await store.version(READINESS_KEY);
+        return undefined;
+      },
+    },
+    logger,
+  );
+  const { host, port } = where;
+  try {
+    return await startHealthServer({ host, port, ready: () => readiness.check(), metrics: () => metrics.scrape(), logger });
+  } catch (error) {
+    throw new StartupError({ kind: 'http-listen', host, port }, { cause: error });
+  }
 }

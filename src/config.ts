@@ -76,6 +76,13 @@ const configFields = {
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(8_000),
     // 15 s for logging in leaves node's own start and the store's open room within 20 s in all.
     STARTUP_TIMEOUT_MS: int(1000, 600_000).default(15_000),
+    // Off unless set: the endpoints tell anyone who can reach them how busy the bot is.
+    HTTP_PORT: int(0, 65535).optional(),
+    HTTP_HOST: z
+      .string()
+      .trim()
+      .regex(/^[\w.:-]+$/, 'expected an address to listen on, e.g. 127.0.0.1, 0.0.0.0 or ::')
+      .default('127.0.0.1'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };
 

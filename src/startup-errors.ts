@@ -19,7 +19,9 @@ export type StartupFailure =
   /** The gateway closed with a code discord.js does not retry. */
   | { readonly kind: 'gateway-closed'; readonly code: number }
   /** The session store could not be opened; `isDirectory` when a folder stands at its path. */
-  | { readonly kind: 'store'; readonly storeUrl: string; readonly path: string; readonly isDirectory: boolean };
+  | { readonly kind: 'store'; readonly storeUrl: string; readonly path: string; readonly isDirectory: boolean }
+  /** The health and metrics server could not listen on HTTP_HOST:HTTP_PORT. */
+  | { readonly kind: 'http-listen'; readonly host: string; readonly port: number };
 
 export class StartupError extends Error {
   override readonly name = 'StartupError';
@@ -78,7 +80,23 @@ function describeFailure(failure: StartupFailure, cause: unknown, context: Start
       return gatewayClosed(failure.code);
     case 'store':
       return `cannot open the store ${failure.path} (STORE_URL=${failure.storeUrl}): ${storeProblem(failure, cause)}.`;
+    case 'http-listen':
+      return `cannot serve health and metrics on ${failure.host} port ${failure.port} (HTTP_HOST, HTTP_PORT): ${listenProblem(cause)}. Choose another HTTP_PORT or HTTP_HOST, or unset HTTP_PORT to turn the endpoints off.`;
   }
+}
+
+const LISTEN_PROBLEMS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'another process is listening on that port',
+  EACCES: 'not allowed to listen there (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: "the address is not one of this machine's",
+  ENOTFOUND: 'the host name was not found',
+  EAI_AGAIN: 'the host name could not be looked up for now',
+};
+
+function listenProblem(cause: unknown): string {
+  const parsed = systemErrorShape.safeParse(cause);
+  if (!parsed.success) return errorText(cause);
+  return `${LISTEN_PROBLEMS[parsed.data.code] ?? errorText(cause)} (${parsed.data.code})`;
 }
 
 // ---- Discord: the token, the gateway ----------------------------------------------------------

@@ -1,5 +1,5 @@
 import { gptTokenCounter } from './adapters/gpt-tokenizer.js';
-import { KeyPoolChatModel } from './adapters/key-pool-chat-model.js';
+import { KeyPoolChatModel, type ModelObserver } from './adapters/key-pool-chat-model.js';
 import type { CachingSessionStore } from './adapters/store/caching-store.js';
 import { storeOpenFailure } from './adapters/store/open-failure.js';
 import { openSessionStore } from './adapters/store/open-session-store.js';
@@ -11,6 +11,7 @@ import { Engine } from './engine/engine.js';
 import { Memory } from './engine/memory.js';
 import { accessPrecondition, type Precondition, rateLimitPrecondition } from './engine/preconditions.js';
 import type { SessionStore } from './engine/session-store.js';
+import type { TurnObserver } from './engine/turn-observer.js';
 import type { Logger } from './logger.js';
 
 /** The configured store, cached; an open that fails is a StartupError naming the path. */
@@ -25,8 +26,8 @@ export async function configuredStore(config: Config, logger: Logger): Promise<C
   }
 }
 
-/** The configured model server: the OpenAI SDK over the key pool. */
-export function configuredModel(config: Config, logger: Logger): ChatModel {
+/** The configured model server: the OpenAI SDK over the key pool, telling `observer` of faults and retries. */
+export function configuredModel(config: Config, logger: Logger, observer?: ModelObserver): KeyPoolChatModel {
   return new KeyPoolChatModel({
     apiKeys: config.OPENAI_API_KEY,
     baseURL: config.OPENAI_BASE_URL,
@@ -35,6 +36,7 @@ export function configuredModel(config: Config, logger: Logger): ChatModel {
     timeoutMs: config.OPENAI_TIMEOUT_MS,
     idleTimeoutMs: config.OPENAI_IDLE_TIMEOUT_MS,
     logger,
+    ...(observer === undefined ? {} : { observer }),
   });
 }
 
@@ -62,11 +64,12 @@ export function configuredPreconditions(config: Config): Precondition[] {
 /** One engine over the configured store and model, for any surface. */
 export function configuredEngine(
   config: Config,
-  parts: { store: SessionStore; model: ChatModel; logger: Logger; preconditions: readonly Precondition[] },
+  parts: { store: SessionStore; model: ChatModel; logger: Logger; preconditions: readonly Precondition[]; observer?: TurnObserver | undefined },
 ): Engine {
   return new Engine(configuredMemory(config, parts.store), parts.model, parts.logger, {
     maxReplyTokens: config.MAX_REPLY_TOKENS,
     maxConcurrent: config.MAX_CONCURRENT_COMPLETIONS,
     preconditions: parts.preconditions,
+    ...(parts.observer === undefined ? {} : { observer: parts.observer }),
   });
 }

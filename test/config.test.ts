@@ -49,6 +49,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...required, STARTUP_TIMEOUT_MS: '3000' }).STARTUP_TIMEOUT_MS).toBe(3000);
   });
 
+  it('serves health and metrics only when HTTP_PORT is set, on this machine unless HTTP_HOST says otherwise', () => {
+    const config = loadConfig(required);
+    expect([config.HTTP_PORT, config.HTTP_HOST]).toEqual([undefined, '127.0.0.1']);
+    expect(loadConfig({ ...required, HTTP_PORT: '9464', HTTP_HOST: '0.0.0.0' })).toMatchObject({ HTTP_PORT: 9464, HTTP_HOST: '0.0.0.0' });
+    expect(loadConfig({ ...required, HTTP_PORT: '0', HTTP_HOST: '::' })).toMatchObject({ HTTP_PORT: 0, HTTP_HOST: '::' });
+  });
+
   it('reads several API keys and id lists', () => {
     const config = loadConfig({ ...required, OPENAI_API_KEY: 'sk-a, sk-b,,sk-c', ALLOWED_CHANNEL_IDS: '123456789012345678, 223456789012345678' });
     expect(config.OPENAI_API_KEY).toEqual(['sk-a', 'sk-b', 'sk-c']);
@@ -69,6 +76,8 @@ describe('loadConfig', () => {
     [{ ...required, STARTUP_TIMEOUT_MS: '999' }, /STARTUP_TIMEOUT_MS: expected a whole number from 1000 to 600000/],
     [{ ...required, CONTEXT_TOKENS: '2000001' }, /CONTEXT_TOKENS: expected a whole number from 256 to 2000000/],
     [{ ...required, MAX_REPLY_TOKENS: '15' }, /MAX_REPLY_TOKENS: expected a whole number from 16 to 1000000/],
+    [{ ...required, HTTP_PORT: '65536' }, /HTTP_PORT: expected a whole number from 0 to 65535/],
+    [{ ...required, HTTP_HOST: 'http://0.0.0.0' }, /HTTP_HOST: expected an address to listen on/],
   ])('names what is wrong: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

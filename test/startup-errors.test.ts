@@ -182,6 +182,24 @@ const cases: Array<[name: string, error: unknown, context: StartupContext, line:
     'could not start: RangeError: bad value near [redacted] and more. Run with LOG_LEVEL=debug for the details.',
   ],
   ['anything else, in deploy-commands (which logs nothing)', 'a thrown string', {}, 'could not start: a thrown string.'],
+  [
+    'the health port is taken',
+    new StartupError(
+      { kind: 'http-listen', host: '127.0.0.1', port: 9464 },
+      { cause: systemError('listen EADDRINUSE: address already in use 127.0.0.1:9464', { code: 'EADDRINUSE', syscall: 'listen', address: '127.0.0.1', port: 9464 }) },
+    ),
+    {},
+    'cannot serve health and metrics on 127.0.0.1 port 9464 (HTTP_HOST, HTTP_PORT): another process is listening on that port (EADDRINUSE). Choose another HTTP_PORT or HTTP_HOST, or unset HTTP_PORT to turn the endpoints off.',
+  ],
+  [
+    'the health address is not this machine\'s',
+    new StartupError(
+      { kind: 'http-listen', host: '10.9.9.9', port: 9464 },
+      { cause: systemError('listen EADDRNOTAVAIL: address not available 10.9.9.9:9464', { code: 'EADDRNOTAVAIL', syscall: 'listen' }) },
+    ),
+    {},
+    "cannot serve health and metrics on 10.9.9.9 port 9464 (HTTP_HOST, HTTP_PORT): the address is not one of this machine's (EADDRNOTAVAIL). Choose another HTTP_PORT or HTTP_HOST, or unset HTTP_PORT to turn the endpoints off.",
+  ],
 ];
 
 describe('startupLine: one line per way start-up fails', () => {

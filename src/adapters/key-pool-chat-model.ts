@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import { type ChatModel, type Completion, type CompletionRequest, ModelError } from '../engine/chat-model.js';
+import { type ChatModel, type Completion, type CompletionRequest, ModelError, type ModelErrorKind } from '../engine/chat-model.js';
 import { backoffMs, retryDecision } from '../services/retry.js';
 import { faultFacts, type MaxTokensParamSetting, OpenAIChatModel, toModelError } from './openai-chat-model.js';
 
@@ -27,8 +27,19 @@ export interface KeyPoolChatModelOptions {
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly random?: () => number;
   readonly now?: () => number;
+  /** Told of every failed attempt and every retry (metrics); nothing by default. */
+  readonly observer?: ModelObserver;
 }
 
+/** What the pool reports about its attempts. Calls are cheap and never throw. */
+export interface ModelObserver {
+  /** An attempt failed with this kind of fault, whether or not it is tried again. */
+  failed(kind: ModelErrorKind): void;
+  /** The request is sent again (on another key, or after a wait) after a fault of this kind. */
+  retried(kind: ModelErrorKind): void;
+}
+
+const NO_OBSERVER: ModelObserver = { failed: () => undefined, retried: () => undefined };
 
 interface PooledKey {
   readonly label: string;
@@ -54,6 +65,7 @@ export class KeyPoolChatModel implements ChatModel {
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly random: () => number;
   private readonly now: () => number;
+  private readonly observer: ModelObserver;
 
   constructor(options: KeyPoolChatModelOptions) {
     const unique = [...new Set(options.apiKeys.map((k) => k.trim()).filter((k) => k !== ''))];
@@ -81,6 +93,7 @@ export class KeyPoolChatModel implements ChatModel {
     this.sleep = options.sleep ?? abortableSleep;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
+    this.observer = options.observer ?? NO_OBSERVER;
   }
 
   /** Keys still in the pool. */
@@ -102,6 +115,7 @@ export class KeyPoolChatModel implements ChatModel {
       } catch (error) {
         failure = toModelError(error, false);
       }
+      this.observer.failed(failure.kind);
       last = failure;
       const facts = faultFacts(failure, this.now());
       const decision = retryDecision(failure.kind, facts);
@@ -116,6 +130,7 @@ export class KeyPoolChatModel implements ChatModel {
           this.logger.warn({ ...log, keysLeft: this.liveKeys }, `model server refused API key ${key.label}; it is out of the pool until restart`);
         }
         if (this.liveKeys === 0) throw new ModelError('auth', { reason: 'no_key_left' }, { cause: failure });
+        this.observer.retried(failure.kind);
         continue;
       }
       if (retries >= this.maxRetries) {
@@ -127,10 +142,12 @@ export class KeyPoolChatModel implements ChatModel {
         // The key rests; takeKey moves on to another, or waits for the first one to be ready.
         key.coolUntil = this.now() + waitMs;
         this.logger.info({ ...log, coolMs: waitMs }, 'model request rate limited; trying the next key');
+        this.observer.retried(failure.kind);
         continue;
       }
       if (waitMs > this.maxRetryAfterMs) throw tooLongWait(failure, waitMs);
       this.logger.info({ ...log, waitMs }, 'model request failed; retrying');
+      this.observer.retried(failure.kind);
       await this.sleep(waitMs, request.signal);
     }
   }

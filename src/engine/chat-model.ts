@@ -22,15 +22,17 @@ export interface ChatModel {
   complete(request: CompletionRequest, onText: (textSoFar: string) => void): Promise<Completion>;
 }
 
-export type ModelErrorKind =
-  | 'rate_limited'
-  | 'unavailable'
-  | 'timeout'
-  | 'auth'
-  | 'context_length'
-  | 'bad_request'
-  | 'interrupted'
-  | 'aborted';
+export const MODEL_ERROR_KINDS = [
+  'rate_limited',
+  'unavailable',
+  'timeout',
+  'auth',
+  'context_length',
+  'bad_request',
+  'interrupted',
+  'aborted',
+] as const;
+export type ModelErrorKind = (typeof MODEL_ERROR_KINDS)[number];
 
 /** What a presenter may say about a model failure beyond its kind. */
 export interface ModelErrorDetails {

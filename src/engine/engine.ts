@@ -11,6 +11,7 @@ import { admit, type Precondition } from './preconditions.js';
 import type { AnswerProblem, Refusal } from './problems.js';
 import { Semaphore } from './semaphore.js';
 import { StoreUnavailableError } from './session-store.js';
+import { NO_OBSERVER, type TurnObserver } from './turn-observer.js';
 
 /** What a question's attachments gave: text to append, image URLs for this request, notes for the asker. */
 export interface Attached {
@@ -46,7 +47,8 @@ export interface ReplySink {
   fail(problem: AnswerProblem, partial: string, notes: readonly string[]): Promise<void>;
 }
 
-export type AnswerOutcome = 'answered' | 'ignored' | 'rejected' | 'rate_limited' | 'failed' | 'undelivered';
+export const ANSWER_OUTCOMES = ['answered', 'ignored', 'rejected', 'rate_limited', 'failed', 'undelivered'] as const;
+export type AnswerOutcome = (typeof ANSWER_OUTCOMES)[number];
 
 export interface EngineOptions {
   readonly maxReplyTokens: number;
@@ -56,6 +58,8 @@ export interface EngineOptions {
   readonly preconditions?: readonly Precondition[];
   readonly strategy?: ContextStrategy;
   readonly now?: () => number;
+  /** Told how each turn went (metrics); nothing by default. */
+  readonly observer?: TurnObserver;
 }
 
 type Attempt = { ok: true; completion: Completion } | { ok: false; error: unknown };
@@ -75,6 +79,7 @@ export class Engine {
   private readonly now: () => number;
   private readonly preconditions: readonly Precondition[];
   private readonly strategy: ContextStrategy;
+  private readonly observer: TurnObserver;
   /** The answers being completed, by session, so stopping or a command can cut them off. */
   private readonly inFlight = new Map<AbortController, InFlight>();
   private stopping = false;
@@ -89,6 +94,7 @@ export class Engine {
     this.now = options.now ?? Date.now;
     this.preconditions = options.preconditions ?? [];
     this.strategy = options.strategy ?? windowStrategy;
+    this.observer = options.observer ?? NO_OBSERVER;
   }
 
   /** Whether `asker` may run a command on memory: the same preconditions questions pass. */
@@ -97,6 +103,12 @@ export class Engine {
   }
 
   async ask(question: Question, sink: ReplySink): Promise<AnswerOutcome> {
+    const outcome = await this.turn(question, sink, performance.now());
+    this.observer.answered(outcome);
+    return outcome;
+  }
+
+  private async turn(question: Question, sink: ReplySink, started: number): Promise<AnswerOutcome> {
     const refusal = admit(this.preconditions, 'question', question.asker, this.now());
     if (refusal !== undefined) return this.refuse(question, refusal, sink);
     return this.turns.run(question.sessionKey, async () => {
@@ -105,7 +117,7 @@ export class Engine {
         return 'failed';
       }
       try {
-        return await this.answer(question, sink);
+        return await this.answer(question, sink, started);
       } catch (error) {
         // A bug or a failing store: the asker still hears that nothing was kept, and typing stops.
         const gone = error instanceof StoreUnavailableError;
@@ -173,6 +185,16 @@ export class Engine {
     return this.turns.busyKeys;
   }
 
+  /** Questions queued or being answered in the session that has the most (0 when idle). */
+  get maxQueueDepth(): number {
+    return this.turns.maxDepth;
+  }
+
+  /** Completions running now, and those waiting for one of the MAX_CONCURRENT_COMPLETIONS slots. */
+  get completions(): { readonly running: number; readonly waiting: number } {
+    return { running: this.slots.inUse, waiting: this.slots.queued };
+  }
+
   private async refuse(question: Question, refusal: Refusal, sink: ReplySink): Promise<AnswerOutcome> {
     if (refusal.code === 'not_enabled') {
       // Outside the allowed set the bot stays silent: a reply would invite more of the same.
@@ -184,7 +206,7 @@ export class Engine {
     return 'rate_limited';
   }
 
-  private async answer(question: Question, sink: ReplySink): Promise<AnswerOutcome> {
+  private async answer(question: Question, sink: ReplySink, started: number): Promise<AnswerOutcome> {
     const log = this.logger.child({ session: question.sessionKey, message: question.sourceId });
     const attached = (await question.attachments?.()) ?? NOTHING_ATTACHED;
     const fail = async (problem: AnswerProblem, partial = ''): Promise<void> => sink.fail(problem, partial, attached.notes);
@@ -200,7 +222,7 @@ export class Engine {
     this.inFlight.set(abort, { key: question.sessionKey, authorName: question.authorName, question: question.content, since: this.now() });
     let completed: Awaited<ReturnType<Engine['complete']>>;
     try {
-      completed = await this.complete(question, asked, attached, context, model, sink, abort.signal, log);
+      completed = await this.complete(question, asked, attached, context, model, sink, abort.signal, started, log);
     } finally {
       this.inFlight.delete(abort);
     }
@@ -231,9 +253,13 @@ export class Engine {
       return 'failed';
     }
 
+    // Made before delivery so its tokens (counted once, here) are reported even if delivery fails.
+    const reply = this.memory.message({ role: 'assistant', content: text });
+    this.observer.tokens(completed.promptTokens, reply.tokens);
     const delivered = await this.deliver(sink, text, attached.notes, log);
     if (delivered === undefined) return 'undelivered';
-    return this.commit(question, asked, text, delivered, sink, log);
+    this.observer.finished(performance.now() - started);
+    return this.commit(question, asked, { ...reply, discordMessageIds: delivered }, sink, log);
   }
 
   /** The question as a draft message and its context; a UserError when it is refused. */
@@ -275,22 +301,25 @@ export class Engine {
     model: string,
     sink: ReplySink,
     signal: AbortSignal,
+    started: number,
     log: Logger,
-  ): Promise<{ result: Attempt | UserError; shown: string }> {
+  ): Promise<{ result: Attempt | UserError; shown: string; promptTokens: number }> {
     let shown = '';
     const onText = (soFar: string): void => {
+      if (shown === '' && soFar !== '') this.observer.firstText(performance.now() - started);
       shown = soFar;
       sink.progress(soFar);
     };
     const request: CompletionRequest = { model, messages: context.messages, maxTokens: this.options.maxReplyTokens, signal };
     const first = await this.attempt(request, onText);
-    if (first.ok || !isContextLength(first.error) || shown !== '' || signal.aborted) return { result: first, shown };
+    if (first.ok || !isContextLength(first.error) || shown !== '' || signal.aborted) return { result: first, shown, promptTokens: context.tokens };
     const budget = this.smallerBudget(context, first.error, log);
     try {
       const smaller = await this.strategy.build(this.memory, { key: question.sessionKey, question: asked, images: attached.images, budget });
-      return { result: await this.attempt({ ...request, messages: smaller.context.messages }, onText), shown };
+      const result = await this.attempt({ ...request, messages: smaller.context.messages }, onText);
+      return { result, shown, promptTokens: smaller.context.tokens };
     } catch (error) {
-      if (isUserError(error)) return { result: error, shown };
+      if (isUserError(error)) return { result: error, shown, promptTokens: context.tokens };
       throw error;
     }
   }
@@ -327,15 +356,7 @@ export class Engine {
     }
   }
 
-  private async commit(
-    question: Question,
-    asked: DraftMessage,
-    text: string,
-    delivered: readonly string[],
-    sink: ReplySink,
-    log: Logger,
-  ): Promise<AnswerOutcome> {
-    const reply = this.memory.message({ role: 'assistant', content: text, discordMessageIds: delivered });
+  private async commit(question: Question, asked: DraftMessage, reply: DraftMessage, sink: ReplySink, log: Logger): Promise<AnswerOutcome> {
     try {
       await this.memory.commitRound(question.sessionKey, [asked, reply]);
       return 'answered';

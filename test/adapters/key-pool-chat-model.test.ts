@@ -309,6 +309,36 @@ describe('KeyPoolChatModel against the fake OpenAI server', () => {
     });
   });
 
+  describe('its observer (metrics)', () => {
+    function recorder() {
+      const seen: string[] = [];
+      return { seen, observer: { failed: (kind: string) => seen.push(`failed ${kind}`), retried: (kind: string) => seen.push(`retried ${kind}`) } };
+    }
+
+    it('hears every failed attempt and every retry, by kind', async () => {
+      const { seen, observer } = recorder();
+      const { model } = pool({ apiKeys: [A, B], observer });
+      fake.failNext({ status: 500 });
+      fake.failNext({ status: 429, retryAfterSeconds: 1 });
+      fake.revokeKey(A);
+      await model.complete(request, () => {});
+      // A: 500, retried; B: 429, handed on; A: refused, dropped and retried on B, which answers.
+      expect(fake.requests.map((r) => r.apiKey)).toEqual([A, B, A, B]);
+      expect(seen).toEqual(['failed unavailable', 'retried unavailable', 'failed rate_limited', 'retried rate_limited', 'failed auth', 'retried auth']);
+      expect(model.liveKeys).toBe(1);
+    });
+
+    it('counts the last failure too when the retries run out, and a fault that is never retried', async () => {
+      const { seen, observer } = recorder();
+      const { model } = pool({ maxRetries: 1, observer });
+      fake.failNext({ status: 503 }, 2);
+      await failure(model.complete(request, () => {}));
+      fake.failNext({ status: 400, code: 'invalid_request_error' });
+      await failure(model.complete(request, () => {}));
+      expect(seen).toEqual(['failed unavailable', 'retried unavailable', 'failed unavailable', 'failed bad_request']);
+    });
+  });
+
   it('refuses an empty key list, saying what it expects', () => {
     expect(() => pool({ apiKeys: [' ', ''] })).toThrow(/`apiKeys` to hold at least one non-empty key/);
   });

@@ -3,12 +3,14 @@ import { openSessionStore } from '../../src/adapters/store/open-session-store.js
 import { OPEN_POLICY } from '../../src/domain/access.js';
 import { SlidingWindowLimiter } from '../../src/domain/rate-limit.js';
 import { type ChatModel, type CompletionRequest, ModelError } from '../../src/engine/chat-model.js';
-import { Engine, type Question, type ReplySink } from '../../src/engine/engine.js';
+import { TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMING } from '../../src/domain/tokens.js';
+import { type AnswerOutcome, Engine, type Question, type ReplySink } from '../../src/engine/engine.js';
 import { Memory } from '../../src/engine/memory.js';
 import { accessPrecondition, rateLimitPrecondition } from '../../src/engine/preconditions.js';
 import type { AnswerProblem } from '../../src/engine/problems.js';
+import type { TurnObserver } from '../../src/engine/turn-observer.js';
 import { answerProblemText } from '../../src/presenters/en.js';
-import { testRules } from '../helpers/domain.js';
+import { testRules, wordTokens } from '../helpers/domain.js';
 import { captureLogs } from '../helpers/logs.js';
 
 class RecordingSink implements ReplySink {
@@ -45,12 +47,33 @@ class ScriptedModel implements ChatModel {
   }
 }
 
-async function setup(model: ChatModel, overrides: { tokenBudget?: number; rateLimit?: number } = {}) {
+/** Everything the engine reported, in order. */
+class RecordingObserver implements TurnObserver {
+  outcomes: AnswerOutcome[] = [];
+  firstTexts: number[] = [];
+  finishes: number[] = [];
+  tokenCounts: Array<readonly [number, number]> = [];
+  answered(outcome: AnswerOutcome): void {
+    this.outcomes.push(outcome);
+  }
+  firstText(ms: number): void {
+    this.firstTexts.push(ms);
+  }
+  finished(ms: number): void {
+    this.finishes.push(ms);
+  }
+  tokens(prompt: number, reply: number): void {
+    this.tokenCounts.push([prompt, reply]);
+  }
+}
+
+async function setup(model: ChatModel, overrides: { tokenBudget?: number; rateLimit?: number; observer?: TurnObserver } = {}) {
   const store = await openSessionStore('memory://', captureLogs().logger);
   const memory = new Memory(store, { limit: 100, systemPrompt: 'sys', model: 'm', tokenBudget: overrides.tokenBudget ?? 10_000 }, testRules());
   const preconditions = [accessPrecondition(OPEN_POLICY)];
   if (overrides.rateLimit !== undefined) preconditions.push(rateLimitPrecondition(new SlidingWindowLimiter(overrides.rateLimit, 60_000)));
-  const engine = new Engine(memory, model, captureLogs().logger, { maxReplyTokens: 256, maxConcurrent: 4, preconditions });
+  const observer = overrides.observer === undefined ? {} : { observer: overrides.observer };
+  const engine = new Engine(memory, model, captureLogs().logger, { maxReplyTokens: 256, maxConcurrent: 4, preconditions, ...observer });
   return { engine, memory, store };
 }
 
@@ -223,5 +246,68 @@ describe('Engine', () => {
     const { engine } = await setup(new ScriptedModel(() => 'quick'));
     expect(await engine.ask(q('hi'), new RecordingSink())).toBe('answered');
     expect(await engine.stop(10_000)).toBe(true);
+  });
+
+  describe('its observer (metrics)', () => {
+    it('hears each outcome, the first text and the delivered answer once, and the tokens in and out', async () => {
+      const observer = new RecordingObserver();
+      const model = new ScriptedModel((r) => {
+        if (r.messages.at(-1)?.content === 'Ada: break') throw new ModelError('unavailable', {});
+        return 'a three word reply';
+      });
+      const { engine } = await setup(model, { observer, rateLimit: 3 });
+      expect(await engine.ask(q('hi'), new RecordingSink())).toBe('answered');
+      // The prompt is the system prompt and the question, each with the chat format's overhead.
+      const prompt = wordTokens.count('sys') + wordTokens.count('Ada: hi') + 2 * TOKENS_PER_MESSAGE + TOKENS_REPLY_PRIMING;
+      expect(observer.tokenCounts).toEqual([[prompt, wordTokens.count('a three word reply')]]);
+      expect(observer.firstTexts).toHaveLength(1);
+      expect(observer.finishes).toHaveLength(1);
+      expect(observer.firstTexts[0]).toBeGreaterThanOrEqual(0);
+      expect(observer.finishes[0]).toBeGreaterThanOrEqual(observer.firstTexts[0]!);
+
+      expect(await engine.ask(q('break', '2'), new RecordingSink())).toBe('failed');
+      expect(await engine.ask(q('   ', '3'), new RecordingSink())).toBe('rejected');
+      expect(await engine.ask(q('over the limit', '4'), new RecordingSink())).toBe('rate_limited');
+      expect(await engine.ask(q('not delivered', '5', 'c2', 'u2'), new RecordingSink(false))).toBe('undelivered');
+      expect(observer.outcomes).toEqual(['answered', 'failed', 'rejected', 'rate_limited', 'undelivered']);
+      // No text came for the failure and the refusals; the undelivered answer streamed and was counted, never delivered.
+      expect(observer.firstTexts).toHaveLength(2);
+      expect(observer.tokenCounts).toHaveLength(2);
+      expect(observer.finishes).toHaveLength(1);
+    });
+
+    it('reports the prompt tokens of the smaller context when the context-length retry answers', async () => {
+      const observer = new RecordingObserver();
+      const model = new ScriptedModel((r) => {
+        if (model.requests.length === 1) throw new ModelError('context_length', {}, { cause: new Error("This model's maximum context length is 300 tokens") });
+        return `fit ${r.messages.length}`;
+      });
+      const { engine, memory } = await setup(model, { observer });
+      for (let i = 0; i < 5; i += 1) await memory.commitRound('c1', [memory.message({ role: 'user', content: 'w '.repeat(30) }), memory.message({ role: 'assistant', content: 'a' })]);
+      expect(await engine.ask(q('now'), new RecordingSink())).toBe('answered');
+      const sent = model.requests.map((r) => r.messages.reduce((sum, m) => sum + wordTokens.count(m.content) + TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMING));
+      expect(observer.tokenCounts.map(([prompt]) => prompt)).toEqual([sent[1]]);
+      expect(sent[1]).toBeLessThan(sent[0]!);
+      expect(observer.firstTexts).toHaveLength(1);
+    });
+
+    it('exposes the deepest session queue and the completions running and waiting', async () => {
+      const gates: Array<() => void> = [];
+      const model = new ScriptedModel(() => new Promise<string>((resolve) => gates.push(() => resolve('done'))));
+      const store = await openSessionStore('memory://', captureLogs().logger);
+      const memory = new Memory(store, { limit: 100, systemPrompt: 'sys', model: 'm', tokenBudget: 1000 }, testRules());
+      const engine = new Engine(memory, model, captureLogs().logger, { maxReplyTokens: 16, maxConcurrent: 1 });
+      expect(engine.maxQueueDepth).toBe(0);
+      const asked = [engine.ask(q('a1', '1', 'A'), new RecordingSink()), engine.ask(q('a2', '2', 'A'), new RecordingSink()), engine.ask(q('a3', '3', 'A'), new RecordingSink()), engine.ask(q('b1', '4', 'B'), new RecordingSink())];
+      await expect.poll(() => engine.completions).toEqual({ running: 1, waiting: 1 });
+      expect(engine.maxQueueDepth).toBe(3);
+      while (gates.length > 0 || engine.busySessions > 0) {
+        gates.shift()?.();
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      expect(await Promise.all(asked)).toEqual(['answered', 'answered', 'answered', 'answered']);
+      expect(engine.maxQueueDepth).toBe(0);
+      expect(engine.completions).toEqual({ running: 0, waiting: 0 });
+    });
   });
 });

@@ -51,4 +51,15 @@ describe('KeyedQueue', () => {
     await new Promise<void>((resolve) => setImmediate(resolve));
     expect(queue.busyKeys).toBe(0);
   });
+
+  it('counts what is queued or running per key, and the deepest key, failures included', async () => {
+    const queue = new KeyedQueue();
+    const first = gate();
+    const a = [queue.run('a', () => first.promise), queue.run('a', () => Promise.reject(new Error('boom'))), queue.run('a', async () => undefined)];
+    const b = queue.run('b', () => first.promise);
+    expect([queue.depth('a'), queue.depth('b'), queue.depth('c'), queue.maxDepth]).toEqual([3, 1, 0, 3]);
+    first.open();
+    await Promise.allSettled([...a, b]);
+    expect([queue.depth('a'), queue.depth('b'), queue.maxDepth]).toEqual([0, 0, 0]);
+  });
 });

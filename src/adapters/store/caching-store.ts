@@ -64,6 +64,11 @@ export class CachingSessionStore implements SessionStore {
     return this.inner.housekeep();
   }
 
+  /** What is held decoded now: sessions, and their messages in all. */
+  get cached(): { readonly sessions: number; readonly messages: number } {
+    return { sessions: this.cache.size, messages: this.cachedMessages };
+  }
+
   /** Drops every cached session (for tests and benchmarks of cold reads). */
   clearCache(): void {
     this.cache.clear();

@@ -125,10 +125,13 @@ export class ChunkedSessionStore implements SessionStore {
   }
 
   version(key: string): Promise<number> {
+    // A closed store says so, rather than leaving it to the backend (SQLite's handle is gone).
+    if (this.closed) return Promise.reject(closedError());
     return this.backend.version(headKey(key));
   }
 
   async load(key: string): Promise<Snapshot> {
+    if (this.closed) throw closedError();
     return (await this.read(key)).snapshot;
   }
 
@@ -139,6 +142,7 @@ export class ChunkedSessionStore implements SessionStore {
    * with that).
    */
   async loadForContext(key: string, budgetFor: (settings: SessionSettings) => number): Promise<ContextSnapshot> {
+    if (this.closed) throw closedError();
     const text = await this.backend.get(headKey(key));
     const whole = async (headText?: string): Promise<ContextSnapshot> => {
       const { snapshot } = await this.read(key, headText);
@@ -165,6 +169,7 @@ export class ChunkedSessionStore implements SessionStore {
   }
 
   async commit(basis: Snapshot, change: SessionChange): Promise<Snapshot> {
+    if (this.closed) throw closedError();
     const { key } = basis;
     let before = basis.session;
     let layout = this.layouts.get(before);
@@ -403,4 +408,8 @@ function liveChunk(entry: HeadEntry, text: string | undefined, pinned: ReadonlyS
     live,
     laid: { id: entry.id, first, last, size: record.messages.length, gone: [...gone].sort((a, b) => a - b), summary: summarizePart(live) },
   };
+}
+
+function closedError(): Error {
+  return new Error('the session store is closed');
 }

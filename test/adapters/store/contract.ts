@@ -212,6 +212,18 @@ export function describeSessionStoreContract(name: string, createDatabase: () =>
       expect(partial).toBeGreaterThan(10);
     });
 
+    it('a closed store refuses every operation, saying it is closed, rather than reaching a closed database', async () => {
+      const { store } = await open();
+      const snapshot = await commitAll(store, 'c', 1);
+      await store.close();
+      await store.close();
+      const closed = /the session store is closed/;
+      await expect(store.version('c')).rejects.toThrow(closed);
+      await expect(store.load('c')).rejects.toThrow(closed);
+      await expect(store.loadForContext('c', () => 100)).rejects.toThrow(closed);
+      await expect(store.commit(snapshot, commitRound(snapshot.session, round(1), 1000).change)).rejects.toThrow(closed);
+    });
+
     it('versions grow by one per commit, and a commit on an older version fails with StoreConflictError, storing nothing', async () => {
       const { store } = await open();
       const first = await commitAll(store, 'v', 3);
