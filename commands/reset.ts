@@ -3,9 +3,9 @@ import { resetReply } from '../src/adapters/discord/presenter.js';
 import type { Command } from '../src/command.js';
 
 export default {
-  data: memoryCommand('reset', 'Forget this channel’s conversation (pins too); settings stay'),
+  data: memoryCommand('reset'),
   async execute(interaction, ctx) {
     const removed = await ctx.engine.memory.reset(interaction.channelId);
-    await interaction.reply({ content: resetReply(removed), allowedMentions: { parse: [] } });
+    await interaction.reply({ content: resetReply(removed, interaction.locale), allowedMentions: { parse: [] } });
   },
 } satisfies Command;

@@ -3,6 +3,7 @@ import type { Context } from '../domain/context.js';
 import { isUserError, type UserError } from '../domain/errors.js';
 import type { DraftMessage } from '../domain/message.js';
 import type { Logger } from '../logger.js';
+import type { AttachmentNote } from './attachment-notes.js';
 import { type ChatModel, type Completion, type CompletionRequest, ModelError } from './chat-model.js';
 import { type ContextStrategy, windowStrategy } from './context-strategy.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -15,8 +16,8 @@ import { Semaphore } from './semaphore.js';
 export interface Attached {
   readonly text: string;
   readonly images: readonly string[];
-  /** One sentence per attachment that was not used, and why; shown under the answer, never stored. */
-  readonly notes: readonly string[];
+  /** One per attachment that was not used, and why; shown under the answer, never stored. */
+  readonly notes: readonly AttachmentNote[];
 }
 
 const NOTHING_ATTACHED: Attached = { text: '', images: [], notes: [] };
@@ -40,9 +41,9 @@ export interface ReplySink {
   /** The reply so far; called often, the sink decides how often to show it. */
   progress(textSoFar: string): void;
   /** The full reply and notes to show under it; returns the ids of what it was delivered as. */
-  finish(text: string, notes: readonly string[]): Promise<readonly string[]>;
+  finish(text: string, notes: readonly AttachmentNote[]): Promise<readonly string[]>;
   /** Nothing (more) will come; `partial` is what was already shown, if anything. */
-  fail(problem: AnswerProblem, partial: string, notes: readonly string[]): Promise<void>;
+  fail(problem: AnswerProblem, partial: string, notes: readonly AttachmentNote[]): Promise<void>;
 }
 
 export type AnswerOutcome = 'answered' | 'ignored' | 'rejected' | 'rate_limited' | 'failed' | 'undelivered';
@@ -284,7 +285,7 @@ export class Engine {
   }
 
   /** The ids the answer was delivered as; undefined when the person never saw it. */
-  private async deliver(sink: ReplySink, text: string, notes: readonly string[], log: Logger): Promise<readonly string[] | undefined> {
+  private async deliver(sink: ReplySink, text: string, notes: readonly AttachmentNote[], log: Logger): Promise<readonly string[] | undefined> {
     try {
       return await sink.finish(text, notes);
     } catch (error) {
