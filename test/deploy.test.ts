@@ -51,7 +51,7 @@ function fromUnit(text: string): Launch {
 /** The keys of one service's `environment:` map in compose.yaml. */
 function composeEnvironment(text: string, service: string): string[] {
   const block = new RegExp(`\\n  ${service}:\\n((?:    .*\\n|\\n)*)`).exec(text)?.[1] ?? '';
-  const environment = /\n?    environment:\n((?:      .*\n)*)/.exec(block)?.[1] ?? '';
+  const environment = /\n? {4}environment:\n((?: {6}.*\n)*)/.exec(block)?.[1] ?? '';
   return environment
     .split('\n')
     .map((line) => /^\s+([A-Z_][A-Z0-9_]*):/.exec(line)?.[1])
@@ -89,7 +89,7 @@ describe('how the bot is launched', () => {
     expect(docker).toMatch(/\nVOLUME \/data\n/);
     expect(docker).toMatch(/\nUSER node\n/);
     expect(docker).toMatch(/npm ci --omit=dev/);
-    const grace = Number(configSchema.shape.SHUTDOWN_TIMEOUT_MS.parse(undefined));
+    const grace = configSchema.shape.SHUTDOWN_TIMEOUT_MS.parse(undefined);
     expect(grace).toBeLessThan(10_000);
   });
 });
