@@ -1,18 +1,11 @@
 import { MessageFlags } from 'discord.js';
-import { memoryCommand } from '../src/adapters/discord/command-builders.js';
+import { localizedOption, memoryCommand } from '../src/adapters/discord/command-builders.js';
 import { limitSetReply, limitShownReply } from '../src/adapters/discord/presenter.js';
 import type { Command } from '../src/command.js';
 import { MAX_LIMIT, MIN_LIMIT } from '../src/domain/session.js';
 
 export default {
-  data: memoryCommand('limit', 'Show or set how many messages this channel’s memory keeps')
-    .addIntegerOption((o) =>
-      o
-        .setName('messages')
-        .setDescription(`Keep at most this many messages (${String(MIN_LIMIT)}–${String(MAX_LIMIT)}); pinned ones are never trimmed`)
-        .setMinValue(MIN_LIMIT)
-        .setMaxValue(MAX_LIMIT),
-    ),
+  data: memoryCommand('limit').addIntegerOption((o) => localizedOption('limit', 'messages')(o).setMinValue(MIN_LIMIT).setMaxValue(MAX_LIMIT)),
   async execute(interaction, ctx) {
     const { memory } = ctx.engine;
     const key = interaction.channelId;
@@ -21,12 +14,12 @@ export default {
       const session = await memory.read(key);
       const pinned = session.history.filter((m) => m.pinned).length;
       await interaction.reply({
-        content: limitShownReply(memory.settings(session).limit, session.history.length, pinned),
+        content: limitShownReply(memory.settings(session).limit, session.history.length, pinned, interaction.locale),
         flags: MessageFlags.Ephemeral,
       });
       return;
     }
     const removed = await memory.setLimit(key, messages);
-    await interaction.reply({ content: limitSetReply(messages, removed), allowedMentions: { parse: [] } });
+    await interaction.reply({ content: limitSetReply(messages, removed, interaction.locale), allowedMentions: { parse: [] } });
   },
 } satisfies Command;

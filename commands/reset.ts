@@ -3,11 +3,12 @@ import { resetReply, withCancelNote } from '../src/adapters/discord/presenter.js
 import type { Command } from '../src/command.js';
 
 export default {
-  data: memoryCommand('reset', 'Forget this channel’s conversation (pins too); settings stay'),
+  data: memoryCommand('reset'),
   async execute(interaction, ctx) {
     // The answer being written is cut off first, so the memory left is the one the person sees.
     const cancelled = ctx.engine.cancel(interaction.channelId, 'reset');
     const removed = await ctx.engine.memory.reset(interaction.channelId);
-    await interaction.reply({ content: withCancelNote(resetReply(removed), cancelled, 'reset'), allowedMentions: { parse: [] } });
+    const content = withCancelNote(resetReply(removed, interaction.locale), cancelled, 'reset', interaction.locale);
+    await interaction.reply({ content, allowedMentions: { parse: [] } });
   },
 } satisfies Command;

@@ -4,12 +4,10 @@ import type { Command } from '../src/command.js';
 import { parseIndices } from '../src/domain/indices.js';
 
 export default {
-  data: memoryCommand('unpin', 'Unpin messages so the limit and token budget may trim them again').addStringOption(
-    indicesOption('Message indices from /history, e.g. "0 -1" (0 = oldest, -1 = newest)'),
-  ),
+  data: memoryCommand('unpin').addStringOption(indicesOption('unpin')),
   async execute(interaction, ctx) {
     const indices = parseIndices(interaction.options.getString('indices', true));
     const change = await ctx.engine.memory.unpin(interaction.channelId, indices);
-    await interaction.reply({ content: pinReply(change, 'unpinned'), allowedMentions: { parse: [] } });
+    await interaction.reply({ content: pinReply(change, 'unpinned', interaction.locale), allowedMentions: { parse: [] } });
   },
 } satisfies Command;

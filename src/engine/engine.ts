@@ -3,6 +3,7 @@ import type { Context } from '../domain/context.js';
 import { isUserError, type UserError } from '../domain/errors.js';
 import type { DraftMessage } from '../domain/message.js';
 import type { Logger } from '../logger.js';
+import type { AttachmentNote } from './attachment-notes.js';
 import { type ChatModel, type Completion, type CompletionRequest, ModelError } from './chat-model.js';
 import { type ContextStrategy, windowStrategy } from './context-strategy.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -17,8 +18,8 @@ import { NO_OBSERVER, type TurnObserver } from './turn-observer.js';
 export interface Attached {
   readonly text: string;
   readonly images: readonly string[];
-  /** One sentence per attachment that was not used, and why; shown under the answer, never stored. */
-  readonly notes: readonly string[];
+  /** One per attachment that was not used, and why; shown under the answer, never stored. */
+  readonly notes: readonly AttachmentNote[];
 }
 
 const NOTHING_ATTACHED: Attached = { text: '', images: [], notes: [] };
@@ -42,9 +43,9 @@ export interface ReplySink {
   /** The reply so far; called often, the sink decides how often to show it. */
   progress(textSoFar: string): void;
   /** The full reply and notes to show under it; returns the ids of what it was delivered as. */
-  finish(text: string, notes: readonly string[]): Promise<readonly string[]>;
+  finish(text: string, notes: readonly AttachmentNote[]): Promise<readonly string[]>;
   /** Nothing (more) will come; `partial` is what was already shown, if anything. */
-  fail(problem: AnswerProblem, partial: string, notes: readonly string[]): Promise<void>;
+  fail(problem: AnswerProblem, partial: string, notes: readonly AttachmentNote[]): Promise<void>;
 }
 
 export const ANSWER_OUTCOMES = ['answered', 'ignored', 'rejected', 'rate_limited', 'failed', 'undelivered'] as const;
@@ -346,7 +347,7 @@ export class Engine {
   }
 
   /** The ids the answer was delivered as; undefined when the person never saw it. */
-  private async deliver(sink: ReplySink, text: string, notes: readonly string[], log: Logger): Promise<readonly string[] | undefined> {
+  private async deliver(sink: ReplySink, text: string, notes: readonly AttachmentNote[], log: Logger): Promise<readonly string[] | undefined> {
     try {
       return await sink.finish(text, notes);
     } catch (error) {

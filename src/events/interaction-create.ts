@@ -1,24 +1,25 @@
 import { type ChatInputCommandInteraction, type Interaction, MessageFlags } from 'discord.js';
 import type { AppContext } from '../app-context.js';
 import type { Command } from '../command.js';
-import { userErrorReply } from '../adapters/discord/presenter.js';
+import { commandFailedReply, memoryBusyReply, notEnabledReply, storeUnavailableReply, userErrorReply } from '../adapters/discord/presenter.js';
 import { isUserError, userError } from '../domain/errors.js';
 import { MemoryBusyError } from '../engine/memory.js';
 import { StoreUnavailableError } from '../engine/session-store.js';
-import { COMMAND_FAILED, MEMORY_BUSY, NOT_ENABLED, STORE_UNAVAILABLE } from '../presenters/en.js';
 import { askerOf } from './access.js';
 
 /**
- * Runs slash commands. Every failure ends as an ephemeral reply: a UserError as the presenter
- * words it, anything else with a generic one, logged with the interaction id.
+ * Runs slash commands. Every failure ends as an ephemeral reply in the interaction's locale: a
+ * UserError as the presenter words it, anything else with a generic one, logged with the
+ * interaction id.
  */
 export function onInteractionCreate(ctx: AppContext, commands: ReadonlyMap<string, Command>) {
   return async (interaction: Interaction): Promise<void> => {
     if (!interaction.isChatInputCommand()) return;
+    const { locale } = interaction;
     const command = commands.get(interaction.commandName);
     if (command === undefined) {
       ctx.logger.warn({ interaction: interaction.id, command: interaction.commandName }, 'unknown command');
-      await replyEphemeral(interaction, userErrorReply(userError('unknown_command', { name: interaction.commandName })), ctx);
+      await replyEphemeral(interaction, userErrorReply(userError('unknown_command', { name: interaction.commandName }), locale), ctx);
       return;
     }
     const asker = askerOf({
@@ -29,7 +30,7 @@ export function onInteractionCreate(ctx: AppContext, commands: ReadonlyMap<strin
       member: interaction.member,
     });
     if (ctx.engine.admitCommand(asker) !== undefined) {
-      await replyEphemeral(interaction, NOT_ENABLED, ctx);
+      await replyEphemeral(interaction, notEnabledReply(locale), ctx);
       return;
     }
     const log = ctx.logger.child({ interaction: interaction.id, command: command.data.name, session: interaction.channelId });
@@ -39,21 +40,21 @@ export function onInteractionCreate(ctx: AppContext, commands: ReadonlyMap<strin
     } catch (error) {
       if (isUserError(error)) {
         log.info({ code: error.code }, 'command refused');
-        await replyEphemeral(interaction, userErrorReply(error), ctx);
+        await replyEphemeral(interaction, userErrorReply(error, locale), ctx);
         return;
       }
       if (error instanceof StoreUnavailableError) {
         log.error({ err: error }, 'command refused: the store is unavailable (its database file was deleted or replaced)');
-        await replyEphemeral(interaction, STORE_UNAVAILABLE, ctx);
+        await replyEphemeral(interaction, storeUnavailableReply(locale), ctx);
         return;
       }
       if (error instanceof MemoryBusyError) {
         log.warn({ err: error }, 'command lost to another writer twice');
-        await replyEphemeral(interaction, MEMORY_BUSY, ctx);
+        await replyEphemeral(interaction, memoryBusyReply(locale), ctx);
         return;
       }
       log.error({ err: error }, 'command failed');
-      await replyEphemeral(interaction, COMMAND_FAILED, ctx);
+      await replyEphemeral(interaction, commandFailedReply(locale), ctx);
     }
   };
 }

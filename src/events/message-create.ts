@@ -65,6 +65,8 @@ export function onMessageCreate(ctx: AppContext) {
       editIntervalMs: ctx.editIntervalMs,
       typingDelayMs: ctx.typingDelayMs,
       logger: ctx.logger,
+      // Everyone in a channel reads the failure, so it is in the server's language, not the asker's.
+      locale: message.guild?.preferredLocale,
     });
     const rules = { maxTextBytes: ctx.config.MAX_ATTACHMENT_BYTES, vision: ctx.config.VISION };
     // Access and rate limits are the engine's preconditions; a mention from outside the allowed set is ignored there.

@@ -1,6 +1,8 @@
+import type { AttachmentNote } from '../engine/attachment-notes.js';
 import type { ReplySink } from '../engine/engine.js';
 import type { AnswerProblem } from '../engine/problems.js';
-import { answerProblemText } from '../presenters/en.js';
+import { answerProblemText, en } from '../presenters/en.js';
+import { attachmentNoteText } from '../presenters/render.js';
 
 export interface TerminalOutput {
   write(text: string): void;
@@ -36,21 +38,21 @@ export class TerminalSink implements ReplySink {
     this.written = textSoFar;
   }
 
-  finish(text: string, notes: readonly string[]): Promise<readonly string[]> {
+  finish(text: string, notes: readonly AttachmentNote[]): Promise<readonly string[]> {
     if (text.startsWith(this.written)) this.out.write(text.slice(this.written.length));
     else this.out.write(`\n${text}`);
     this.out.write('\n');
     this.written = text;
-    for (const note of notes) this.err.write(`note: ${note}\n`);
+    for (const note of notes) this.err.write(`note: ${attachmentNoteText(en, note)}\n`);
     return Promise.resolve(['terminal']);
   }
 
-  fail(problem: AnswerProblem, partial: string, notes: readonly string[]): Promise<void> {
+  fail(problem: AnswerProblem, partial: string, notes: readonly AttachmentNote[]): Promise<void> {
     this.failed = true;
     if (partial !== '' || this.written !== '') this.out.write('\n');
-    if (partial !== '') this.err.write('[interrupted]\n');
+    if (partial !== '') this.err.write(`[${en.interrupted}]\n`);
     this.err.write(`error: ${answerProblemText(problem)}\n`);
-    for (const note of notes) this.err.write(`note: ${note}\n`);
+    for (const note of notes) this.err.write(`note: ${attachmentNoteText(en, note)}\n`);
     return Promise.resolve();
   }
 }

@@ -350,6 +350,50 @@ describe('FakeDiscord with the real discord.js client', () => {
     expect(apiError(bad).code).toBe(50035);
   });
 
+  it('carries locales: the user’s on an interaction, the server’s on its guild (GUILD_CREATE, GUILD_UPDATE)', async () => {
+    const { fake: f, client: c } = await start();
+    expect(c.guilds.cache.get(GUILD)?.preferredLocale).toBe('en-US');
+    const first = await runCommand(f, c, { channelId: CHANNEL, user: alice, name: 'ask', locale: 'zh-CN' });
+    expect(first.interaction.locale).toBe('zh-CN');
+    expect(first.interaction.guildLocale).toBe('en-US');
+
+    const updated = next(c, Events.GuildUpdate);
+    await f.setGuildLocale(GUILD, 'zh-CN');
+    expect((await updated)[1].preferredLocale).toBe('zh-CN');
+    const second = await runCommand(f, c, { channelId: CHANNEL, user: alice, name: 'ask' });
+    expect(second.interaction.locale).toBe('en-US');
+    expect(second.interaction.guildLocale).toBe('zh-CN');
+
+    const joined = next(c, Events.GuildCreate);
+    f.addGuild({ id: '1300000000000000002', name: '中文', preferredLocale: 'zh-CN', channels: [{ id: '1300000000000000020', name: 'chat' }] });
+    expect((await joined)[0].preferredLocale).toBe('zh-CN');
+    // Discord's locales are a fixed list; a test that names another is told so.
+    expect(() => {
+      f.addGuild({ id: '1300000000000000003', name: 'x', preferredLocale: 'zh', channels: [] });
+    }).toThrow(/zh is not a Discord locale/);
+  });
+
+  it('validates command localizations as it validates names and descriptions', async () => {
+    const { fake: f, client: c } = await start();
+    const option = { type: 3, name: 'text', name_localizations: { 'zh-CN': '内容' }, description: 'What', description_localizations: { 'zh-CN': '问什么' } };
+    const good = { name: 'ask', name_localizations: { 'zh-CN': '提问' }, description: 'Ask', description_localizations: { 'zh-CN': '提一个问题' }, options: [option] };
+    await c.application?.commands.set([good]);
+    expect(f.registeredCommands()).toEqual([expect.objectContaining({ name: 'ask', name_localizations: { 'zh-CN': '提问' } })]);
+    const bad: Array<Record<string, unknown>> = [
+      { ...good, name_localizations: { 'zh-CN': 'Ask' } },
+      { ...good, name_localizations: { 'zh-CN': '提 问' } },
+      { ...good, name_localizations: { zh: '提问' } },
+      { ...good, description_localizations: { 'zh-CN': '' } },
+      { ...good, description_localizations: { 'zh-CN': '长'.repeat(101) } },
+      { ...good, options: [{ ...option, name_localizations: { 'zh-CN': '内 容' } }] },
+      { ...good, options: [{ ...option, description_localizations: { 'en-US': '' } }] },
+    ];
+    for (const body of bad) {
+      const refused = await c.application?.commands.set([body as never]).catch((e: unknown) => e);
+      expect(apiError(refused).code, JSON.stringify(body)).toBe(50035);
+    }
+  });
+
   it('handles a slash command in a DM, with withResponse', async () => {
     const { fake: f, client: c } = await start();
     const { interaction, record } = await runCommand(f, c, { channelId: DM, user: alice, name: 'ask' });

@@ -33,7 +33,7 @@ import type {
   FakeUserMessageInput,
   RecordedRequest,
 } from './fake-discord/types.js';
-import { FakeWorld, type StoredChannel, type StoredMessage, userToApi } from './fake-discord/world.js';
+import { discordLocale, FakeWorld, type StoredChannel, type StoredMessage, userToApi } from './fake-discord/world.js';
 
 export type {
   FailureSpec,
@@ -189,6 +189,18 @@ export class FakeDiscord {
     void this.#gateway.dispatch(
       'GUILD_CREATE',
       (session) => ((session.intents & INTENT_GUILDS) !== 0 ? this.#world.guildCreateJson(guild) : undefined),
+      guild.id,
+    );
+  }
+
+  /** An admin changes the server's language in its settings: Discord sends GUILD_UPDATE with the whole guild. */
+  async setGuildLocale(guildId: string, locale: string): Promise<void> {
+    const guild = this.#world.guilds.get(guildId);
+    if (!guild) throw new Error(`setGuildLocale: unknown guild ${guildId}; add it with addGuild first`);
+    guild.preferredLocale = discordLocale(locale);
+    await this.#gateway.dispatch(
+      'GUILD_UPDATE',
+      (session) => ((session.intents & INTENT_GUILDS) !== 0 ? this.#world.guildJson(guild) : undefined),
       guild.id,
     );
   }

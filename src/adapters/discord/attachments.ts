@@ -1,9 +1,11 @@
 /**
  * Files attached to a message that asks the bot something. Text files up to a size cap are read
  * into the question, images are handed to the model (when vision is on) by URL, and everything
- * else is named in a note, so the person always learns what was and was not seen.
+ * else is named in a note, so the person always learns what was and was not seen. Notes are codes
+ * with details (src/engine/attachment-notes.ts); the presenter words them in the reader's language.
  */
 import type { ReadableStream } from 'node:stream/web';
+import type { AttachmentNote } from '../../engine/attachment-notes.js';
 
 /** What Discord tells us about an attachment; discord.js's `Attachment` fits as it is. */
 export interface AttachmentInfo {
@@ -36,8 +38,8 @@ export interface ReadAttachmentsOptions extends AttachmentRules {
 export type AttachmentClass =
   | { readonly kind: 'text'; readonly language: string }
   | { readonly kind: 'image' }
-  /** `note` is the sentence shown to the person, naming the file. */
-  | { readonly kind: 'ignored'; readonly note: string };
+  /** `note` says why, for the person who sent the file. */
+  | { readonly kind: 'ignored'; readonly note: AttachmentNote };
 
 export interface ReadAttachments {
   /**
@@ -48,8 +50,8 @@ export interface ReadAttachments {
   readonly text: string;
   /** Images for this request only, in attachment order. */
   readonly images: ReadonlyArray<{ readonly url: string; readonly name: string }>;
-  /** One sentence per attachment that was not used, and why. */
-  readonly notes: readonly string[];
+  /** One per attachment that was not used, and why. */
+  readonly notes: readonly AttachmentNote[];
 }
 
 /**
@@ -106,11 +108,8 @@ export function classifyAttachment(attachment: AttachmentInfo, rules: Attachment
 
   const untyped = type === '' || type === 'application/octet-stream';
   if (IMAGE_TYPES.has(type) || (untyped && IMAGE_EXTENSIONS.has(extension))) {
-    if (!rules.vision) return ignored(`${name} was ignored: I can't see images here, only text files are read`);
-    if (size > MAX_IMAGE_BYTES) {
-      const [shown, limit] = formatBytes(size, MAX_IMAGE_BYTES);
-      return ignored(`${name} was ignored: it is ${shown}, and images may be at most ${limit}`);
-    }
+    if (!rules.vision) return ignored({ code: 'images_off', name });
+    if (size > MAX_IMAGE_BYTES) return ignored({ code: 'image_too_big', name, size, max: MAX_IMAGE_BYTES });
     return { kind: 'image' };
   }
 
@@ -121,19 +120,15 @@ export function classifyAttachment(attachment: AttachmentInfo, rules: Attachment
     TEXT_CONTENT_TYPES.has(type) ||
     /\+(json|xml|yaml)$/.test(type);
   if (textual) {
-    if (rules.maxTextBytes <= 0) return ignored(`${name} was ignored: reading text files is turned off here`);
-    if (size > rules.maxTextBytes) return ignored(tooBig(name, size, rules.maxTextBytes));
+    if (rules.maxTextBytes <= 0) return ignored({ code: 'text_off', name });
+    if (size > rules.maxTextBytes) return ignored({ code: 'too_big', name, size, max: rules.maxTextBytes });
     return { kind: 'text', language: LANGUAGE.get(extension) ?? extension };
   }
 
   if (type.startsWith('image/')) {
-    return ignored(
-      rules.vision
-        ? `${name} was ignored: I can see PNG, JPEG, GIF and WebP images only`
-        : `${name} was ignored: I can't see images here, only text files are read`,
-    );
+    return ignored({ code: rules.vision ? 'image_format' : 'images_off', name });
   }
-  return ignored(`${name} was ignored: I read only text files${rules.vision ? ' and images' : ''}`);
+  return ignored({ code: 'unsupported', name, vision: rules.vision });
 }
 
 /**
@@ -148,7 +143,7 @@ export async function readAttachments(
 ): Promise<ReadAttachments> {
   const doFetch = options.fetch ?? fetch;
   const results = await Promise.all(
-    [...attachments].map(async (attachment): Promise<{ text?: string; image?: { url: string; name: string }; note?: string }> => {
+    [...attachments].map(async (attachment): Promise<{ text?: string; image?: { url: string; name: string }; note?: AttachmentNote }> => {
       const kind = classifyAttachment(attachment, options);
       switch (kind.kind) {
         case 'ignored':
@@ -182,38 +177,37 @@ async function downloadText(
   maxBytes: number,
   timeoutMs: number,
   doFetch: typeof fetch,
-): Promise<{ text: string } | { note: string }> {
+): Promise<{ text: string } | { note: AttachmentNote }> {
   const { name } = attachment;
-  const couldNot = (why: string): { note: string } => ({ note: `${name} could not be read: ${why}` });
   let bytes: Uint8Array;
   try {
     const response = await doFetch(attachment.url, { signal: AbortSignal.timeout(timeoutMs) });
     if (!response.ok) {
       await response.body?.cancel();
-      return couldNot(`the download failed with HTTP ${response.status}${response.statusText === '' ? '' : ` ${response.statusText}`}`);
+      return { note: { code: 'download_failed', name, status: response.status, statusText: response.statusText } };
     }
     const declared = Number(response.headers.get('content-length') ?? Number.NaN);
     if (declared > maxBytes) {
       await response.body?.cancel();
-      return { note: tooBig(name, declared, maxBytes) };
+      return { note: { code: 'too_big', name, size: declared, max: maxBytes } };
     }
     const body = await readCapped(response, maxBytes);
-    if (body === undefined) return { note: `${name} was not read: it is larger than the ${formatBytes(maxBytes)[0]} I read` };
+    if (body === undefined) return { note: { code: 'over_cap', name, max: maxBytes } };
     bytes = body;
   } catch (error) {
-    if (errorName(error) === 'TimeoutError') return couldNot(`the download took longer than ${formatSeconds(timeoutMs)}`);
-    return couldNot('the download failed');
+    if (errorName(error) === 'TimeoutError') return { note: { code: 'download_timeout', name, timeoutMs } };
+    return { note: { code: 'download_failed', name } };
   }
 
-  if (bytes.includes(0)) return { note: `${name} was ignored: it holds binary data, not text` };
+  if (bytes.includes(0)) return { note: { code: 'binary', name } };
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return { note: `${name} was ignored: it is not UTF-8 text` };
+    return { note: { code: 'not_utf8', name } };
   }
   text = text.replace(/\r\n?/g, '\n');
-  if (text.trim() === '') return { note: `${name} was ignored: it is empty` };
+  if (text.trim() === '') return { note: { code: 'empty', name } };
   return { text };
 }
 
@@ -243,31 +237,6 @@ async function readCapped(response: Response, maxBytes: number): Promise<Uint8Ar
   return out;
 }
 
-function tooBig(name: string, size: number, max: number): string {
-  const [shown, limit] = formatBytes(size, max);
-  return `${name} was not read: it is ${shown}, and the most I read is ${limit}`;
-}
-
-/**
- * Sizes as people read them (1 KB = 1000 bytes, as Discord shows them). Given two sizes that
- * would round to the same text, both are shown in bytes, so "100 KB is over 100 KB" never appears.
- */
-export function formatBytes(...sizes: number[]): string[] {
-  const rounded = sizes.map(roundBytes);
-  const ambiguous = new Set(rounded).size < rounded.length && new Set(sizes).size === sizes.length;
-  return ambiguous ? sizes.map((n) => `${n.toLocaleString('en-US')} bytes`) : rounded;
-}
-
-function roundBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} bytes`;
-  const [value, unit] = bytes < 1_000_000 ? [bytes / 1000, 'KB'] : [bytes / 1_000_000, 'MB'];
-  return `${value < 10 ? Math.round(value * 10) / 10 : Math.round(value)} ${unit}`;
-}
-
-function formatSeconds(ms: number): string {
-  return `${Math.round(ms / 100) / 10} s`;
-}
-
 function mediaType(contentType: string | null | undefined): string {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
@@ -277,7 +246,7 @@ function extensionOf(name: string): string {
   return dot < 0 ? '' : name.slice(dot + 1).toLowerCase();
 }
 
-function ignored(note: string): AttachmentClass {
+function ignored(note: AttachmentNote): AttachmentClass {
   return { kind: 'ignored', note };
 }
 

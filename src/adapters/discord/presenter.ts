@@ -1,17 +1,23 @@
 /**
  * Everything the Discord surface says, in Discord's markup: results of commands, refusals and
- * failures, from the engine's codes and the shared catalogue's words (src/presenters/en.ts).
+ * failures, from the engine's codes and the words of the catalogue for `locale` (the
+ * interaction's locale for commands, the guild's preferred locale for mentions; see
+ * src/presenters/index.ts). Only markup is added here: emoji, `**`, `-#`, backticks, newlines.
  */
 import { escapeMarkdown } from 'discord.js';
 import { isUserErrorOf, type UserError } from '../../domain/errors.js';
 import type { HistoryMessage } from '../../domain/message.js';
 import type { PinResult, Removed } from '../../domain/session.js';
+import type { AttachmentNote } from '../../engine/attachment-notes.js';
 import type { HistoryView } from '../../engine/history-view.js';
 import type { AnswerProblem } from '../../engine/problems.js';
-import { answerCancelledText, answeringText, answerProblemText, plural, userErrorText } from '../../presenters/en.js';
+import type { Catalogue } from '../../presenters/catalogue.js';
+import { catalogueFor } from '../../presenters/index.js';
+import { answerProblemText, attachmentNoteText, userErrorText } from '../../presenters/render.js';
 import { DISCORD_MESSAGE_LIMIT } from './split-message.js';
 
-export { plural };
+/** A Discord locale code (`zh-CN`, `en-US`, …), or undefined where there is none (a DM's mention). */
+export type DiscordLocale = string | undefined;
 
 /** One line of a message, safe to show: whitespace folded, markdown escaped, shortened. */
 export function preview(content: string, max = 80): string {
@@ -21,55 +27,78 @@ export function preview(content: string, max = 80): string {
   return escapeMarkdown(short);
 }
 
-export function speaker(message: HistoryMessage): string {
-  if (message.role === 'assistant') return 'assistant';
-  return message.authorName === undefined || message.authorName === '' ? 'user' : escapeMarkdown(message.authorName);
+function speaker(t: Catalogue, message: HistoryMessage): string {
+  if (message.role === 'assistant') return t.speaker.assistant;
+  return message.authorName === undefined || message.authorName === '' ? t.speaker.user : escapeMarkdown(message.authorName);
 }
 
 /** A short list of messages for a reply, at most `max` lines. */
-export function listMessages(messages: readonly HistoryMessage[], max = 10): string {
-  const lines = messages.slice(0, max).map((m) => `• **${speaker(m)}**: ${preview(m.content, 60)}`);
-  if (messages.length > max) lines.push(`• … and ${plural(messages.length - max, 'more message')}`);
+function listMessages(t: Catalogue, messages: readonly HistoryMessage[], max = 10): string {
+  const lines = messages.slice(0, max).map((m) => `• ${t.labelled(`**${speaker(t, m)}**`, preview(m.content, 60))}`);
+  if (messages.length > max) lines.push(`• ${t.moreMessages(messages.length - max)}`);
   return lines.join('\n');
 }
 
+const code = (n: number): string => `\`${String(n)}\``;
+
 /** A refusal, as Discord shows it. */
-export function userErrorReply(error: UserError): string {
+export function userErrorReply(error: UserError, locale: DiscordLocale): string {
+  const t = catalogueFor(locale);
   // In Discord a question is a mention, so an empty one says how to ask.
-  if (isUserErrorOf(error, 'empty_message')) return 'The message is empty: say something after mentioning me.';
-  return userErrorText(error);
+  if (isUserErrorOf(error, 'empty_message')) return t.emptyMention;
+  return userErrorText(t, error);
+}
+
+export function notEnabledReply(locale: DiscordLocale): string {
+  return catalogueFor(locale).notEnabled;
+}
+
+export function commandFailedReply(locale: DiscordLocale): string {
+  return catalogueFor(locale).commandFailed;
+}
+
+export function storeUnavailableReply(locale: DiscordLocale): string {
+  return catalogueFor(locale).storeUnavailable;
+}
+
+export function memoryBusyReply(locale: DiscordLocale): string {
+  return catalogueFor(locale).memoryBusy;
 }
 
 /** Notes under a reply (an attachment that was not read), in Discord's small print. */
-export function noteLines(notes: readonly string[]): string[] {
-  return notes.map((n) => `-# 📎 ${n}`);
+export function noteLines(notes: readonly AttachmentNote[], locale: DiscordLocale): string[] {
+  const t = catalogueFor(locale);
+  return notes.map((n) => `-# 📎 ${attachmentNoteText(t, n)}`);
 }
 
 /** Why an answer failed, with the attachment notes under it. */
-export function answerProblemReply(problem: AnswerProblem, notes: readonly string[]): string {
-  const text = problem.code === 'refused' ? userErrorReply(problem.error) : answerProblemText(problem);
-  return [text, ...noteLines(notes)].join('\n');
+export function answerProblemReply(problem: AnswerProblem, notes: readonly AttachmentNote[], locale: DiscordLocale): string {
+  const text = problem.code === 'refused' ? userErrorReply(problem.error, locale) : answerProblemText(catalogueFor(locale), problem);
+  return [`⚠️ ${text}`, ...noteLines(notes, locale)].join('\n');
+}
+
+/** Added to the last message of a streamed reply that was cut off. */
+export function interruptedMark(locale: DiscordLocale): string {
+  return `\n-# ⚠️ ${catalogueFor(locale).interrupted}`;
 }
 
 /**
  * One page of /history: a header with the totals, the page's messages oldest first with the
  * indices /pin and /unpin take, and which page this is.
  */
-export function historyReply(view: HistoryView): string {
-  const header =
-    `**Memory of this channel**: ${plural(view.messages, 'message')} (${String(view.pinned)} pinned), limit ${String(view.limit)}` +
-    ` · ${String(view.tokens)} of ${String(view.tokenBudget)} prompt tokens (system prompt ${String(view.systemTokens)})`;
-  const answering = view.answering === undefined ? [] : [`⏳ ${answeringText(escapeMarkdown(view.answering.authorName))} (${preview(view.answering.question, 60)})`];
-  if (view.messages === 0) return [header, ...answering, 'Nothing in memory yet: mention me to start a conversation.'].join('\n');
-  const footer =
-    view.pages > 1
-      ? `Page ${String(view.page)} of ${String(view.pages)} (page 1 is the newest). Indices for /pin: 0 is the oldest, -1 the newest.`
-      : 'Indices for /pin: 0 is the oldest, -1 the newest.';
+export function historyReply(view: HistoryView, locale: DiscordLocale): string {
+  const t = catalogueFor(locale);
+  const totals = `${t.historyCounts(view.messages, view.pinned, view.limit)} · ${t.historyTokens(view.tokens, view.tokenBudget, view.systemTokens)}`;
+  const header = t.labelled(`**${t.memoryOf('discord')}**`, totals);
+  const answering =
+    view.answering === undefined ? [] : [`⏳ ${t.answering(`**${escapeMarkdown(view.answering.authorName)}**`)} (${preview(view.answering.question, 60)})`];
+  if (view.messages === 0) return [header, ...answering, t.historyEmpty('discord')].join('\n');
+  const footer = view.pages > 1 ? t.sentences([t.historyPage(view.page, view.pages, 'discord'), t.historyIndices]) : t.historyIndices;
   const render = (width: number): string => {
     const lines = view.entries.map(({ index, message: m }) => {
       const mark = m.pinned ? '📌 ' : '';
-      const forged = m.forged === true ? ' (forged)' : '';
-      return `\`${String(index)}\` ${mark}**${speaker(m)}**${forged} · ${String(m.tokens)} tok · ${preview(m.content, width)}`;
+      const forged = m.forged === true ? ` ${t.forged}` : '';
+      return `${code(index)} ${mark}**${speaker(t, m)}**${forged} · ${t.tokenCount(m.tokens)} · ${preview(m.content, width)}`;
     });
     return [header, ...lines, ...answering, footer].join('\n');
   };
@@ -77,41 +106,39 @@ export function historyReply(view: HistoryView): string {
   return [70, 40, 20, 8].map(render).find((c) => c.length <= DISCORD_MESSAGE_LIMIT) ?? render(0).slice(0, DISCORD_MESSAGE_LIMIT);
 }
 
-export function pinReply(change: PinResult, verb: 'pinned' | 'unpinned'): string {
+export function pinReply(change: PinResult, verb: 'pinned' | 'unpinned', locale: DiscordLocale): string {
+  const t = catalogueFor(locale);
   const icon = verb === 'pinned' ? '📌' : '📍';
-  const list = (positions: readonly number[]) => positions.map((p) => `\`${String(p)}\``).join(', ');
   const same = change.positions.filter((p) => !change.changed.includes(p));
   const parts: string[] = [];
-  if (change.changed.length > 0) parts.push(`${icon} ${verb[0]?.toUpperCase() ?? ''}${verb.slice(1)} ${list(change.changed)}.`);
-  if (same.length > 0) parts.push(`${list(same)} ${same.length === 1 ? 'was' : 'were'} already ${verb}.`);
-  return parts.join(' ');
+  if (change.changed.length > 0) parts.push(`${icon} ${t.pinChanged(verb, t.list(change.changed.map(code)))}`);
+  if (same.length > 0) parts.push(t.pinAlready(verb, t.list(same.map(code)), same.length));
+  return t.sentences(parts);
 }
 
-export function rollbackReply(removed: Removed, rounds: number): string {
-  return `↩️ Rolled back ${plural(rounds, 'round')} (${plural(removed.length, 'message')}):\n${listMessages(removed)}`;
+export function rollbackReply(removed: Removed, rounds: number, locale: DiscordLocale): string {
+  const t = catalogueFor(locale);
+  return `↩️ ${t.rolledBack(rounds, removed.length)}\n${listMessages(t, removed)}`;
 }
 
-export function limitShownReply(limit: number, messages: number, pinned: number): string {
-  return `This channel keeps at most ${plural(limit, 'message')}; it holds ${String(messages)} now (${String(pinned)} pinned).`;
+export function limitShownReply(limit: number, messages: number, pinned: number, locale: DiscordLocale): string {
+  return catalogueFor(locale).limitShown('discord', limit, messages, pinned);
 }
 
-export function limitSetReply(limit: number, removed: Removed): string {
-  const trimmed = removed.length === 0 ? 'Nothing had to be removed.' : `Removed the ${plural(removed.length, 'oldest unpinned message')}.`;
-  return `📏 This channel now keeps at most ${plural(limit, 'message')}. ${trimmed}`;
+export function limitSetReply(limit: number, removed: Removed, locale: DiscordLocale): string {
+  return `📏 ${catalogueFor(locale).limitSet('discord', limit, removed.length)}`;
 }
 
-export function resetReply(removed: Removed): string {
-  return removed.length === 0
-    ? '🧹 Memory of this channel was already empty.'
-    : `🧹 Memory of this channel cleared: ${plural(removed.length, 'message')} forgotten. Settings are kept.`;
+export function resetReply(removed: Removed, locale: DiscordLocale): string {
+  return `🧹 ${catalogueFor(locale).resetDone('discord', removed.length)}`;
 }
 
 /** A command's result, with the note that it cut off the answer being written, if it did. */
-export function withCancelNote(reply: string, cancelled: boolean, by: 'reset' | 'rollback'): string {
-  return cancelled ? `${reply}\n-# ✂️ ${answerCancelledText(by)}` : reply;
+export function withCancelNote(reply: string, cancelled: boolean, by: 'reset' | 'rollback', locale: DiscordLocale): string {
+  return cancelled ? `${reply}\n-# ✂️ ${catalogueFor(locale).answerCancelled(by)}` : reply;
 }
 
 /** /rollback's reply when cutting off the answer being written was the whole of it. */
-export function cancelledReply(by: 'reset' | 'rollback'): string {
-  return `↩️ ${answerCancelledText(by)}`;
+export function cancelledReply(by: 'reset' | 'rollback', locale: DiscordLocale): string {
+  return `↩️ ${catalogueFor(locale).answerCancelled(by)}`;
 }

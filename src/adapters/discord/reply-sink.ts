@@ -1,8 +1,9 @@
 import type { Message, MessageCreateOptions, MessageEditOptions, MessageReplyOptions } from 'discord.js';
 import type { Logger } from '../../logger.js';
 import type { ReplySink } from '../../engine/engine.js';
+import type { AttachmentNote } from '../../engine/attachment-notes.js';
 import type { AnswerProblem } from '../../engine/problems.js';
-import { answerProblemReply, noteLines } from './presenter.js';
+import { answerProblemReply, type DiscordLocale, interruptedMark, noteLines } from './presenter.js';
 import { DISCORD_MESSAGE_LIMIT, splitForDisplay, splitMessage } from './split-message.js';
 
 /** Model output must never ping anyone; the reply may ping the person who asked. */
@@ -14,6 +15,8 @@ export interface ReplySinkOptions {
   /** How long an answer may take to show its first text before typing is shown (TYPING_DELAY_MS). */
   readonly typingDelayMs: number;
   readonly logger: Logger;
+  /** Whose words the failures and notes are in: the guild's preferred locale (undefined in a DM: English). */
+  readonly locale: DiscordLocale;
 }
 
 /**
@@ -24,7 +27,6 @@ export interface ReplySinkOptions {
  */
 export const TYPING_DELAY_MS = 250;
 const TYPING_REFRESH_MS = 8_000; // Discord shows typing for about 10 s per request.
-const INTERRUPTED_MARK = '\n-# ⚠️ interrupted';
 
 /**
  * Streams an answer into Discord: typing while waiting (once the wait is noticeable), a reply to
@@ -70,12 +72,12 @@ export class DiscordReplySink implements ReplySink {
     }, wait);
   }
 
-  async finish(text: string, notes: readonly string[] = []): Promise<readonly string[]> {
+  async finish(text: string, notes: readonly AttachmentNote[] = []): Promise<readonly string[]> {
     this.stop();
     await this.work;
     const pieces = splitMessage(text);
     // Notes (e.g. an attachment that was not read) are shown under the reply, never stored with it.
-    const footer = noteLines(notes).join('\n');
+    const footer = noteLines(notes, this.options.locale).join('\n');
     const last = pieces.at(-1);
     if (footer !== '' && last !== undefined && last.length + 1 + footer.length <= DISCORD_MESSAGE_LIMIT) {
       pieces[pieces.length - 1] = `${last}\n${footer}`;
@@ -91,18 +93,19 @@ export class DiscordReplySink implements ReplySink {
     return this.sent.map((m) => m.id);
   }
 
-  async fail(problem: AnswerProblem, partial: string, notes: readonly string[] = []): Promise<void> {
+  async fail(problem: AnswerProblem, partial: string, notes: readonly AttachmentNote[] = []): Promise<void> {
     this.stop();
     await this.work;
     try {
       const last = this.sent.at(-1);
       const lastContent = this.shownContent.at(-1);
+      const mark = interruptedMark(this.options.locale);
       if (partial !== '' && last !== undefined && lastContent !== undefined) {
-        if (lastContent.length + INTERRUPTED_MARK.length <= DISCORD_MESSAGE_LIMIT) {
-          await last.edit({ content: lastContent + INTERRUPTED_MARK, allowedMentions: NO_PINGS });
+        if (lastContent.length + mark.length <= DISCORD_MESSAGE_LIMIT) {
+          await last.edit({ content: lastContent + mark, allowedMentions: NO_PINGS });
         }
       }
-      await this.trigger.reply({ content: `⚠️ ${answerProblemReply(problem, notes)}`, allowedMentions: NO_PINGS });
+      await this.trigger.reply({ content: answerProblemReply(problem, notes, this.options.locale), allowedMentions: NO_PINGS });
     } catch (error) {
       this.options.logger.warn({ err: error, message: this.trigger.id }, 'could not tell the user that answering failed');
     }

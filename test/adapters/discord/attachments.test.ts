@@ -6,15 +6,20 @@ import {
   type AttachmentClass,
   type AttachmentRules,
   classifyAttachment,
-  formatBytes,
   MAX_IMAGE_BYTES,
   readAttachments,
   type ReadAttachmentsOptions,
 } from '../../../src/adapters/discord/attachments.js';
+import type { AttachmentNote } from '../../../src/engine/attachment-notes.js';
+import { en } from '../../../src/presenters/en.js';
+import { attachmentNoteText, formatBytes } from '../../../src/presenters/render.js';
 import { FakeDiscord } from '../../fakes/fake-discord.js';
 
 const KB = 1000;
 const rules: AttachmentRules = { maxTextBytes: 100 * KB, vision: true };
+/** Notes are codes; these tests hold them to their English words too. */
+const say = (note: AttachmentNote): string => attachmentNoteText(en, note);
+const worded = (result: AttachmentClass) => (result.kind === 'ignored' ? { kind: result.kind, note: say(result.note) } : result);
 
 describe('classifyAttachment', () => {
   const text = (language: string): AttachmentClass => ({ kind: 'text', language });
@@ -53,7 +58,7 @@ describe('classifyAttachment', () => {
     const result = classifyAttachment({ name, contentType, size }, rules);
     if (expected instanceof RegExp) {
       expect(result.kind).toBe('ignored');
-      expect(result.kind === 'ignored' ? result.note : '').toMatch(expected);
+      expect(result.kind === 'ignored' ? say(result.note) : '').toMatch(expected);
     } else {
       expect(result).toEqual(expected);
     }
@@ -61,19 +66,19 @@ describe('classifyAttachment', () => {
 
   it('ignores images without vision, saying what is read instead', () => {
     const off = { ...rules, vision: false };
-    expect(classifyAttachment({ name: 'cat.png', contentType: 'image/png', size: 10 }, off)).toEqual({
+    expect(worded(classifyAttachment({ name: 'cat.png', contentType: 'image/png', size: 10 }, off))).toEqual({
       kind: 'ignored',
       note: "cat.png was ignored: I can't see images here, only text files are read",
     });
     expect(classifyAttachment({ name: 'photo.heic', contentType: 'image/heic', size: 10 }, off)).toMatchObject({ kind: 'ignored' });
-    expect(classifyAttachment({ name: 'report.pdf', contentType: 'application/pdf', size: 10 }, off)).toEqual({
+    expect(worded(classifyAttachment({ name: 'report.pdf', contentType: 'application/pdf', size: 10 }, off))).toEqual({
       kind: 'ignored',
       note: 'report.pdf was ignored: I read only text files',
     });
   });
 
   it('ignores text files when the cap is 0', () => {
-    expect(classifyAttachment({ name: 'a.txt', contentType: 'text/plain', size: 1 }, { maxTextBytes: 0, vision: false })).toEqual({
+    expect(worded(classifyAttachment({ name: 'a.txt', contentType: 'text/plain', size: 1 }, { maxTextBytes: 0, vision: false }))).toEqual({
       kind: 'ignored',
       note: 'a.txt was ignored: reading text files is turned off here',
     });
@@ -90,7 +95,7 @@ describe('formatBytes', () => {
     [[300_000, 100_000], ['300 KB', '100 KB']],
     [[100_040, 100_000], ['100,040 bytes', '100,000 bytes']],
   ])('%j → %j', (sizes, expected) => {
-    expect(formatBytes(...sizes)).toEqual(expected);
+    expect(formatBytes('bytes', ...sizes)).toEqual(expected);
   });
 });
 
@@ -188,26 +193,26 @@ describe('readAttachments', () => {
   it('refuses a file over the cap without downloading it, from its declared size', async () => {
     hits.length = 0;
     const read = await readAttachments([at('declared.log', 5000)], options);
-    expect(read).toEqual({ text: '', images: [], notes: ['declared.log was not read: it is 5 KB, and the most I read is 1 KB'] });
+    expect({ ...read, notes: read.notes.map(say) }).toEqual({ text: '', images: [], notes: ['declared.log was not read: it is 5 KB, and the most I read is 1 KB'] });
     expect(hits).toEqual([]);
   });
 
   it('refuses a file whose declared size was wrong, from Content-Length', async () => {
     const read = await readAttachments([at('declared.log', 10)], options);
-    expect(read.notes).toEqual(['declared.log was not read: it is 5 KB, and the most I read is 1 KB']);
+    expect(read.notes.map(say)).toEqual(['declared.log was not read: it is 5 KB, and the most I read is 1 KB']);
     expect(read.text).toBe('');
   });
 
   it('stops reading past the cap when neither size can be trusted', async () => {
     const read = await readAttachments([at('endless.log', 10)], options);
-    expect(read.notes).toEqual(['endless.log was not read: it is larger than the 1 KB I read']);
+    expect(read.notes.map(say)).toEqual(['endless.log was not read: it is larger than the 1 KB I read']);
     await endlessClosed; // the download was abandoned, not drained
   });
 
   it('refuses binary content and content that is not UTF-8', async () => {
     const read = await readAttachments([at('binary.txt'), at('latin1.txt'), at('empty.txt')], options);
     expect(read.text).toBe('');
-    expect(read.notes).toEqual([
+    expect(read.notes.map(say)).toEqual([
       'binary.txt was ignored: it holds binary data, not text',
       'latin1.txt was ignored: it is not UTF-8 text',
       'empty.txt was ignored: it is empty',
@@ -219,7 +224,7 @@ describe('readAttachments', () => {
       [at('missing.txt'), at('broken.txt'), at('slow.txt'), { name: 'gone.txt', url: 'http://127.0.0.1:1/gone.txt', size: 3 }],
       { ...options, timeoutMs: 200 },
     );
-    expect(read.notes).toEqual([
+    expect(read.notes.map(say)).toEqual([
       'missing.txt could not be read: the download failed with HTTP 404 Not Found',
       'broken.txt could not be read: the download failed with HTTP 500 Internal Server Error',
       'slow.txt could not be read: the download took longer than 0.2 s',
@@ -234,13 +239,13 @@ describe('readAttachments', () => {
     const seeing = await readAttachments(files, options);
     expect(seeing.images).toEqual([{ url: `${origin}/cat.png`, name: 'cat.png' }]);
     expect(seeing.text).toMatch(/^\n\n\[image: cat\.png\]\n\n\[attachment notes\.md\]\n```md\n/);
-    expect(seeing.notes).toEqual(['report.pdf was ignored: I read only text files and images']);
+    expect(seeing.notes.map(say)).toEqual(['report.pdf was ignored: I read only text files and images']);
     expect(hits).toEqual(['/notes.md']);
 
     const blind = await readAttachments(files, { ...options, vision: false });
     expect(blind.images).toEqual([]);
     expect(blind.text).not.toContain('[image:');
-    expect(blind.notes).toEqual([
+    expect(blind.notes.map(say)).toEqual([
       "cat.png was ignored: I can't see images here, only text files are read",
       'report.pdf was ignored: I read only text files',
     ]);
@@ -291,7 +296,7 @@ describe('readAttachments on discord.js attachments from the fake Discord CDN', 
       const read = await readAttachments(message.attachments.values(), options);
       expect(read.text).toBe(`\n\n[attachment main.py]\n\`\`\`py\nprint("hi")\n\`\`\`\n\n[image: cat.png]`);
       expect(read.images).toEqual([{ url: message.attachments.at(1)?.url, name: 'cat.png' }]);
-      expect(read.notes).toEqual(['huge.log was not read: it is 2 KB, and the most I read is 1 KB']);
+      expect(read.notes.map(say)).toEqual(['huge.log was not read: it is 2 KB, and the most I read is 1 KB']);
     } finally {
       await client.destroy();
       await discord.close();

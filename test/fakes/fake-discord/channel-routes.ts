@@ -7,7 +7,7 @@ import { parseMessageBody, sendableFlags } from './message-rules.js';
 import type { Messaging } from './messaging.js';
 import { noContent, ok, type RestContext, type RestResult, type Route } from './rest-server.js';
 import { errors, formError, isRecord, recordOrEmpty } from './wire.js';
-import { type FakeWorld, type StoredChannel, type StoredMessage, userToApi } from './world.js';
+import { DISCORD_LOCALES, type FakeWorld, type StoredChannel, type StoredMessage, userToApi } from './world.js';
 
 export interface CommandScope {
   /** As the bot sent them (PUT replaces, POST upserts by name). */
@@ -232,7 +232,24 @@ function listMessages(channel: StoredChannel, query: URLSearchParams): StoredMes
   return candidates.slice(0, limit);
 }
 
-const COMMAND_NAME = /^[-_\p{L}\p{N}]{1,32}$/u;
+/** Discord's rule for command and option names, in every language (lower case where the script has case). */
+const COMMAND_NAME = /^[-_\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$/u;
+
+function checkName(name: unknown, lowerCase: boolean, path: Array<string | number>): void {
+  if (typeof name !== 'string' || !COMMAND_NAME.test(name) || (lowerCase && name !== name.toLowerCase())) {
+    throw formError(path, 'APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid');
+  }
+}
+
+/** `name_localizations` / `description_localizations`: keyed by Discord's locales, each value held to the same rule. */
+function checkLocalizations(raw: unknown, path: Array<string | number>, check: (value: unknown, path: Array<string | number>) => void): void {
+  if (raw === undefined || raw === null) return;
+  if (!isRecord(raw)) throw formError(path, 'MODEL_TYPE_CONVERT', 'Only dictionaries may be used in a ModelType');
+  for (const [locale, value] of Object.entries(raw)) {
+    if (!DISCORD_LOCALES.has(locale)) throw formError([...path, locale], 'BASE_TYPE_CHOICES', `Value must be one of ${JSON.stringify([...DISCORD_LOCALES])}.`);
+    check(value, [...path, locale]);
+  }
+}
 
 function commandRoutes(host: ChannelRoutesHost, path: string, scopeOf: (ctx: RestContext) => string): Route[] {
   const scope = (key: string): CommandScope => {
@@ -310,11 +327,14 @@ function commandRoutes(host: ChannelRoutesHost, path: string, scopeOf: (ctx: Res
 function validateCommand(raw: unknown, path: Array<string | number>): Record<string, unknown> {
   if (!isRecord(raw)) throw formError(path, 'MODEL_TYPE_CONVERT', 'Only dictionaries may be used in a ModelType');
   const type = raw['type'] ?? 1;
-  const name = raw['name'];
-  if (typeof name !== 'string' || !COMMAND_NAME.test(name) || (type === 1 && name !== name.toLowerCase())) {
-    throw formError([...path, 'name'], 'APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid');
+  checkName(raw['name'], type === 1, [...path, 'name']);
+  checkLocalizations(raw['name_localizations'], [...path, 'name_localizations'], (n, at) => {
+    checkName(n, type === 1, at);
+  });
+  if (type === 1) {
+    checkDescription(raw['description'], [...path, 'description']);
+    checkLocalizations(raw['description_localizations'], [...path, 'description_localizations'], checkDescription);
   }
-  if (type === 1) checkDescription(raw['description'], [...path, 'description']);
   validateOptions(raw['options'], [...path, 'options']);
   return raw;
 }
@@ -333,17 +353,26 @@ function validateOptions(raw: unknown, path: Array<string | number>): void {
   raw.forEach((option: unknown, i) => {
     const at = [...path, i];
     if (!isRecord(option)) throw formError(at, 'MODEL_TYPE_CONVERT', 'Only dictionaries may be used in a ModelType');
-    const name = option['name'];
-    if (typeof name !== 'string' || !COMMAND_NAME.test(name) || name !== name.toLowerCase()) {
-      throw formError([...at, 'name'], 'APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid');
-    }
+    checkName(option['name'], true, [...at, 'name']);
+    checkLocalizations(option['name_localizations'], [...at, 'name_localizations'], (n, where) => {
+      checkName(n, true, where);
+    });
     checkDescription(option['description'], [...at, 'description']);
+    checkLocalizations(option['description_localizations'], [...at, 'description_localizations'], checkDescription);
     if (option['required'] === true && sawOptional) {
       throw formError(at, 'APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID', 'Required options must be placed before non-required options');
     }
     if (option['required'] !== true) sawOptional = true;
     const choices = option['choices'];
     if (Array.isArray(choices) && choices.length > 25) throw formError([...at, 'choices'], 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
+    if (Array.isArray(choices)) {
+      choices.forEach((choice: unknown, j) => {
+        const where = [...at, 'choices', j];
+        if (!isRecord(choice)) throw formError(where, 'MODEL_TYPE_CONVERT', 'Only dictionaries may be used in a ModelType');
+        checkDescription(choice['name'], [...where, 'name']);
+        checkLocalizations(choice['name_localizations'], [...where, 'name_localizations'], checkDescription);
+      });
+    }
     validateOptions(option['options'], [...at, 'options']);
   });
 }

@@ -29,7 +29,7 @@ import type { Messaging } from './messaging.js';
 import { noContent, ok, type RestContext, type RestResult, type Route } from './rest-server.js';
 import type { FakeCommandInput, FakeCommandOption, FakeInteraction, FakeInteractionReply, FakeUser } from './types.js';
 import { DiscordHttpError, errors, formError, isRecord, recordOrEmpty } from './wire.js';
-import { ALL_PERMISSIONS, type FakeWorld, type StoredChannel, type StoredMessage, userToApi } from './world.js';
+import { ALL_PERMISSIONS, discordLocale, type FakeWorld, type StoredChannel, type StoredMessage, userToApi } from './world.js';
 
 const EPHEMERAL = 64;
 const LOADING = 128;
@@ -115,7 +115,7 @@ export function chatInputPayload(input: {
     version: 1 as const,
     data,
     channel_id: channel.id,
-    locale: (command.locale ?? Locale.EnglishUS) as Locale,
+    locale: discordLocale(command.locale ?? Locale.EnglishUS),
     app_permissions: ALL_PERMISSIONS,
     entitlements: [],
     attachment_size_limit: 10 * 1024 * 1024,
@@ -132,6 +132,8 @@ export function chatInputPayload(input: {
     } satisfies APIChatInputApplicationCommandDMInteraction;
   }
   const permissions = command.permissions ?? ALL_PERMISSIONS;
+  // Discord sends the server's preferred locale beside the user's own.
+  const guildLocale = world.guilds.get(channel.guildId)?.preferredLocale ?? Locale.EnglishUS;
   world.ensureMember(channel.guildId, command.user, command.memberRoles);
   const member = world.memberJson(channel.guildId, command.user.id, true);
   if (member === undefined) throw new Error(`member ${command.user.id} vanished from guild ${channel.guildId}`);
@@ -140,8 +142,8 @@ export function chatInputPayload(input: {
   return {
     ...base,
     guild_id: channel.guildId,
-    guild: { id: channel.guildId, locale: Locale.EnglishUS, features: [] },
-    guild_locale: Locale.EnglishUS,
+    guild: { id: channel.guildId, locale: guildLocale, features: [] },
+    guild_locale: guildLocale,
     member: { ...member, permissions },
     channel: channelWithPermissions,
     authorizing_integration_owners: { [ApplicationIntegrationType.GuildInstall]: channel.guildId },

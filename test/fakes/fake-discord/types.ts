@@ -25,6 +25,8 @@ export interface FakeGuildSpec {
   channels: FakeChannelSpec[];
   threads?: FakeChannelSpec[];
   roles?: { id: string; name: string }[];
+  /** The server's language (Discord's `preferred_locale`, e.g. `zh-CN`); default `en-US`, as for a new server. */
+  preferredLocale?: string;
 }
 
 export interface RecordedRequest {
@@ -144,6 +146,7 @@ export interface FakeCommandInput {
   memberRoles?: string[];
   /** Defaults to the id the bot registered for this name, else a fresh snowflake. */
   commandId?: string;
+  /** The user's client language (`zh-CN`, `en-US`, …; default `en-US`); the guild's comes from its spec. */
   locale?: string;
 }
 

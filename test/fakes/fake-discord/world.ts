@@ -77,6 +77,7 @@ export interface StoredGuild {
   members: Map<string, StoredMember>;
   channelIds: string[];
   threadIds: string[];
+  preferredLocale: Locale;
 }
 
 /** A message as the fake keeps it; also the live `FakeMessage` tests read. */
@@ -192,6 +193,7 @@ export class FakeWorld {
       members: new Map(),
       channelIds: [],
       threadIds: [],
+      preferredLocale: discordLocale(spec.preferredLocale ?? Locale.EnglishUS),
     };
     // A bot joins with its own managed role carrying the permissions it was invited with.
     const botRoleId = this.ids.next();
@@ -466,7 +468,7 @@ export class FakeWorld {
       premium_tier: GuildPremiumTier.None,
       premium_subscription_count: 0,
       premium_progress_bar_enabled: false,
-      preferred_locale: Locale.EnglishUS,
+      preferred_locale: guild.preferredLocale,
       nsfw_level: GuildNSFWLevel.Default,
       incidents_data: null,
       hub_type: null,
@@ -501,6 +503,14 @@ export class FakeWorld {
       soundboard_sounds: [],
     } satisfies GatewayGuildCreateDispatchData;
   }
+}
+
+export const DISCORD_LOCALES: ReadonlySet<string> = new Set<string>(Object.values(Locale));
+
+/** A locale Discord knows (its `Locale` list), or a thrown error naming the test's mistake. */
+export function discordLocale(locale: string): Locale {
+  if (!DISCORD_LOCALES.has(locale)) throw new Error(`${locale} is not a Discord locale; use one of ${[...DISCORD_LOCALES].join(', ')}`);
+  return locale as Locale;
 }
 
 function textChannelWithoutGuild(json: APITextChannel | APIThreadChannel | APIDMChannel): APITextChannel {

@@ -1,0 +1,110 @@
+/**
+ * The shape of a message catalogue: every word contextcord says, for every surface, as plain text
+ * with `code` spans. One implementation per language (en.ts, zh-CN.ts); the compiler holds each to
+ * this shape, so a key added here must be worded in every language before anything builds.
+ *
+ * Catalogue functions take numbers and codes and return whole phrases; where a surface decorates
+ * part of a phrase (Discord's backticks around indices, bold names), it passes that part in
+ * already decorated. The surfaces' presenters add markup only: emoji, `**`, `-#`, newlines.
+ */
+import type { UserErrorCode, UserErrorDetails } from '../domain/errors.js';
+import type { AttachmentNote, AttachmentNoteCode } from '../engine/attachment-notes.js';
+import type { ModelErrorDetails, ModelErrorKind } from '../engine/chat-model.js';
+import type { AnswerProblem } from '../engine/problems.js';
+
+/** Where a phrase is shown: some say "this channel" on Discord and "this session" in a terminal. */
+export type Surface = 'discord' | 'terminal';
+
+/** The slash commands, each with its options; the keys are the commands' and options' default names. */
+export interface CommandOptions {
+  readonly history: 'page';
+  readonly rollback: 'count';
+  readonly pin: 'indices';
+  readonly unpin: 'indices';
+  readonly limit: 'messages';
+  readonly reset: never;
+}
+
+export type CommandKey = keyof CommandOptions;
+
+export interface NameAndDescription {
+  /** Discord's rules: 1-32 characters, lower case where the script has case, no spaces. */
+  readonly name: string;
+  /** At most 100 characters. */
+  readonly description: string;
+}
+
+export type CommandWords = {
+  readonly [K in CommandKey]: NameAndDescription & { readonly options: { readonly [O in CommandOptions[K]]: NameAndDescription } };
+};
+
+/** Answer problems that are worded on their own; `refused` and `model_failed` are composed from other keys. */
+export type OwnProblemCode = Exclude<AnswerProblem['code'], 'refused' | 'model_failed'>;
+
+export interface Catalogue {
+  // ---- joining pieces -------------------------------------------------------------------------
+  /** Whole sentences in a row: English puts a space between them, Chinese none. */
+  sentences(parts: readonly string[]): string;
+  /** Clauses of one sentence: "a, b" / "a，b". */
+  clauses(parts: readonly string[]): string;
+  /** Items the surface has already formatted (`0`, `2`): "`0`, `2`" / "`0`、`2`". */
+  list(items: readonly string[]): string;
+  /** A label and what follows it: "label: text" / "label：text". */
+  labelled(label: string, text: string): string;
+
+  // ---- refusals, failures, problems -----------------------------------------------------------
+  readonly userError: { readonly [C in UserErrorCode]: (details: UserErrorDetails[C]) => string };
+  /** On Discord a question is a mention: an empty one says how to ask. */
+  readonly emptyMention: string;
+  readonly modelFailure: { readonly [K in ModelErrorKind]: (details: ModelErrorDetails) => string };
+  /** The retries' outcome, after a model failure. */
+  gaveUp(attempts: number): string;
+  /** The server asked to wait longer than the bot will. */
+  askedToWait(waitMs: number): string;
+  /** Said after every answer problem. */
+  readonly notAdded: string;
+  readonly answerProblem: { readonly [C in OwnProblemCode]: (problem: Extract<AnswerProblem, { code: C }>) => string };
+  readonly notEnabled: string;
+  readonly commandFailed: string;
+  readonly memoryBusy: string;
+  /** The store's database is gone or replaced: nothing can be changed until an operator acts. */
+  readonly storeUnavailable: string;
+  /** Said with a /reset or /rollback result when it cut off the answer being written. */
+  answerCancelled(by: 'reset' | 'rollback'): string;
+  /** Said in /history while an answer is being written (`name` already formatted). */
+  answering(name: string): string;
+  readonly attachmentNote: { readonly [C in AttachmentNoteCode]: (note: Extract<AttachmentNote, { code: C }>) => string };
+  /** Marks a streamed reply that was cut off. */
+  readonly interrupted: string;
+
+  // ---- memory and command results ---------------------------------------------------------------
+  readonly speaker: { readonly assistant: string; readonly user: string };
+  /** Marks a message that was written into memory by a command, not said. */
+  readonly forged: string;
+  /** Marks a pinned message where no emoji can. */
+  readonly pinnedTag: string;
+  tokenCount(tokens: number): string;
+  /** "… and 3 more messages", under a shortened list. */
+  moreMessages(count: number): string;
+  /** What memory is called: "Memory of this channel" / "Memory". */
+  memoryOf(surface: Surface): string;
+  historyCounts(messages: number, pinned: number, limit: number): string;
+  historyTokens(tokens: number, budget: number, systemTokens: number): string;
+  historyEmpty(surface: Surface): string;
+  historyPage(page: number, pages: number, surface: Surface): string;
+  /** How to read the indices a history page shows. */
+  readonly historyIndices: string;
+  /** `list` is what changed, already formatted and joined. */
+  pinChanged(verb: 'pinned' | 'unpinned', list: string): string;
+  pinAlready(verb: 'pinned' | 'unpinned', list: string, count: number): string;
+  rolledBack(rounds: number, messages: number): string;
+  limitShown(surface: Surface, limit: number, messages: number, pinned: number): string;
+  limitSet(surface: Surface, limit: number, removed: number): string;
+  resetDone(surface: Surface, removed: number): string;
+
+  // ---- surfaces -------------------------------------------------------------------------------
+  /** The terminal chat's /help, one line each. */
+  readonly terminalHelp: readonly string[];
+  /** Names and descriptions of the slash commands and their options, as Discord shows them. */
+  readonly commands: CommandWords;
+}

@@ -1,0 +1,79 @@
+/**
+ * Phrases composed from a catalogue's keys, the same way in every language: a surface's presenter
+ * calls these with the catalogue for the person's locale.
+ */
+import type { UserError, UserErrorCode, UserErrorDetails } from '../domain/errors.js';
+import type { AttachmentNote, AttachmentNoteCode } from '../engine/attachment-notes.js';
+import type { ModelErrorDetails, ModelErrorKind } from '../engine/chat-model.js';
+import type { AnswerProblem } from '../engine/problems.js';
+import type { Catalogue } from './catalogue.js';
+
+export function userErrorText(t: Catalogue, error: UserError): string {
+  // The table is keyed by code; a UserError's details always belong to its code.
+  const explain = t.userError[error.code] as (details: UserErrorDetails[UserErrorCode]) => string;
+  return explain(error.details);
+}
+
+/** What went wrong with the model, with the retries' outcome: "… Gave up after 3 tries." */
+export function modelFailureText(t: Catalogue, kind: ModelErrorKind, details: ModelErrorDetails): string {
+  const parts = [t.modelFailure[kind](details)];
+  if (details.attempts !== undefined) parts.push(t.gaveUp(details.attempts));
+  if (details.waitMs !== undefined) parts.push(t.askedToWait(details.waitMs));
+  return t.sentences(parts);
+}
+
+/** Why a question got no answer kept in memory: always says that nothing was added. */
+export function answerProblemText(t: Catalogue, problem: AnswerProblem): string {
+  switch (problem.code) {
+    case 'refused':
+      return userErrorText(t, problem.error);
+    case 'model_failed':
+      return t.sentences([modelFailureText(t, problem.kind, problem.details), t.notAdded]);
+    case 'rate_limited':
+      return t.answerProblem.rate_limited(problem);
+    case 'empty_answer':
+      return t.answerProblem.empty_answer(problem);
+    case 'not_stored':
+      return t.answerProblem.not_stored(problem);
+    case 'internal':
+      return t.answerProblem.internal(problem);
+    case 'store_unavailable':
+      return t.answerProblem.store_unavailable(problem);
+    case 'cancelled':
+      return t.answerProblem.cancelled(problem);
+    case 'restarting':
+      return t.answerProblem.restarting(problem);
+  }
+}
+
+export function attachmentNoteText(t: Catalogue, note: AttachmentNote): string {
+  const word = t.attachmentNote[note.code] as (note: Extract<AttachmentNote, { code: AttachmentNoteCode }>) => string;
+  return word(note);
+}
+
+/**
+ * Sizes as people read them (1 KB = 1000 bytes, as Discord shows them), with the catalogue's word
+ * for bytes. Given two sizes that would round to the same text, both are shown in bytes, so
+ * "100 KB is over 100 KB" never appears.
+ */
+export function formatBytes(bytesWord: string, ...sizes: number[]): string[] {
+  const rounded = sizes.map((n) => roundBytes(n, bytesWord));
+  const ambiguous = new Set(rounded).size < rounded.length && new Set(sizes).size === sizes.length;
+  return ambiguous ? sizes.map((n) => `${grouped(n)} ${bytesWord}`) : rounded;
+}
+
+function roundBytes(bytes: number, bytesWord: string): string {
+  if (bytes < 1000) return `${String(bytes)} ${bytesWord}`;
+  const [value, unit] = bytes < 1_000_000 ? [bytes / 1000, 'KB'] : [bytes / 1_000_000, 'MB'];
+  return `${String(value < 10 ? Math.round(value * 10) / 10 : Math.round(value))} ${unit}`;
+}
+
+/** Thousands grouped with commas, as both English and Chinese write them. */
+function grouped(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** Seconds with one decimal: "0.2", "10". */
+export function seconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10);
+}

@@ -1,0 +1,191 @@
+/**
+ * 简体中文目录：与 en.ts 同形（src/presenters/catalogue.ts），编译器保证每个键都有译文。
+ * Code spans, command names (/pin …), environment variables and numbers stay as they are.
+ */
+import { MAX_LIMIT, MIN_LIMIT } from '../domain/session.js';
+import type { Catalogue, Surface } from './catalogue.js';
+import { formatBytes, seconds } from './render.js';
+
+const INDICES_HELP = '（0 是最早的消息，-1 是最新的）';
+const NOT_ADDED = '你的消息没有加入记忆。';
+const bytes = (...sizes: number[]): string[] => formatBytes('字节', ...sizes);
+
+function waitText(waitMs: number): string {
+  const s = Math.ceil(waitMs / 1000);
+  return s >= 120 ? `${String(Math.ceil(s / 60))} 分钟` : `${String(s)} 秒`;
+}
+
+const where = (surface: Surface): string => (surface === 'discord' ? '本频道' : '本会话');
+const memoryOf = (surface: Surface): string => (surface === 'discord' ? '本频道的记忆' : '记忆');
+
+export const zhCN: Catalogue = {
+  sentences: (parts) => parts.join(''),
+  clauses: (parts) => parts.join('，'),
+  list: (items) => items.join('、'),
+  labelled: (label, text) => `${label}：${text}`,
+
+  userError: {
+    empty_history: ({ action }) =>
+      action === 'rollback' ? '没有可以回滚的内容：本频道的记忆里还没有消息。' : '本频道的记忆里还没有消息。',
+    rollback_out_of_range: ({ count, rounds }) =>
+      `无法回滚 ${String(count)} 轮：记忆里只有 ${String(rounds)} 轮，所以轮数必须在 1 到 ${String(rounds)} 之间。没有做任何更改。`,
+    index_out_of_range: ({ indices, length }) =>
+      `序号 ${indices.join('、')} 超出范围：记忆里有 ${String(length)} 条消息，序号应在 0 到 ${String(length - 1)} 之间（或 -${String(length)} 到 -1）。没有做任何更改。`,
+    bad_indices: (details) => {
+      switch (details.reason) {
+        case 'not_a_list':
+          return `“${details.text}”不是序号列表：请给出用空格或逗号分隔的整数，例如 \`0 -2 -1\`${INDICES_HELP}。`;
+        case 'too_many':
+          return `一次最多给出 ${String(details.max)} 个序号，收到了 ${String(details.got)} 个。`;
+        case 'not_a_number':
+          return `“${details.text}”不是整数：序号形如 \`0\`、\`3\` 或 \`-1\`${INDICES_HELP}。`;
+      }
+    },
+    bad_limit: ({ limit, min, max }) => `上限必须是 ${String(min)} 到 ${String(max)} 之间的整数（消息条数），收到的是 ${String(limit)}。`,
+    bad_count: ({ count, min, max }) => `数量必须是 ${String(min)} 到 ${String(max)} 之间的整数，收到的是 ${String(count)}。`,
+    bad_page: ({ page, pages }) => `共有 ${String(pages)} 页，第 ${String(page)} 页不存在。`,
+    message_too_long: ({ length, max }) => `这条消息有 ${String(length)} 个字符，我最多接受 ${String(max)} 个。没有加入记忆。`,
+    empty_message: () => '消息是空的：请说点什么。',
+    context_over_budget: ({ needed, budget, images }) =>
+      `系统提示、已固定的消息和你的消息${images ? '（连同其中的图片）' : ''}共需要 ${String(needed)} 个 token，但一次请求的预算只有 ${String(budget)} 个。请取消固定一些消息（/unpin）或发送更短的消息。没有加入记忆。`,
+    question_over_budget: ({ limit, budget }) =>
+      `你的消息需要超过 ${String(limit)} 个 token，但整个请求的预算只有 ${String(budget)} 个。请发送更短的消息或更小的文件。没有加入记忆。`,
+    bad_forge: () => '请至少给出一条要添加的消息。',
+    unknown_command: ({ name }) => `我不认识命令 /${name}，它可能来自旧版本的机器人。`,
+  },
+  emptyMention: '消息是空的：请在提及我之后说点什么。',
+
+  modelFailure: {
+    rate_limited: () => '模型服务器目前正在限制请求频率。',
+    unavailable: ({ reason, status }) => {
+      if (reason === 'unreachable') return '无法连接到模型服务器。';
+      if (reason === 'server_error') return `模型服务器出错了${status === undefined ? '' : `（HTTP ${String(status)}）`}。`;
+      return '无法连接到模型。';
+    },
+    timeout: ({ reason }) => (reason === 'went_silent' ? '模型开始回答后就没有了响应。' : '模型回答超时了。'),
+    auth: ({ reason }) =>
+      reason === 'no_key_left' ? '模型服务器已没有可用的 API 密钥，需要机器人的所有者修正 OPENAI_API_KEY。' : '模型服务器拒绝了 API 密钥。',
+    context_length: () => '对话长度超出了模型能接受的范围。',
+    bad_request: ({ reason }) => (reason === 'unknown_model' ? '模型服务器不认识所配置的模型。' : '模型服务器拒绝了这个请求。'),
+    interrupted: () => '模型的回答中途停止了。',
+    aborted: () => '回答已取消。',
+  },
+  gaveUp: (attempts) => `尝试 ${String(attempts)} 次后放弃了。`,
+  askedToWait: (waitMs) => `服务器要求等待 ${waitText(waitMs)}，请稍后再试。`,
+  notAdded: NOT_ADDED,
+  answerProblem: {
+    rate_limited: ({ limit, retryAfterMs }) =>
+      `你提问的速度超过了我回答的速度（每分钟最多 ${String(limit)} 个问题）。请在 ${String(Math.ceil(retryAfterMs / 1000))} 秒后再试；在此之前我不会回答你，你发送的内容也不会加入记忆。`,
+    empty_answer: () => `模型返回了空的回答。${NOT_ADDED}`,
+    not_stored: () => '这条回答没能加入记忆：另一个机器人实例同时在不断修改它。如有需要，请再问一次。',
+    internal: () => `我这边出了点问题。${NOT_ADDED}`,
+    store_unavailable: () => `我现在无法保存记忆：机器人的数据库不可用。${NOT_ADDED}机器人的管理员可以在日志中查看原因。`,
+    cancelled: ({ by }) => `这条回答在生成过程中被 /${by} 取消了。${NOT_ADDED}`,
+    restarting: ({ interrupted }) =>
+      interrupted
+        ? `机器人正在重启，这条回答被中断了。${NOT_ADDED}请稍后再问一次。`
+        : `我正在重启，没来得及处理这条消息。${NOT_ADDED}请稍后再问一次。`,
+  },
+  notEnabled: 'contextcord 未在此处启用。',
+  commandFailed: '我这边出了点问题，所以没有做任何更改。错误已记录，请重试。',
+  memoryBusy: '另一个机器人实例同时在修改本频道的记忆，所以没有做任何更改。请重试。',
+  storeUnavailable: '我现在无法保存记忆：机器人的数据库不可用，所以没有做任何更改。机器人的管理员可以在日志中查看原因。',
+  answerCancelled: (by) => `本频道正在生成的回答已被 /${by} 取消，没有加入记忆。`,
+  answering: (name) => `正在回答 ${name}：回答完成后这一轮才会加入记忆。`,
+  attachmentNote: {
+    images_off: ({ name }) => `已忽略 ${name}：这里不能看图片，只读取文本文件`,
+    image_too_big: ({ name, size, max }) => {
+      const [shown, limit] = bytes(size, max);
+      return `已忽略 ${name}：它有 ${shown ?? ''}，而图片最大只能是 ${limit ?? ''}`;
+    },
+    image_format: ({ name }) => `已忽略 ${name}：我只能看 PNG、JPEG、GIF 和 WebP 图片`,
+    text_off: ({ name }) => `已忽略 ${name}：这里关闭了文本文件读取`,
+    too_big: ({ name, size, max }) => {
+      const [shown, limit] = bytes(size, max);
+      return `未读取 ${name}：它有 ${shown ?? ''}，而我最多读取 ${limit ?? ''}`;
+    },
+    over_cap: ({ name, max }) => `未读取 ${name}：它超过了我最多读取的 ${bytes(max)[0] ?? ''}`,
+    unsupported: ({ name, vision }) => `已忽略 ${name}：我只读取文本文件${vision ? '和图片' : ''}`,
+    download_failed: ({ name, status, statusText }) =>
+      status === undefined
+        ? `无法读取 ${name}：下载失败`
+        : `无法读取 ${name}：下载失败（HTTP ${String(status)}${statusText === undefined || statusText === '' ? '' : ` ${statusText}`}）`,
+    download_timeout: ({ name, timeoutMs }) => `无法读取 ${name}：下载用时超过了 ${seconds(timeoutMs)} 秒`,
+    binary: ({ name }) => `已忽略 ${name}：它包含二进制数据，不是文本`,
+    not_utf8: ({ name }) => `已忽略 ${name}：它不是 UTF-8 文本`,
+    empty: ({ name }) => `已忽略 ${name}：文件是空的`,
+  },
+  interrupted: '已中断',
+
+  speaker: { assistant: '助手', user: '用户' },
+  forged: '（手工添加）',
+  pinnedTag: '已固定',
+  tokenCount: (tokens) => `${String(tokens)} 个 token`,
+  moreMessages: (count) => `……另有 ${String(count)} 条消息`,
+  memoryOf,
+  historyCounts: (messages, pinned, limit) => `${String(messages)} 条消息（${String(pinned)} 条已固定），上限 ${String(limit)} 条`,
+  historyTokens: (tokens, budget, systemTokens) =>
+    `提示共 ${String(tokens)} / ${String(budget)} 个 token（其中系统提示 ${String(systemTokens)} 个）`,
+  historyEmpty: (surface) => (surface === 'discord' ? '记忆里还没有内容：提及我即可开始对话。' : '记忆里还没有内容：输入一个问题即可开始。'),
+  historyPage: (page, pages, surface) =>
+    surface === 'discord'
+      ? `第 ${String(page)} / ${String(pages)} 页（第 1 页是最新的）。`
+      : `第 ${String(page)} / ${String(pages)} 页（1 是最新的）`,
+  historyIndices: '/pin 使用的序号：0 是最早的，-1 是最新的。',
+  pinChanged: (verb, list) => `${verb === 'pinned' ? '已固定' : '已取消固定'} ${list}。`,
+  pinAlready: (verb, list) => `${list} 本来就${verb === 'pinned' ? '已固定' : '没有固定'}。`,
+  rolledBack: (rounds, messages) => `已回滚 ${String(rounds)} 轮（${String(messages)} 条消息）：`,
+  limitShown: (surface, limit, messages, pinned) =>
+    `${where(surface)}最多保留 ${String(limit)} 条消息；目前有 ${String(messages)} 条（${String(pinned)} 条已固定）。`,
+  limitSet: (surface, limit, removed) =>
+    `${where(surface)}现在最多保留 ${String(limit)} 条消息。${removed === 0 ? '无需删除任何消息。' : `已删除最早的 ${String(removed)} 条未固定消息。`}`,
+  resetDone: (surface, removed) =>
+    removed === 0
+      ? `${memoryOf(surface)}本来就是空的。`
+      : `${memoryOf(surface)}已清空：忘记了 ${String(removed)} 条消息。设置保持不变。`,
+
+  terminalHelp: [
+    '输入问题并按回车，回答会显示在下方。',
+    '命令（与 Discord 的斜杠命令相同）：',
+    '  /history [page]     查看记忆内容（第 1 页是最新的）',
+    '  /rollback [count]   删除最近几轮（默认 1 轮）',
+    '  /pin I…  /unpin I…  按序号固定或取消固定消息（0 = 最早，-1 = 最新）',
+    '  /limit [messages]   查看或设置记忆保留的消息条数',
+    '  /reset              忘记这段对话（设置保留）',
+    '  /quit               退出（或按 Ctrl-D）',
+    '以 // 开头的问题会以一个斜杠开头。',
+  ],
+  commands: {
+    history: {
+      name: '历史',
+      description: '列出本频道记忆中的内容（仅你可见）',
+      options: { page: { name: '页码', description: '第 1 页是最新的' } },
+    },
+    rollback: {
+      name: '回滚',
+      description: '从本频道的记忆中删除最近几轮（一问一答为一轮）',
+      options: { count: { name: '轮数', description: '要删除的轮数（默认 1）' } },
+    },
+    pin: {
+      name: '固定',
+      description: '固定消息，使其永远不会被裁剪',
+      options: { indices: { name: '序号', description: '/history 中的消息序号，例如 "0 -2 -1"（0 = 最早，-1 = 最新）' } },
+    },
+    unpin: {
+      name: '取消固定',
+      description: '取消固定消息，让条数上限和 token 预算可以再次裁剪它们',
+      options: { indices: { name: '序号', description: '/history 中的消息序号，例如 "0 -1"（0 = 最早，-1 = 最新）' } },
+    },
+    limit: {
+      name: '上限',
+      description: '查看或设置本频道记忆保留的消息条数',
+      options: {
+        messages: {
+          name: '条数',
+          description: `最多保留这么多条消息（${String(MIN_LIMIT)}–${String(MAX_LIMIT)}）；已固定的消息永远不会被裁剪`,
+        },
+      },
+    },
+    reset: { name: '重置', description: '忘记本频道的对话（包括固定的消息）；设置保留', options: {} },
+  },
+};

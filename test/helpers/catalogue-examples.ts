@@ -1,0 +1,146 @@
+/**
+ * Example inputs for every key of a message catalogue, typed so that a key added to the
+ * Catalogue (or a code added to the domain or engine) cannot be left without an example.
+ */
+import type { UserErrorCode, UserErrorDetails } from '../../src/domain/errors.js';
+import type { AttachmentNote, AttachmentNoteCode } from '../../src/engine/attachment-notes.js';
+import type { ModelErrorDetails, ModelErrorKind } from '../../src/engine/chat-model.js';
+import type { AnswerProblem } from '../../src/engine/problems.js';
+import type { Catalogue, CommandKey, OwnProblemCode, Surface } from '../../src/presenters/catalogue.js';
+
+/** Every refusal code, each with the variants of its details that are worded differently. */
+export const USER_ERROR_EXAMPLES: { readonly [C in UserErrorCode]: readonly UserErrorDetails[C][] } = {
+  empty_history: [{ action: 'rollback' }, { action: 'pin' }, { action: 'unpin' }],
+  rollback_out_of_range: [{ count: 3, rounds: 1 }, { count: 1, rounds: 0 }],
+  index_out_of_range: [{ indices: [7, -9], length: 4 }],
+  bad_indices: [
+    { reason: 'not_a_list', text: '1,,x' },
+    { reason: 'too_many', max: 50, got: 51 },
+    { reason: 'not_a_number', text: 'x' },
+  ],
+  bad_limit: [{ limit: 0, min: 1, max: 1000 }],
+  bad_count: [{ count: 0, min: 1, max: 1000 }],
+  bad_page: [
+    { page: 4, pages: 2 },
+    { page: 3, pages: 1 },
+  ],
+  message_too_long: [{ length: 5000, max: 4000 }],
+  empty_message: [{}],
+  context_over_budget: [
+    { needed: 120, budget: 100, images: true },
+    { needed: 120, budget: 100, images: false },
+  ],
+  question_over_budget: [{ limit: 7162, budget: 7168 }],
+  bad_forge: [{}],
+  unknown_command: [{ name: 'frob' }],
+};
+
+/** Every kind of model failure, with the reasons each words differently. */
+export const MODEL_FAILURE_EXAMPLES: { readonly [K in ModelErrorKind]: readonly ModelErrorDetails[] } = {
+  rate_limited: [{}],
+  unavailable: [{ reason: 'unreachable' }, { reason: 'server_error', status: 500 }, { reason: 'server_error' }, {}],
+  timeout: [{ reason: 'went_silent' }, { reason: 'too_slow' }],
+  auth: [{ reason: 'no_key_left' }, { reason: 'rejected' }],
+  context_length: [{}],
+  bad_request: [{ reason: 'unknown_model' }, { reason: 'rejected' }],
+  interrupted: [{ reason: 'dropped' }],
+  aborted: [{}],
+};
+
+export const ANSWER_PROBLEM_EXAMPLES: { readonly [C in OwnProblemCode]: readonly Extract<AnswerProblem, { code: C }>[] } = {
+  rate_limited: [{ code: 'rate_limited', limit: 6, retryAfterMs: 1500 }],
+  empty_answer: [{ code: 'empty_answer' }],
+  not_stored: [{ code: 'not_stored' }],
+  internal: [{ code: 'internal' }],
+  store_unavailable: [{ code: 'store_unavailable' }],
+  cancelled: [
+    { code: 'cancelled', by: 'reset' },
+    { code: 'cancelled', by: 'rollback' },
+  ],
+  restarting: [
+    { code: 'restarting', interrupted: true },
+    { code: 'restarting', interrupted: false },
+  ],
+};
+
+export const ATTACHMENT_NOTE_EXAMPLES: { readonly [C in AttachmentNoteCode]: readonly Extract<AttachmentNote, { code: C }>[] } = {
+  images_off: [{ code: 'images_off', name: 'cat.png' }],
+  image_too_big: [{ code: 'image_too_big', name: 'huge.png', size: 25_000_000, max: 20_000_000 }],
+  image_format: [{ code: 'image_format', name: 'photo.heic' }],
+  text_off: [{ code: 'text_off', name: 'a.txt' }],
+  too_big: [
+    { code: 'too_big', name: 'big.log', size: 300_000, max: 100_000 },
+    { code: 'too_big', name: 'edge.txt', size: 100_001, max: 100_000 },
+  ],
+  over_cap: [{ code: 'over_cap', name: 'endless.log', max: 1000 }],
+  unsupported: [
+    { code: 'unsupported', name: 'report.pdf', vision: true },
+    { code: 'unsupported', name: 'report.pdf', vision: false },
+  ],
+  download_failed: [
+    { code: 'download_failed', name: 'missing.txt', status: 404, statusText: 'Not Found' },
+    { code: 'download_failed', name: 'missing.txt', status: 404, statusText: '' },
+    { code: 'download_failed', name: 'gone.txt' },
+  ],
+  download_timeout: [{ code: 'download_timeout', name: 'slow.txt', timeoutMs: 10_000 }],
+  binary: [{ code: 'binary', name: 'a.bin' }],
+  not_utf8: [{ code: 'not_utf8', name: 'latin1.txt' }],
+  empty: [{ code: 'empty', name: 'empty.txt' }],
+};
+
+const SURFACES: readonly Surface[] = ['discord', 'terminal'];
+const VERBS = ['pinned', 'unpinned'] as const;
+
+function each(table: Readonly<Record<string, readonly unknown[]>>, render: (key: string, example: unknown) => string): string[] {
+  return Object.entries(table).flatMap(([key, examples]) => examples.map((example) => render(key, example)));
+}
+
+/**
+ * Renders each key of a catalogue with the examples above: one list of texts per key, in a fixed
+ * order, so two catalogues' renderings can be compared text by text.
+ */
+export const RENDER: { readonly [K in keyof Catalogue]: (t: Catalogue) => readonly string[] } = {
+  sentences: (t) => [t.sentences(['One.', 'Two.'])],
+  clauses: (t) => [t.clauses(['one', 'two'])],
+  list: (t) => [t.list(['`0`', '`2`'])],
+  labelled: (t) => [t.labelled('**Ada**', 'hello')],
+  userError: (t) => each(USER_ERROR_EXAMPLES, (code, d) => (t.userError[code as UserErrorCode] as (d: unknown) => string)(d)),
+  emptyMention: (t) => [t.emptyMention],
+  modelFailure: (t) => each(MODEL_FAILURE_EXAMPLES, (kind, d) => t.modelFailure[kind as ModelErrorKind](d as ModelErrorDetails)),
+  gaveUp: (t) => [t.gaveUp(1), t.gaveUp(3)],
+  askedToWait: (t) => [t.askedToWait(30_000), t.askedToWait(3_600_000)],
+  notAdded: (t) => [t.notAdded],
+  answerProblem: (t) => each(ANSWER_PROBLEM_EXAMPLES, (code, p) => (t.answerProblem[code as OwnProblemCode] as (p: unknown) => string)(p)),
+  notEnabled: (t) => [t.notEnabled],
+  commandFailed: (t) => [t.commandFailed],
+  memoryBusy: (t) => [t.memoryBusy],
+  storeUnavailable: (t) => [t.storeUnavailable],
+  answerCancelled: (t) => [t.answerCancelled('reset'), t.answerCancelled('rollback')],
+  answering: (t) => [t.answering('**Ada**')],
+  attachmentNote: (t) => each(ATTACHMENT_NOTE_EXAMPLES, (code, n) => (t.attachmentNote[code as AttachmentNoteCode] as (n: unknown) => string)(n)),
+  interrupted: (t) => [t.interrupted],
+  speaker: (t) => [t.speaker.assistant, t.speaker.user],
+  forged: (t) => [t.forged],
+  pinnedTag: (t) => [t.pinnedTag],
+  tokenCount: (t) => [t.tokenCount(1), t.tokenCount(14)],
+  moreMessages: (t) => [t.moreMessages(1), t.moreMessages(3)],
+  memoryOf: (t) => SURFACES.map((s) => t.memoryOf(s)),
+  historyCounts: (t) => [t.historyCounts(1, 0, 10), t.historyCounts(6, 1, 100)],
+  historyTokens: (t) => [t.historyTokens(14, 500, 5)],
+  historyEmpty: (t) => SURFACES.map((s) => t.historyEmpty(s)),
+  historyPage: (t) => SURFACES.map((s) => t.historyPage(2, 3, s)),
+  historyIndices: (t) => [t.historyIndices],
+  pinChanged: (t) => VERBS.map((v) => t.pinChanged(v, '`2`')),
+  pinAlready: (t) => VERBS.flatMap((v) => [t.pinAlready(v, '`0`', 1), t.pinAlready(v, '`0`, `1`', 2)]),
+  rolledBack: (t) => [t.rolledBack(1, 2), t.rolledBack(2, 1)],
+  limitShown: (t) => SURFACES.map((s) => t.limitShown(s, 100, 6, 1)),
+  limitSet: (t) => SURFACES.flatMap((s) => [t.limitSet(s, 3, 0), t.limitSet(s, 3, 1), t.limitSet(s, 3, 4)]),
+  resetDone: (t) => SURFACES.flatMap((s) => [t.resetDone(s, 0), t.resetDone(s, 6)]),
+  terminalHelp: (t) => [...t.terminalHelp],
+  commands: (t) =>
+    (Object.keys(t.commands) as CommandKey[]).flatMap((key) => {
+      const command = t.commands[key];
+      const options = Object.values(command.options as Record<string, { name: string; description: string }>);
+      return [command.name, command.description, ...options.flatMap((o) => [o.name, o.description])];
+    }),
+};
