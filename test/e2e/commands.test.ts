@@ -134,7 +134,7 @@ describe('slash commands end to end', () => {
       await three();
       await streaming();
       const reply = await run('history');
-      expect(reply.content).toMatch(/⏳ Answering Ada now: that round is added to memory when the answer is complete\. \(tell me more\)/);
+      expect(reply.content).toMatch(/⏳ Answering \*\*Ada\*\* now: that round is added to memory when the answer is complete\. \(tell me more\)/);
       expect(reply.content).toMatch(/^\*\*Memory of this channel\*\*: 6 messages/);
       world.openai.releaseHeldStreams();
       await world.settled();
