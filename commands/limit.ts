@@ -1,4 +1,3 @@
-import { MessageFlags } from 'discord.js';
 import { localizedOption, memoryCommand } from '../src/adapters/discord/command-builders.js';
 import { limitSetReply, limitShownReply } from '../src/adapters/discord/presenter.js';
 import type { Command } from '../src/command.js';
@@ -6,20 +5,18 @@ import { MAX_LIMIT, MIN_LIMIT } from '../src/domain/session.js';
 
 export default {
   data: memoryCommand('limit').addIntegerOption((o) => localizedOption('limit', 'messages')(o).setMinValue(MIN_LIMIT).setMaxValue(MAX_LIMIT)),
-  async execute(interaction, ctx) {
+  visibility: (interaction) => ({ ephemeral: interaction.options.getInteger('messages') === null }),
+  async execute(interaction, ctx, respond) {
     const { memory } = ctx.engine;
     const key = interaction.channelId;
     const messages = interaction.options.getInteger('messages');
     if (messages === null) {
       const session = await memory.read(key);
       const pinned = session.history.filter((m) => m.pinned).length;
-      await interaction.reply({
-        content: limitShownReply(memory.settings(session).limit, session.history.length, pinned, interaction.locale),
-        flags: MessageFlags.Ephemeral,
-      });
+      await respond(limitShownReply(memory.settings(session).limit, session.history.length, pinned, interaction.locale), { ephemeral: true });
       return;
     }
     const removed = await memory.setLimit(key, messages);
-    await interaction.reply({ content: limitSetReply(messages, removed, interaction.locale), allowedMentions: { parse: [] } });
+    await respond(limitSetReply(messages, removed, interaction.locale));
   },
 } satisfies Command;

@@ -5,9 +5,9 @@ import { parseIndices } from '../src/domain/indices.js';
 
 export default {
   data: memoryCommand('pin').addStringOption(indicesOption('pin')),
-  async execute(interaction, ctx) {
+  async execute(interaction, ctx, respond) {
     const indices = parseIndices(interaction.options.getString('indices', true));
     const change = await ctx.engine.memory.pin(interaction.channelId, indices);
-    await interaction.reply({ content: pinReply(change, 'pinned', interaction.locale), allowedMentions: { parse: [] } });
+    await respond(pinReply(change, 'pinned', interaction.locale));
   },
 } satisfies Command;

@@ -5,7 +5,7 @@ import { MAX_ROLLBACK, rounds } from '../src/domain/session.js';
 
 export default {
   data: memoryCommand('rollback').addIntegerOption((o) => localizedOption('rollback', 'count')(o).setMinValue(1).setMaxValue(MAX_ROLLBACK)),
-  async execute(interaction, ctx) {
+  async execute(interaction, ctx, respond) {
     const { locale } = interaction;
     const count = interaction.options.getInteger('count') ?? 1;
     // The answer being written is the newest round on screen: cutting it off rolls it back (it was
@@ -17,6 +17,6 @@ export default {
         : await ctx.engine.memory
             .rollback(interaction.channelId, cancelled ? count - 1 : count)
             .then((removed) => withCancelNote(rollbackReply(removed, rounds(removed).length, locale), cancelled, 'rollback', locale));
-    await interaction.reply({ content, allowedMentions: { parse: [] } });
+    await respond(content);
   },
 } satisfies Command;

@@ -5,9 +5,9 @@ import { parseIndices } from '../src/domain/indices.js';
 
 export default {
   data: memoryCommand('unpin').addStringOption(indicesOption('unpin')),
-  async execute(interaction, ctx) {
+  async execute(interaction, ctx, respond) {
     const indices = parseIndices(interaction.options.getString('indices', true));
     const change = await ctx.engine.memory.unpin(interaction.channelId, indices);
-    await interaction.reply({ content: pinReply(change, 'unpinned', interaction.locale), allowedMentions: { parse: [] } });
+    await respond(pinReply(change, 'unpinned', interaction.locale));
   },
 } satisfies Command;

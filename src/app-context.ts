@@ -12,4 +12,6 @@ export interface AppContext {
   readonly editIntervalMs: number;
   /** How long an answer may take to show text before typing is shown. */
   readonly typingDelayMs: number;
+  /** How long a command may take before it is acknowledged with a "thinking" state (Discord allows 3 s). */
+  readonly commandDeferMs: number;
 }

@@ -1,6 +1,7 @@
 import { type Client, Events } from 'discord.js';
 import { gatewayProblem, watchClient } from './adapters/discord/client-health.js';
 import { connectWithin } from './adapters/discord/connect.js';
+import { COMMAND_DEFER_MS } from './adapters/discord/command-responder.js';
 import { TYPING_DELAY_MS } from './adapters/discord/reply-sink.js';
 import { KeyPoolChatModel } from './adapters/key-pool-chat-model.js';
 import { type HealthServer, startHealthServer } from './adapters/metrics/http-server.js';
@@ -27,6 +28,8 @@ export interface AppOptions {
   readonly editIntervalMs?: number;
   /** How long an answer may take to show text before typing is shown; TYPING_DELAY_MS by default. */
   readonly typingDelayMs?: number;
+  /** How long a command may take before it is deferred; COMMAND_DEFER_MS by default. */
+  readonly commandDeferMs?: number;
   /** Replace the model (benchmarks); by default the OpenAI SDK with the configured server. */
   readonly model?: ChatModel;
 }
@@ -61,6 +64,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     engine,
     editIntervalMs: options.editIntervalMs ?? 1000,
     typingDelayMs: options.typingDelayMs ?? TYPING_DELAY_MS,
+    commandDeferMs: options.commandDeferMs ?? COMMAND_DEFER_MS,
   };
 
   const client = createClient(config.DISCORD_API_URL);

@@ -1,5 +1,6 @@
-import { type ChatInputCommandInteraction, type Interaction, MessageFlags } from 'discord.js';
+import type { Interaction } from 'discord.js';
 import type { AppContext } from '../app-context.js';
+import { CommandResponder } from '../adapters/discord/command-responder.js';
 import type { Command } from '../command.js';
 import { commandFailedReply, memoryBusyReply, notEnabledReply, storeUnavailableReply, userErrorReply } from '../adapters/discord/presenter.js';
 import { isUserError, userError } from '../domain/errors.js';
@@ -13,13 +14,22 @@ import { askerOf } from './access.js';
  * interaction id.
  */
 export function onInteractionCreate(ctx: AppContext, commands: ReadonlyMap<string, Command>) {
+  const seen = new RecentIds(1000);
   return async (interaction: Interaction): Promise<void> => {
     if (!interaction.isChatInputCommand()) return;
+    // Discord sends an interaction once, but a gateway that replays events after a resume may
+    // hand it over again: a command is never applied twice for one interaction.
+    if (!seen.add(interaction.id)) {
+      ctx.logger.warn({ interaction: interaction.id }, 'interaction seen before; not run again');
+      return;
+    }
     const { locale } = interaction;
     const command = commands.get(interaction.commandName);
+    const log = ctx.logger.child({ interaction: interaction.id, command: interaction.commandName, session: interaction.channelId });
+    const responder = new CommandResponder(interaction, log, ctx.commandDeferMs, command?.visibility?.(interaction) ?? { ephemeral: false });
     if (command === undefined) {
-      ctx.logger.warn({ interaction: interaction.id, command: interaction.commandName }, 'unknown command');
-      await replyEphemeral(interaction, userErrorReply(userError('unknown_command', { name: interaction.commandName }), locale), ctx);
+      log.warn('unknown command');
+      await responder.fail(userErrorReply(userError('unknown_command', { name: interaction.commandName }), locale));
       return;
     }
     const asker = askerOf({
@@ -30,42 +40,45 @@ export function onInteractionCreate(ctx: AppContext, commands: ReadonlyMap<strin
       member: interaction.member,
     });
     if (ctx.engine.admitCommand(asker) !== undefined) {
-      await replyEphemeral(interaction, notEnabledReply(locale), ctx);
+      await responder.fail(notEnabledReply(locale));
       return;
     }
-    const log = ctx.logger.child({ interaction: interaction.id, command: command.data.name, session: interaction.channelId });
+    responder.start();
     try {
-      await command.execute(interaction, ctx);
+      await command.execute(interaction, ctx, responder.respond);
       log.info({ user: interaction.user.id }, 'command done');
     } catch (error) {
       if (isUserError(error)) {
         log.info({ code: error.code }, 'command refused');
-        await replyEphemeral(interaction, userErrorReply(error, locale), ctx);
+        await responder.fail(userErrorReply(error, locale));
         return;
       }
       if (error instanceof StoreUnavailableError) {
         log.error({ err: error }, 'command refused: the store is unavailable (its database file was deleted or replaced)');
-        await replyEphemeral(interaction, storeUnavailableReply(locale), ctx);
+        await responder.fail(storeUnavailableReply(locale));
         return;
       }
       if (error instanceof MemoryBusyError) {
         log.warn({ err: error }, 'command lost to another writer twice');
-        await replyEphemeral(interaction, memoryBusyReply(locale), ctx);
+        await responder.fail(memoryBusyReply(locale));
         return;
       }
       log.error({ err: error }, 'command failed');
-      await replyEphemeral(interaction, commandFailedReply(locale), ctx);
+      await responder.fail(commandFailedReply(locale));
     }
   };
 }
 
-/** reply() on a fresh interaction, followUp() on one already answered or deferred. */
-async function replyEphemeral(interaction: ChatInputCommandInteraction, content: string, ctx: AppContext): Promise<void> {
-  const message = { content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } } as const;
-  try {
-    if (interaction.replied || interaction.deferred) await interaction.followUp(message);
-    else await interaction.reply(message);
-  } catch (error) {
-    ctx.logger.warn({ err: error, interaction: interaction.id }, 'could not send the error reply');
+/** The last `size` ids added, to tell a repeat from a new one. */
+export class RecentIds {
+  private readonly ids = new Set<string>();
+  constructor(private readonly size: number) {}
+
+  /** False when `id` was added before (and is still remembered). */
+  add(id: string): boolean {
+    if (this.ids.has(id)) return false;
+    this.ids.add(id);
+    if (this.ids.size > this.size) this.ids.delete(this.ids.values().next().value ?? id);
+    return true;
   }
 }

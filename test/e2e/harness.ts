@@ -74,7 +74,7 @@ export class World {
     });
   }
 
-  async start(overrides: Record<string, string> = {}, options: { typingDelayMs?: number } = {}): Promise<RunningApp> {
+  async start(overrides: Record<string, string> = {}, options: { typingDelayMs?: number; commandDeferMs?: number } = {}): Promise<RunningApp> {
     this.app = await startApp(this.config(overrides), { logger: this.logs.logger, editIntervalMs: 30, ...options });
     return this.app;
   }
