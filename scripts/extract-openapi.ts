@@ -66,6 +66,7 @@ export const SOURCES: readonly Source[] = [
       { method: 'post', path: '/channels/{channel_id}/typing', why: 'typing while the model is slow to start' },
       { method: 'post', path: '/interactions/{interaction_id}/{interaction_token}/callback', why: 'slash command replies' },
       { method: 'post', path: '/webhooks/{webhook_id}/{webhook_token}', why: 'ephemeral follow-up after a reply' },
+      { method: 'patch', path: '/webhooks/{webhook_id}/{webhook_token}/messages/@original', why: 'a slow command’s result, in place of its thinking state' },
     ],
   },
   {

@@ -20,7 +20,12 @@ const exercised = new Set<string>();
 let world: World | undefined;
 
 async function start(
-  options: { env?: Record<string, string>; discord?: Omit<FakeDiscordOptions, 'token' | 'observe'>; openai?: Omit<FakeOpenAIOptions, 'apiKeys' | 'observe'> } = {},
+  options: {
+    env?: Record<string, string>;
+    discord?: Omit<FakeDiscordOptions, 'token' | 'observe'>;
+    openai?: Omit<FakeOpenAIOptions, 'apiKeys' | 'observe'>;
+    commandDeferMs?: number;
+  } = {},
 ): Promise<{ world: World; contract: ContractRecorder }> {
   const recorder = new ContractRecorder();
   const created = await World.create({
@@ -28,7 +33,7 @@ async function start(
     openai: { ...options.openai, observe: recorder.observeOpenAI },
   });
   world = created;
-  await created.start(options.env ?? {});
+  await created.start(options.env ?? {}, options.commandDeferMs === undefined ? {} : { commandDeferMs: options.commandDeferMs });
   return { world: created, contract: recorder };
 }
 
@@ -123,6 +128,21 @@ describe('every exchange conforms to the API descriptions', () => {
     // No second message saying that something went wrong: the command had done its work.
     expect(world.discord.requests.filter((r) => r.path.endsWith('/callback')).map((r) => r.status)).toEqual([404]);
     expectConforming(contract, [CALLBACK]);
+  });
+
+  it('a slow command is deferred, then its result edits the thinking state in', async () => {
+    const { world, contract } = await start({ commandDeferMs: 0 });
+    const app = world.app;
+    if (app === undefined) throw new Error('the bot did not start');
+    // Memory answers late, as under load: the command outlasts commandDeferMs.
+    const memory = app.ctx.engine.memory;
+    const read = memory.read.bind(memory);
+    memory.read = async (key) => new Promise<void>((resolve) => setTimeout(resolve, 50)).then(() => read(key));
+    const interaction = await world.discord.command({ channelId: GENERAL, user: ada, name: 'history' });
+    const reply = await world.discord.waitFor(() => (interaction.edits.length > 0 ? interaction.reply() : undefined));
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).toMatch(/Memory of this channel/);
+    expectConforming(contract, [CALLBACK, 'PATCH /webhooks/{webhook_id}/{webhook_token}/messages/@original']);
   });
 
   it('a command that fails after replying gets an ephemeral follow-up', async () => {
