@@ -63,7 +63,7 @@ const out = { write: (text: string) => void process.stdout.write(text) };
 const err = { write: (text: string) => void process.stderr.write(text) };
 const chat = new TerminalChat({ engine, session: args.session, authorName: args.name, out, err });
 
-const lines = createInterface({ input: process.stdin, terminal: interactive, ...(interactive ? { prompt: '> ' } : {}) });
+const lines = createInterface({ input: process.stdin, terminal: interactive, ...(interactive ? { output: process.stdout, prompt: '> ' } : {}) });
 if (interactive) {
   out.write(`contextcord chat — session "${args.session}", model ${config.OPENAI_MODEL}. /help for commands, Ctrl-D to leave.\n`);
   lines.prompt();
