@@ -77,3 +77,10 @@ function grouped(n: number): string {
 export function seconds(ms: number): string {
   return String(Math.round(ms / 100) / 10);
 }
+
+/** One line of a message: whitespace folded, shortened by code point (an emoji is never cut in half). */
+export function oneLine(content: string, max: number): string {
+  const flat = content.replace(/\s+/g, ' ').trim();
+  const points = Array.from(flat);
+  return points.length > max ? `${points.slice(0, max - 1).join('')}…` : flat;
+}

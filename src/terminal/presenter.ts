@@ -6,12 +6,7 @@ import type { HistoryMessage } from '../domain/message.js';
 import type { PinResult, Removed } from '../domain/session.js';
 import type { HistoryView } from '../engine/history-view.js';
 import { en as t } from '../presenters/en.js';
-
-function line(content: string, max: number): string {
-  const flat = content.replace(/\s+/g, ' ').trim();
-  const points = Array.from(flat);
-  return points.length > max ? `${points.slice(0, max - 1).join('')}…` : flat;
-}
+import { oneLine } from '../presenters/render.js';
 
 function speaker(message: HistoryMessage): string {
   return message.role === 'assistant' ? t.speaker.assistant : message.authorName ?? t.speaker.user;
@@ -25,7 +20,7 @@ export function historyText(view: HistoryView): string {
   if (view.messages === 0) return `${header}\n${t.historyEmpty('terminal')}`;
   const lines = view.entries.map(({ index, message: m }) => {
     const who = `${m.pinned ? `[${t.pinnedTag}] ` : ''}${speaker(m)}${m.forged === true ? ` ${t.forged}` : ''}`;
-    return `${String(index).padStart(4)} ${t.labelled(who, line(m.content, 100))}`;
+    return `${String(index).padStart(4)} ${t.labelled(who, oneLine(m.content, 100))}`;
   });
   const footer = view.pages > 1 ? [t.historyPage(view.page, view.pages, 'terminal')] : [];
   return [header, ...lines, ...footer].join('\n');
@@ -40,7 +35,7 @@ export function pinText(change: PinResult, verb: 'pinned' | 'unpinned'): string 
 }
 
 export function rollbackText(removed: Removed, rounds: number): string {
-  const lines = removed.slice(0, 10).map((m) => `  ${t.labelled(speaker(m), line(m.content, 80))}`);
+  const lines = removed.slice(0, 10).map((m) => `  ${t.labelled(speaker(m), oneLine(m.content, 80))}`);
   if (removed.length > 10) lines.push(`  ${t.moreMessages(removed.length - 10)}`);
   return [t.rolledBack(rounds, removed.length), ...lines].join('\n');
 }

@@ -13,7 +13,7 @@ import type { HistoryView } from '../../engine/history-view.js';
 import type { AnswerProblem } from '../../engine/problems.js';
 import type { Catalogue } from '../../presenters/catalogue.js';
 import { catalogueFor } from '../../presenters/index.js';
-import { answerProblemText, attachmentNoteText, userErrorText } from '../../presenters/render.js';
+import { answerProblemText, attachmentNoteText, oneLine, userErrorText } from '../../presenters/render.js';
 import { DISCORD_MESSAGE_LIMIT } from './split-message.js';
 
 /** A Discord locale code (`zh-CN`, `en-US`, …), or undefined where there is none (a DM's mention). */
@@ -21,10 +21,7 @@ export type DiscordLocale = string | undefined;
 
 /** One line of a message, safe to show: whitespace folded, markdown escaped, shortened. */
 export function preview(content: string, max = 80): string {
-  const flat = content.replace(/\s+/g, ' ').trim();
-  const points = Array.from(flat); // by code point, so an emoji is never cut in half
-  const short = points.length > max ? `${points.slice(0, max - 1).join('')}…` : flat;
-  return escapeMarkdown(short);
+  return escapeMarkdown(oneLine(content, max));
 }
 
 function speaker(t: Catalogue, message: HistoryMessage): string {
