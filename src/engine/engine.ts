@@ -176,7 +176,7 @@ export class Engine {
   /** The answer being completed in session `key`, if any (for /history). */
   answering(key: string): Omit<InFlight, 'key'> | undefined {
     for (const [abort, answer] of this.inFlight) {
-      if (answer.key === key && !abort.signal.aborted) return { authorName: answer.authorName, question: answer.question, since: answer.since };
+      if (answer.key === key && !abort.signal.aborted) return { authorName: answer.authorName, question: answer.question };
     }
     return undefined;
   }
@@ -220,7 +220,7 @@ export class Engine {
     const { asked, context, model } = prepared;
 
     const abort = new AbortController();
-    this.inFlight.set(abort, { key: question.sessionKey, authorName: question.authorName, question: question.content, since: this.now() });
+    this.inFlight.set(abort, { key: question.sessionKey, authorName: question.authorName, question: question.content });
     let completed: Awaited<ReturnType<Engine['complete']>>;
     try {
       completed = await this.complete(question, asked, attached, context, model, sink, abort.signal, started, log);
@@ -376,7 +376,6 @@ interface InFlight {
   readonly key: string;
   readonly authorName: string;
   readonly question: string;
-  readonly since: number;
 }
 
 /** Why an answer was cut off before it was complete. */

@@ -2,7 +2,7 @@ import type { Interaction } from 'discord.js';
 import type { AppContext } from '../app-context.js';
 import { CommandResponder } from '../adapters/discord/command-responder.js';
 import type { Command } from '../command.js';
-import { commandFailedReply, memoryBusyReply, notEnabledReply, storeUnavailableReply, userErrorReply } from '../adapters/discord/presenter.js';
+import { commandFailedReply, commandFailureReply, notEnabledReply, userErrorReply } from '../adapters/discord/presenter.js';
 import { isUserError, userError } from '../domain/errors.js';
 import { MemoryBusyError } from '../engine/memory.js';
 import { StoreUnavailableError } from '../engine/session-store.js';
@@ -48,23 +48,12 @@ export function onInteractionCreate(ctx: AppContext, commands: ReadonlyMap<strin
       await command.execute(interaction, ctx, responder.respond);
       log.info({ user: interaction.user.id }, 'command done');
     } catch (error) {
-      if (isUserError(error)) {
-        log.info({ code: error.code }, 'command refused');
-        await responder.fail(userErrorReply(error, locale));
-        return;
-      }
-      if (error instanceof StoreUnavailableError) {
-        log.error({ err: error }, 'command refused: the store is unavailable (its database file was deleted or replaced)');
-        await responder.fail(storeUnavailableReply(locale));
-        return;
-      }
-      if (error instanceof MemoryBusyError) {
-        log.warn({ err: error }, 'command lost to another writer twice');
-        await responder.fail(memoryBusyReply(locale));
-        return;
-      }
-      log.error({ err: error }, 'command failed');
-      await responder.fail(commandFailedReply(locale));
+      const told = commandFailureReply(error, locale);
+      if (isUserError(error)) log.info({ code: error.code }, 'command refused');
+      else if (error instanceof StoreUnavailableError) log.error({ err: error }, 'command refused: the store is unavailable (its database file was deleted or replaced)');
+      else if (error instanceof MemoryBusyError) log.warn({ err: error }, 'command lost to another writer twice');
+      else log.error({ err: error }, 'command failed');
+      await responder.fail(told ?? commandFailedReply(locale));
     }
   };
 }

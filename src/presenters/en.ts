@@ -202,10 +202,7 @@ export const en: Catalogue = {
 };
 
 // English shorthands, for the terminal and for tests that hold the English wording.
-export const NOT_ENABLED = en.notEnabled;
 export const COMMAND_FAILED = en.commandFailed;
-export const MEMORY_BUSY = en.memoryBusy;
-export const STORE_UNAVAILABLE = en.storeUnavailable;
 export { NOT_ADDED };
 
 export function userErrorText(error: UserError): string {

@@ -2,10 +2,12 @@
  * Phrases composed from a catalogue's keys, the same way in every language: a surface's presenter
  * calls these with the catalogue for the person's locale.
  */
-import type { UserError, UserErrorCode, UserErrorDetails } from '../domain/errors.js';
+import { isUserError, type UserError, type UserErrorCode, type UserErrorDetails } from '../domain/errors.js';
 import type { AttachmentNote, AttachmentNoteCode } from '../engine/attachment-notes.js';
 import type { ModelErrorDetails, ModelErrorKind } from '../engine/chat-model.js';
+import { MemoryBusyError } from '../engine/memory.js';
 import type { AnswerProblem } from '../engine/problems.js';
+import { StoreUnavailableError } from '../engine/session-store.js';
 import type { Catalogue } from './catalogue.js';
 
 export function userErrorText(t: Catalogue, error: UserError): string {
@@ -44,6 +46,18 @@ export function answerProblemText(t: Catalogue, problem: AnswerProblem): string 
     case 'restarting':
       return t.answerProblem.restarting(problem);
   }
+}
+
+/**
+ * What a command that failed with `error` tells the person, for the failures they are meant to
+ * hear about (a refusal, a store that cannot be written, another writer winning twice); undefined
+ * for anything else, which is a bug the surface reports with its generic words.
+ */
+export function commandFailureText(t: Catalogue, error: unknown): string | undefined {
+  if (isUserError(error)) return userErrorText(t, error);
+  if (error instanceof StoreUnavailableError) return t.storeUnavailable;
+  if (error instanceof MemoryBusyError) return t.memoryBusy;
+  return undefined;
 }
 
 export function attachmentNoteText(t: Catalogue, note: AttachmentNote): string {

@@ -1,10 +1,8 @@
-import { isUserError } from '../domain/errors.js';
 import { rounds } from '../domain/session.js';
 import type { Engine } from '../engine/engine.js';
 import { historyView } from '../engine/history-view.js';
-import { MemoryBusyError } from '../engine/memory.js';
-import { StoreUnavailableError } from '../engine/session-store.js';
-import { MEMORY_BUSY, STORE_UNAVAILABLE, userErrorText } from '../presenters/en.js';
+import { en } from '../presenters/en.js';
+import { commandFailureText } from '../presenters/render.js';
 import { parseLine } from './commands.js';
 import { HELP, historyText, limitSetText, limitShownText, pinText, resetText, rollbackText } from './presenter.js';
 import { type TerminalOutput, TerminalSink } from './sink.js';
@@ -32,19 +30,10 @@ export class TerminalChat {
     try {
       return await this.run(line);
     } catch (error) {
-      if (isUserError(error)) {
-        err.write(`error: ${userErrorText(error)}\n`);
-        return 'failed';
-      }
-      if (error instanceof StoreUnavailableError) {
-        err.write(`error: ${STORE_UNAVAILABLE}\n`);
-        return 'failed';
-      }
-      if (error instanceof MemoryBusyError) {
-        err.write(`error: ${MEMORY_BUSY}\n`);
-        return 'failed';
-      }
-      throw error;
+      const told = commandFailureText(en, error);
+      if (told === undefined) throw error;
+      err.write(`error: ${told}\n`);
+      return 'failed';
     }
   }
 

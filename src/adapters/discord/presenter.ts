@@ -5,7 +5,7 @@
  * src/presenters/index.ts). Only markup is added here: emoji, `**`, `-#`, backticks, newlines.
  */
 import { escapeMarkdown } from 'discord.js';
-import { isUserErrorOf, type UserError } from '../../domain/errors.js';
+import { isUserError, isUserErrorOf, type UserError } from '../../domain/errors.js';
 import type { HistoryMessage } from '../../domain/message.js';
 import type { PinResult, Removed } from '../../domain/session.js';
 import type { AttachmentNote } from '../../engine/attachment-notes.js';
@@ -13,7 +13,7 @@ import type { HistoryView } from '../../engine/history-view.js';
 import type { AnswerProblem } from '../../engine/problems.js';
 import type { Catalogue } from '../../presenters/catalogue.js';
 import { catalogueFor } from '../../presenters/index.js';
-import { answerProblemText, attachmentNoteText, oneLine, userErrorText } from '../../presenters/render.js';
+import { answerProblemText, attachmentNoteText, commandFailureText, oneLine, userErrorText } from '../../presenters/render.js';
 import { DISCORD_MESSAGE_LIMIT } from './split-message.js';
 
 /** A Discord locale code (`zh-CN`, `en-US`, …), or undefined where there is none (a DM's mention). */
@@ -54,12 +54,9 @@ export function commandFailedReply(locale: DiscordLocale): string {
   return catalogueFor(locale).commandFailed;
 }
 
-export function storeUnavailableReply(locale: DiscordLocale): string {
-  return catalogueFor(locale).storeUnavailable;
-}
-
-export function memoryBusyReply(locale: DiscordLocale): string {
-  return catalogueFor(locale).memoryBusy;
+/** Why a command failed, as Discord shows it; undefined for a bug (then commandFailedReply). */
+export function commandFailureReply(error: unknown, locale: DiscordLocale): string | undefined {
+  return isUserError(error) ? userErrorReply(error, locale) : commandFailureText(catalogueFor(locale), error);
 }
 
 /** Notes under a reply (an attachment that was not read), in Discord's small print. */
