@@ -1,6 +1,7 @@
 import type { RecordBackend } from './backend.js';
 import {
   CHUNK_PREFIX,
+  chunkIdOf,
   chunkSession,
   decodeRecord,
   headKey,
@@ -27,11 +28,7 @@ export interface SweepOptions {
  */
 export async function sweepQuarantine(backend: RecordBackend, options: SweepOptions): Promise<number> {
   let removed = 0;
-  for (let after = ''; ; ) {
-    const keys = await backend.keys(QUARANTINE_PREFIX, after, PAGE);
-    const last = keys.at(-1);
-    if (last === undefined) return removed;
-    after = last;
+  for await (const keys of pagesOfKeys(backend, QUARANTINE_PREFIX)) {
     const old = keys.filter((key) => {
       const parsed = parseQuarantineKey(key);
       return parsed !== undefined && options.now - parsed.at >= options.quarantineMs;
@@ -39,6 +36,7 @@ export async function sweepQuarantine(backend: RecordBackend, options: SweepOpti
     await backend.deleteMany(old);
     removed += old.length;
   }
+  return removed;
 }
 
 /**
@@ -52,11 +50,7 @@ export async function sweepQuarantine(backend: RecordBackend, options: SweepOpti
  */
 export async function sweepOrphans(backend: RecordBackend, options: SweepOptions): Promise<number> {
   let removed = 0;
-  for (let after = ''; ; ) {
-    const keys = await backend.keys(CHUNK_PREFIX, after, PAGE);
-    const last = keys.at(-1);
-    if (last === undefined) return removed;
-    after = last;
+  for await (const keys of pagesOfKeys(backend, CHUNK_PREFIX)) {
     const bySession = new Map<string, string[]>();
     for (const key of keys) {
       const session = chunkSession(key);
@@ -68,11 +62,11 @@ export async function sweepOrphans(backend: RecordBackend, options: SweepOptions
     for (const [i, session] of sessions.entries()) {
       const listed = listedBy(heads[i]);
       if (listed === undefined) continue;
-      const chunks = (bySession.get(session) ?? []).filter((key) => !listed.has(chunkId(key)));
+      const chunks = (bySession.get(session) ?? []).filter((key) => !listed.has(chunkIdOf(key)));
       if (chunks.length === 0) continue;
       const spared = await listedByQuarantine(backend, session);
       if (spared === undefined) continue;
-      unlisted.push(...chunks.filter((key) => !spared.has(chunkId(key))));
+      unlisted.push(...chunks.filter((key) => !spared.has(chunkIdOf(key))));
     }
     if (unlisted.length === 0) continue;
     const values = await backend.getMany(unlisted);
@@ -83,10 +77,18 @@ export async function sweepOrphans(backend: RecordBackend, options: SweepOptions
     await backend.deleteMany(old);
     removed += old.length;
   }
+  return removed;
 }
 
-function chunkId(key: string): string {
-  return key.slice(key.lastIndexOf(':') + 1);
+/** Every key with `prefix`, PAGE at a time, so a sweep never holds a whole table's keys. */
+async function* pagesOfKeys(backend: RecordBackend, prefix: string): AsyncGenerator<string[]> {
+  for (let after = ''; ; ) {
+    const keys = await backend.keys(prefix, after, PAGE);
+    const last = keys.at(-1);
+    if (last === undefined) return;
+    yield keys;
+    after = last;
+  }
 }
 
 /** What a stored head lists (nothing when there is none); undefined when it cannot be told. */

@@ -38,6 +38,11 @@ export function chunkSession(recordKey: string): string | undefined {
   return cut < CHUNK_PREFIX.length ? undefined : recordKey.slice(CHUNK_PREFIX.length, cut);
 }
 
+/** The chunk id a chunk key ends with (chunkKey's last part). */
+export function chunkIdOf(recordKey: string): string {
+  return recordKey.slice(recordKey.lastIndexOf(':') + 1);
+}
+
 /** Where a head is set aside: the time in the key lets the sweep age it without reading it. */
 export function quarantineKey(key: string, at: number, writer: string): string {
   return `${QUARANTINE_PREFIX}${key}:${String(at)}.${writer}`;
