@@ -1,6 +1,7 @@
 import { type Client, Events } from 'discord.js';
 import { gatewayProblem, watchClient } from './adapters/discord/client-health.js';
 import { connectWithin } from './adapters/discord/connect.js';
+import { discordRedeliver } from './adapters/discord/redeliver.js';
 import { COMMAND_DEFER_MS } from './adapters/discord/command-responder.js';
 import { TYPING_DELAY_MS } from './adapters/discord/reply-sink.js';
 import { KeyPoolChatModel } from './adapters/key-pool-chat-model.js';
@@ -90,6 +91,15 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     const count = await registerCommands(client, config.DISCORD_GUILD_ID);
     logger.info({ count, guild: config.DISCORD_GUILD_ID ?? 'global' }, 'slash commands registered');
   }
+
+  // Answers a crash left stored but not shown in full: finished in the background, each in its session's turn.
+  void engine.keepFinishingPending(
+    discordRedeliver(client, (channelId) => {
+      const channel = client.channels.cache.get(channelId);
+      return channel !== undefined && 'guild' in channel ? channel.guild.preferredLocale : undefined;
+    }),
+    config.DELIVERY_GRACE_MS,
+  );
 
   const stop = (): Promise<void> => {
     stopping ??= (async () => {

@@ -74,6 +74,9 @@ const configFields = {
     QUARANTINE_DAYS: int(1, 3650).default(30),
     // 8 s: with the client's own teardown the whole stop fits Docker's 10 s before it kills the process.
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(8_000),
+    // 30 s: longer than any delivery takes (a long answer's pieces under Discord's per-channel limit), so
+    // an answer another process is still delivering in a rolling deploy is left to it.
+    DELIVERY_GRACE_MS: int(0, 3_600_000).default(30_000),
     // 15 s for logging in leaves node's own start and the store's open room within 20 s in all.
     STARTUP_TIMEOUT_MS: int(1000, 600_000).default(15_000),
     // Off unless set: the endpoints tell anyone who can reach them how busy the bot is.

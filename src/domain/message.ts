@@ -19,7 +19,10 @@ export interface DraftMessage {
   readonly pinned: boolean;
   /** Epoch milliseconds. */
   readonly createdAt: number;
-  /** The Discord messages it came from (a long reply spans several). */
+  /**
+   * The Discord messages it came from: a question's own; for a reply, those it was shown in when
+   * it was stored, before its delivery finished (a long reply spans several; more may follow).
+   */
   readonly discordMessageIds: readonly string[];
   /** Set on messages added with forge, so /history can tell them apart. */
   readonly forged?: boolean;

@@ -17,6 +17,21 @@ export interface Session {
   readonly settings: SessionSettings;
   /** The sequence number the next message gets: above every seq this session ever held. */
   readonly next: number;
+  /** Answers stored but not yet confirmed shown in full, oldest first; absent when none. */
+  readonly pending?: readonly PendingDelivery[];
+}
+
+/**
+ * An answer stored before the person saw it complete. "Acknowledged means stored": a complete
+ * answer is committed first, then delivered, then confirmed; a crash between the two leaves this
+ * mark, so the next start can finish showing it. Only the history's own messages can be pending:
+ * a change that removes the reply removes its mark.
+ */
+export interface PendingDelivery {
+  /** The reply's seq. */
+  readonly seq: number;
+  /** When it was stored (epoch ms): another live process may still be delivering a fresh one. */
+  readonly since: number;
 }
 
 export type ResolvedSettings = Required<SessionSettings>;
@@ -35,8 +50,8 @@ export function resolveSettings(session: Pick<Session, 'settings'>, defaults: Re
 
 /**
  * What a rule does to a session, named explicitly, so a store applies it instead of working it
- * out by comparing sessions. Applied in this order: reset, append, remove, pin, unpin, settings
- * (applyChange is the one definition).
+ * out by comparing sessions. Applied in this order: reset, append, remove, pin, unpin, settings,
+ * delivered, pending (applyChange is the one definition).
  */
 export interface SessionChange {
   /** Every message goes; settings and `next` stay. */
@@ -49,6 +64,10 @@ export interface SessionChange {
   readonly unpin?: readonly number[];
   /** The session's settings as a whole, when they change. */
   readonly settings?: SessionSettings;
+  /** Marks an answer pending delivery (it must be in the history after the change). */
+  readonly pending?: PendingDelivery;
+  /** Seqs of answers now delivered: their pending marks go. */
+  readonly delivered?: readonly number[];
 }
 
 /** What every rule returns: the session after, the change that made it, and what it did. */
@@ -65,7 +84,9 @@ export function isEmptyChange(change: SessionChange): boolean {
     (change.remove?.length ?? 0) === 0 &&
     (change.pin?.length ?? 0) === 0 &&
     (change.unpin?.length ?? 0) === 0 &&
-    change.settings === undefined
+    change.settings === undefined &&
+    change.pending === undefined &&
+    (change.delivered?.length ?? 0) === 0
   );
 }
 
@@ -113,7 +134,16 @@ export function applyChange(session: Session, change: SessionChange): Session {
     for (let i = from; i < history.length; i += 1) kept.push(history[i] as HistoryMessage);
     history = kept;
   }
-  return { history, settings: change.settings ?? session.settings, next };
+  const pending = pendingAfter(session.pending ?? [], change, history);
+  return { history, settings: change.settings ?? session.settings, next, ...(pending.length > 0 ? { pending } : {}) };
+}
+
+/** The marks that stay (delivered ones go, then the new one joins), of replies still in `history`. */
+function pendingAfter(before: readonly PendingDelivery[], change: SessionChange, history: readonly HistoryMessage[]): PendingDelivery[] {
+  const delivered = new Set(change.delivered ?? []);
+  const marks = before.filter((mark) => !delivered.has(mark.seq));
+  if (change.pending !== undefined && !marks.some((mark) => mark.seq === change.pending?.seq)) marks.push(change.pending);
+  return marks.filter((mark) => positionOf(history, mark.seq) !== undefined);
 }
 
 /** Where the message numbered `seq` is in a history (seqs ascend along it), if it is there. */
@@ -200,6 +230,44 @@ function appendAndTrim(session: Session, drafts: readonly DraftMessage[], limit:
 export function commitRound(session: Session, round: readonly DraftMessage[], limit: number): Changed<Removed> {
   checkRound(round);
   return appendAndTrim(session, round, limit);
+}
+
+/** The seqs a round was stored as: its question's and its reply's (the last message). */
+export interface StoredRound {
+  readonly question: number;
+  readonly reply: number;
+}
+
+/**
+ * Stores a complete exchange before it is delivered, its reply marked pending, and not yet
+ * trimmed: if delivery fails, withdrawing it leaves the session as it was (the trim waits for
+ * confirmDelivered, so nothing is dropped for a round that may not stay).
+ */
+export function storeAnswered(session: Session, round: readonly DraftMessage[], since: number): Changed<StoredRound> {
+  checkRound(round);
+  const append = numbered(session, round);
+  const question = append[0]?.seq ?? session.next;
+  const reply = append.at(-1)?.seq ?? question;
+  return changed(session, { append, pending: { seq: reply, since } }, { question, reply });
+}
+
+/** The answer `reply` was shown in full: its mark goes, and the session is trimmed to the limit. */
+export function confirmDelivered(session: Session, reply: number, limit: number): Changed<Removed> {
+  const removed = trimmed(session.history, limit);
+  const marked = session.pending?.some((mark) => mark.seq === reply) === true;
+  const change: SessionChange = { ...(marked ? { delivered: [reply] } : {}), ...(removed.length > 0 ? { remove: removed.map((m) => m.seq) } : {}) };
+  return changed(session, change, removed);
+}
+
+/**
+ * The answer could not be shown: its round leaves the history (with its mark), since memory the
+ * person never saw must not be counted on. Messages of it already gone (a /rollback meanwhile)
+ * are left so.
+ */
+export function withdrawUndelivered(session: Session, round: StoredRound): Changed {
+  const seqs = [];
+  for (let seq = round.question; seq <= round.reply; seq += 1) if (positionOf(session.history, seq) !== undefined) seqs.push(seq);
+  return changed(session, seqs.length === 0 ? {} : { remove: seqs }, undefined);
 }
 
 /** Throws unless `round` can be committed as one: it starts with a user message. */

@@ -1,7 +1,8 @@
 import type { Asker } from '../domain/access.js';
 import type { Context } from '../domain/context.js';
 import { isUserError, type UserError } from '../domain/errors.js';
-import type { DraftMessage } from '../domain/message.js';
+import type { DraftMessage, HistoryMessage } from '../domain/message.js';
+import type { StoredRound } from '../domain/session.js';
 import type { Logger } from '../logger.js';
 import type { AttachmentNote } from './attachment-notes.js';
 import { type ChatModel, type Completion, type CompletionRequest, ModelError } from './chat-model.js';
@@ -42,6 +43,11 @@ export interface ReplySink {
   start(): Promise<void>;
   /** The reply so far; called often, the sink decides how often to show it. */
   progress(textSoFar: string): void;
+  /**
+   * The answer is complete: stop showing progress, and return the ids of what it is shown in so
+   * far (stored with it before it is shown in full, so a start after a crash can finish it there).
+   */
+  settle(): Promise<readonly string[]>;
   /** The full reply and notes to show under it; returns the ids of what it was delivered as. */
   finish(text: string, notes: readonly AttachmentNote[]): Promise<readonly string[]>;
   /** Nothing (more) will come; `partial` is what was already shown, if anything. */
@@ -84,6 +90,7 @@ export class Engine {
   /** The answers being completed, by session, so stopping or a command can cut them off. */
   private readonly inFlight = new Map<AbortController, InFlight>();
   private stopping = false;
+  private pendingTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly memory: Memory,
@@ -145,6 +152,7 @@ export class Engine {
    */
   async stop(graceMs: number): Promise<boolean> {
     this.stopping = true;
+    clearTimeout(this.pendingTimer);
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
       this.drain().then(() => true),
@@ -254,13 +262,23 @@ export class Engine {
       return 'failed';
     }
 
-    // Made before delivery so its tokens (counted once, here) are reported even if delivery fails.
     const reply = this.memory.message({ role: 'assistant', content: text });
     this.observer.tokens(completed.promptTokens, reply.tokens);
+    // Acknowledged means stored: the round is committed before the person can see it complete.
+    const stored = await this.storeAnswered(question.sessionKey, [asked, { ...reply, discordMessageIds: await sink.settle() }], log);
     const delivered = await this.deliver(sink, text, attached.notes, log);
-    if (delivered === undefined) return 'undelivered';
+    if (delivered === undefined) {
+      if (!isProblem(stored)) await this.withdraw(question.sessionKey, stored, log);
+      return 'undelivered';
+    }
     this.observer.finished(performance.now() - started);
-    return this.commit(question, asked, { ...reply, discordMessageIds: delivered }, sink, log);
+    if (isProblem(stored)) {
+      // Shown, but not memory: the person must know, or they would count on it later.
+      await sink.fail(stored, '', []);
+      return 'failed';
+    }
+    await this.confirm(question.sessionKey, stored.reply, log);
+    return 'answered';
   }
 
   /** The question as a draft message and its context; a UserError when it is refused. */
@@ -357,18 +375,132 @@ export class Engine {
     }
   }
 
-  private async commit(question: Question, asked: DraftMessage, reply: DraftMessage, sink: ReplySink, log: Logger): Promise<AnswerOutcome> {
+  /** Stores the complete round, pending delivery; the problem to tell the person when it cannot be. */
+  private async storeAnswered(key: string, round: readonly DraftMessage[], log: Logger): Promise<StoredRound | NotStored> {
     try {
-      await this.memory.commitRound(question.sessionKey, [asked, reply]);
-      return 'answered';
+      return await this.memory.storeAnswered(key, round);
     } catch (error) {
-      if (!(error instanceof MemoryBusyError)) throw error;
-      log.error({ err: error }, 'the answer was delivered but another process kept changing this memory; the round was not stored');
-      // Shown, but not memory: the person must know, or they would count on it later.
-      await sink.fail({ code: 'not_stored' }, '', []);
-      return 'failed';
+      if (error instanceof MemoryBusyError) {
+        log.error({ err: error }, 'another process kept changing this memory; the answer is shown but was not stored');
+        return { code: 'not_stored' };
+      }
+      const gone = error instanceof StoreUnavailableError;
+      log.error({ err: error }, gone ? 'the store is unavailable; the answer is shown but was not stored' : 'the answer could not be stored; it is shown all the same');
+      return { code: gone ? 'store_unavailable' : 'internal' };
     }
   }
+
+  /** Clears the delivered answer's mark; if that fails the round is still stored, and a later pass clears it. */
+  private async confirm(key: string, reply: number, log: Logger): Promise<void> {
+    try {
+      await this.memory.confirmDelivered(key, reply);
+    } catch (error) {
+      log.warn({ err: error, reply }, 'the answer is delivered and stored, but its pending mark could not be cleared; the next pass over pending answers clears it');
+    }
+  }
+
+  /** The person never saw the answer, so it must not become memory they did not see. */
+  private async withdraw(key: string, round: StoredRound, log: Logger): Promise<void> {
+    try {
+      await this.memory.withdrawUndelivered(key, round);
+    } catch (error) {
+      // Still marked pending: a later pass shows it in full where it was asked, so it is not memory nobody saw.
+      log.error({ err: error, round }, 'the undelivered answer could not be taken out of memory; it stays marked pending delivery');
+    }
+  }
+
+  /**
+   * Finishes showing answers stored but not confirmed delivered (a crash between the two): each
+   * through `redeliver`, in its session's turn, then confirmed (and the limit applied). Marks
+   * younger than `graceMs` may belong to another process delivering them now (a rolling deploy)
+   * and are left for a later pass. Never throws: a failure is logged and the mark stays.
+   */
+  async finishPending(redeliver: Redeliver, graceMs: number): Promise<PendingReport> {
+    const report = { finished: 0, gone: 0, waiting: 0, notOurs: 0, failed: 0 };
+    try {
+      for await (const key of this.memory.pendingSessions()) {
+        if (this.stopping) break;
+        await this.turns.run(key, () => this.finishPendingIn(key, redeliver, graceMs, report));
+      }
+    } catch (error) {
+      this.logger.error({ err: error }, 'the pass over answers pending delivery stopped');
+    }
+    if (report.finished + report.gone + report.failed > 0) this.logger.info(report, 'answers stored before a restart were finished');
+    return report;
+  }
+
+  /**
+   * finishPending now, and again each `graceMs` while some marks were too young or could not be
+   * finished (at most MAX_PENDING_PASSES times), until the engine stops. Resolves after the first pass.
+   */
+  async keepFinishingPending(redeliver: Redeliver, graceMs: number, pass = 1): Promise<PendingReport> {
+    const report = await this.finishPending(redeliver, graceMs);
+    if (report.waiting + report.failed > 0 && pass < MAX_PENDING_PASSES && !this.stopping) {
+      this.pendingTimer = setTimeout(() => void this.keepFinishingPending(redeliver, graceMs, pass + 1), Math.max(graceMs, 1000));
+      this.pendingTimer.unref();
+    }
+    return report;
+  }
+
+  private async finishPendingIn(key: string, redeliver: Redeliver, graceMs: number, report: { -readonly [K in keyof PendingReport]: number }): Promise<void> {
+    const session = await this.memory.read(key);
+    const now = this.now();
+    for (const mark of session.pending ?? []) {
+      if (now - mark.since < graceMs) {
+        report.waiting += 1;
+        continue;
+      }
+      const at = session.history.findIndex((m) => m.seq === mark.seq);
+      const reply = session.history[at];
+      if (reply === undefined) continue;
+      const question = session.history.slice(0, at).findLast((m) => m.role === 'user');
+      try {
+        const outcome = await redeliver({ key, question, reply });
+        if (outcome === 'not_ours') {
+          report.notOurs += 1;
+          continue;
+        }
+        // Gone (the channel or its messages): the round stays stored, as it may have been seen whole before the crash.
+        await this.memory.confirmDelivered(key, mark.seq);
+        report[outcome === 'delivered' ? 'finished' : 'gone'] += 1;
+      } catch (error) {
+        report.failed += 1;
+        this.logger.warn({ err: error, session: key, reply: mark.seq }, 'an answer stored before a restart could not be shown in full yet; it stays pending');
+      }
+    }
+  }
+}
+
+/** Passes over pending answers after a start, at most (one per grace): enough for a slow rolling deploy or a Discord outage. */
+const MAX_PENDING_PASSES = 20;
+
+/** A surface's way of showing in full an answer stored before a crash cut its delivery short. */
+export type Redeliver = (answer: PendingAnswer) => Promise<'delivered' | 'gone' | 'not_ours'>;
+
+export interface PendingAnswer {
+  readonly key: string;
+  /** The question it answers (its discordMessageIds say where it was asked), if still in memory. */
+  readonly question: HistoryMessage | undefined;
+  /** The stored answer; its discordMessageIds are what it was shown in when it was stored. */
+  readonly reply: HistoryMessage;
+}
+
+/** What a pass over pending answers did. */
+export interface PendingReport {
+  readonly finished: number;
+  /** Where they were asked is gone: confirmed as stored, not shown. */
+  readonly gone: number;
+  /** Younger than the grace: perhaps being delivered by another process. */
+  readonly waiting: number;
+  /** In a session this surface does not serve (another shard, the terminal). */
+  readonly notOurs: number;
+  readonly failed: number;
+}
+
+type NotStored = Extract<AnswerProblem, { code: 'not_stored' | 'store_unavailable' | 'internal' }>;
+
+function isProblem(stored: StoredRound | NotStored): stored is NotStored {
+  return 'code' in stored;
 }
 
 /** An answer being completed: whose, in which session, since when. */

@@ -2,6 +2,7 @@ import {
   buildContext,
   type Changed,
   commitRound,
+  confirmDelivered,
   type Context,
   createMessage,
   type DraftMessage,
@@ -20,9 +21,12 @@ import {
   type Session,
   type SessionSettings,
   setLimit,
+  storeAnswered,
+  type StoredRound,
   type TokenCounter,
   trimToLimit,
   unpin,
+  withdrawUndelivered,
 } from '../domain/index.js';
 import { ContextcordError } from '../domain/errors.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -133,6 +137,30 @@ export class Memory {
   /** Commits a finished exchange (the domain's commitRound, trimmed to the session's limit). */
   commitRound(key: string, round: readonly DraftMessage[]): Promise<Removed> {
     return this.change(key, (session, settings) => commitRound(session, round, settings.limit));
+  }
+
+  /**
+   * Stores a complete answer before it is shown, marked pending delivery and not yet trimmed
+   * (the domain's storeAnswered): "acknowledged means stored".
+   */
+  storeAnswered(key: string, round: readonly DraftMessage[]): Promise<StoredRound> {
+    const since = this.rules.now();
+    return this.change(key, (session) => storeAnswered(session, round, since));
+  }
+
+  /** The answer was shown in full: its mark goes and the limit applies (confirmDelivered). */
+  confirmDelivered(key: string, reply: number): Promise<Removed> {
+    return this.change(key, (session, settings) => confirmDelivered(session, reply, settings.limit));
+  }
+
+  /** The answer could not be shown: its round leaves memory (withdrawUndelivered). */
+  withdrawUndelivered(key: string, round: StoredRound): Promise<void> {
+    return this.change(key, (session) => withdrawUndelivered(session, round));
+  }
+
+  /** Sessions holding an answer still marked pending delivery (after a crash, or being delivered now). */
+  pendingSessions(): AsyncIterable<string> {
+    return this.store.pendingSessions();
   }
 
   rollback(key: string, count: number): Promise<Removed> {

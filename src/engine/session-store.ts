@@ -63,5 +63,7 @@ export interface SessionStore {
   commit(basis: Snapshot, change: SessionChange): Promise<Snapshot>;
   /** Removes what no session refers to any more; safe to run at any time, from any process. */
   housekeep(): Promise<HousekeepingReport>;
+  /** Keys of the sessions stored with an answer pending delivery (Session.pending), in pages off the turns' path. */
+  pendingSessions(): AsyncIterable<string>;
   close(): Promise<void>;
 }

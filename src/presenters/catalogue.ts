@@ -76,6 +76,8 @@ export interface Catalogue {
   readonly attachmentNote: { readonly [C in AttachmentNoteCode]: (note: Extract<AttachmentNote, { code: C }>) => string };
   /** Marks a streamed reply that was cut off. */
   readonly interrupted: string;
+  /** Marks a reply a restart cut short, shown in full from memory after it. */
+  readonly finishedAfterRestart: string;
 
   // ---- memory and command results ---------------------------------------------------------------
   readonly speaker: { readonly assistant: string; readonly user: string };

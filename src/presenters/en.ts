@@ -127,6 +127,7 @@ export const en: Catalogue = {
     empty: ({ name }) => `${name} was ignored: it is empty`,
   },
   interrupted: 'interrupted',
+  finishedAfterRestart: 'finished from memory after a restart',
 
   speaker: { assistant: 'assistant', user: 'user' },
   forged: '(forged)',

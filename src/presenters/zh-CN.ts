@@ -116,6 +116,7 @@ export const zhCN: Catalogue = {
     empty: ({ name }) => `已忽略 ${name}：文件是空的`,
   },
   interrupted: '已中断',
+  finishedAfterRestart: '重启后已从记忆中补全',
 
   speaker: { assistant: '助手', user: '用户' },
   forged: '（手工添加）',

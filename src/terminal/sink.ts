@@ -38,6 +38,11 @@ export class TerminalSink implements ReplySink {
     this.written = textSoFar;
   }
 
+  /** Nothing shown here can be edited later: no ids. */
+  settle(): Promise<readonly string[]> {
+    return Promise.resolve([]);
+  }
+
   finish(text: string, notes: readonly AttachmentNote[]): Promise<readonly string[]> {
     if (text.startsWith(this.written)) this.out.write(text.slice(this.written.length));
     else this.out.write(`\n${text}`);

@@ -152,7 +152,9 @@ describe('the bot end to end (real discord.js and openai SDK against fakes)', ()
     expect(replies[1]?.content.startsWith('```python\n')).toBe(true);
     const session = await world.app?.ctx.engine.memory.read(GENERAL);
     expect(session?.history.at(-1)?.content).toBe(long); // memory holds the reply, not the pieces
-    expect(session?.history.at(-1)?.discordMessageIds).toEqual(replies.map((r) => r.id));
+    // Stored before it was shown in full: the messages it was in by then (so a start after a crash can finish it there).
+    const stored = session?.history.at(-1)?.discordMessageIds ?? [];
+    expect(replies.map((r) => r.id).slice(0, stored.length)).toEqual(stored);
   });
 
   it('a failed completion says so and leaves the session unchanged', async () => {

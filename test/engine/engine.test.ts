@@ -23,6 +23,10 @@ class RecordingSink implements ReplySink {
   progress(text: string): void {
     this.events.push(`progress:${text}`);
   }
+  /** As if the streamed reply were already shown in one message. */
+  async settle(): Promise<readonly string[]> {
+    return ['reply-1'];
+  }
   async finish(text: string): Promise<readonly string[]> {
     if (!this.deliver) throw new Error('Unknown Message');
     this.events.push(`finish:${text}`);
@@ -140,7 +144,7 @@ describe('Engine', () => {
   it('a store failure while committing is logged and the asker is told nothing was kept', async () => {
     const model = new ScriptedModel(() => 'hello');
     const { engine, memory } = await setup(model);
-    memory.commitRound = () => Promise.reject(new Error('disk full'));
+    memory.storeAnswered = () => Promise.reject(new Error('disk full'));
     const sink = new RecordingSink();
     expect(await engine.ask(q('hi'), sink)).toBe('failed');
     expect(sink.problems.at(-1)).toEqual({ code: 'internal' });

@@ -30,6 +30,7 @@ function slowed(store: SessionStore): SessionStore {
       return store.commit(basis, change);
     },
     housekeep: () => store.housekeep(),
+    pendingSessions: () => store.pendingSessions(),
     close: () => store.close(),
   };
 }

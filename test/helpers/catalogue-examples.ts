@@ -119,6 +119,7 @@ export const RENDER: { readonly [K in keyof Catalogue]: (t: Catalogue) => readon
   answering: (t) => [t.answering('**Ada**')],
   attachmentNote: (t) => each(ATTACHMENT_NOTE_EXAMPLES, (code, n) => (t.attachmentNote[code as AttachmentNoteCode] as (n: unknown) => string)(n)),
   interrupted: (t) => [t.interrupted],
+  finishedAfterRestart: (t) => [t.finishedAfterRestart],
   speaker: (t) => [t.speaker.assistant, t.speaker.user],
   forged: (t) => [t.forged],
   pinnedTag: (t) => [t.pinnedTag],

@@ -76,6 +76,11 @@ export function interruptedMark(locale: DiscordLocale): string {
   return `\n-# ⚠️ ${catalogueFor(locale).interrupted}`;
 }
 
+/** Under a reply a restart cut short, once it is shown in full from memory. */
+export function finishedAfterRestartLine(locale: DiscordLocale): string {
+  return `-# ↻ ${catalogueFor(locale).finishedAfterRestart}`;
+}
+
 /**
  * One page of /history: a header with the totals, the page's messages oldest first with the
  * indices /pin and /unpin take, and which page this is.

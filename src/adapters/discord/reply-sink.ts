@@ -6,6 +6,19 @@ import type { AnswerProblem } from '../../engine/problems.js';
 import { answerProblemReply, type DiscordLocale, interruptedMark, noteLines } from './presenter.js';
 import { DISCORD_MESSAGE_LIMIT, splitForDisplay, splitMessage } from './split-message.js';
 
+/** The messages a reply is shown in: its text split, with `footer` lines under the last piece (or after it, when they do not fit). */
+export function replyPieces(text: string, footer: readonly string[]): string[] {
+  const pieces = splitMessage(text);
+  const under = footer.join('\n');
+  const last = pieces.at(-1);
+  if (under !== '' && last !== undefined && last.length + 1 + under.length <= DISCORD_MESSAGE_LIMIT) {
+    pieces[pieces.length - 1] = `${last}\n${under}`;
+  } else if (under !== '') {
+    pieces.push(...splitMessage(under));
+  }
+  return pieces;
+}
+
 /** Model output must never ping anyone; the reply may ping the person who asked. */
 export const NO_PINGS = { parse: [], repliedUser: true } as const;
 
@@ -72,18 +85,18 @@ export class DiscordReplySink implements ReplySink {
     }, wait);
   }
 
+  /** Streaming stops; once what was on its way is sent, the ids of the messages the answer is in so far. */
+  async settle(): Promise<readonly string[]> {
+    this.stop();
+    await this.work;
+    return this.sent.map((m) => m.id);
+  }
+
   async finish(text: string, notes: readonly AttachmentNote[] = []): Promise<readonly string[]> {
     this.stop();
     await this.work;
-    const pieces = splitMessage(text);
     // Notes (e.g. an attachment that was not read) are shown under the reply, never stored with it.
-    const footer = noteLines(notes, this.options.locale).join('\n');
-    const last = pieces.at(-1);
-    if (footer !== '' && last !== undefined && last.length + 1 + footer.length <= DISCORD_MESSAGE_LIMIT) {
-      pieces[pieces.length - 1] = `${last}\n${footer}`;
-    } else if (footer !== '') {
-      pieces.push(...splitMessage(footer));
-    }
+    const pieces = replyPieces(text, noteLines(notes, this.options.locale));
     await this.render(pieces);
     // The final split can need fewer messages than a streaming one did.
     for (const extra of this.sent.splice(pieces.length)) {

@@ -64,6 +64,10 @@ export class CachingSessionStore implements SessionStore {
     return this.inner.housekeep();
   }
 
+  pendingSessions(): AsyncIterable<string> {
+    return this.inner.pendingSessions();
+  }
+
   /** What is held decoded now: sessions, and their messages in all. */
   get cached(): { readonly sessions: number; readonly messages: number } {
     return { sessions: this.cache.size, messages: this.cachedMessages };

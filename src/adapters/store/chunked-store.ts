@@ -11,7 +11,7 @@ import {
   StoreConflictError,
 } from '../../engine/session-store.js';
 import type { RecordBackend } from './backend.js';
-import { sweepOrphans, sweepQuarantine } from './housekeeping.js';
+import { pagesOfKeys, sweepOrphans, sweepQuarantine } from './housekeeping.js';
 import { EMPTY_LAYOUT, headEntryText, type LaidChunk, type Layout, pinnedSeqs, planCommit } from './layout.js';
 import {
   chunkKey,
@@ -23,6 +23,7 @@ import {
   encodeHeadWith,
   encodeRecord,
   entrySummary,
+  HEAD_PREFIX,
   HEAD_VERSION,
   type HeadEntry,
   headKey,
@@ -165,7 +166,7 @@ export class ChunkedSessionStore implements SessionStore {
       history.push(...chunk.live);
       previous = chunk.laid.last;
     }
-    return { version: versionOfText(text), session: { history, settings: head.settings, next: head.next }, skipped: parts.skipped };
+    return { version: versionOfText(text), session: sessionOf(history, head), skipped: parts.skipped };
   }
 
   async commit(basis: Snapshot, change: SessionChange): Promise<Snapshot> {
@@ -186,7 +187,15 @@ export class ChunkedSessionStore implements SessionStore {
     const rows = plan.write.map((chunk) => ({ key: chunkKey(key, chunk.id), text: encodeRecord(chunkRecord(chunk.messages, at)) }));
     const pinned = plan.layout.pinned;
     const version = basis.version + 1;
-    const head = { v: HEAD_VERSION, ver: version, settings: after.settings, next: after.next, ...(pinned.length > 0 ? { pinned } : {}) } as const;
+    const pending = after.pending ?? [];
+    const head = {
+      v: HEAD_VERSION,
+      ver: version,
+      settings: after.settings,
+      next: after.next,
+      ...(pinned.length > 0 ? { pinned } : {}),
+      ...(pending.length > 0 ? { pending } : {}),
+    } as const;
     const text = encodeHeadWith(head, plan.layout.chunks.map(headEntryText));
     const stored = await this.backend.commit(rows, { key: headKey(key), text }, basis.version);
     // A lost commit's chunks are left alone: on a backend without transactions they are orphans
@@ -211,6 +220,24 @@ export class ChunkedSessionStore implements SessionStore {
     });
     this.housekeeping = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Pages over the heads; only those whose text holds a pending mark are decoded, so a pass over
+   * a large store costs reading its heads, not parsing them.
+   */
+  async *pendingSessions(): AsyncGenerator<string> {
+    for await (const keys of pagesOfKeys(this.backend, HEAD_PREFIX)) {
+      if (this.closed) throw closedError();
+      const texts = await this.backend.getMany(keys);
+      for (const [i, text] of texts.entries()) {
+        if (text === undefined || !text.includes('"pending":')) continue;
+        const record = decodeRecord(text);
+        const decoded = record === undefined ? undefined : decodeHead(record.value);
+        const key = keys[i];
+        if (decoded?.kind === 'head' && (decoded.head.pending?.length ?? 0) > 0 && key !== undefined) yield key.slice(HEAD_PREFIX.length);
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -326,7 +353,7 @@ export class ChunkedSessionStore implements SessionStore {
     const found = history.filter((m) => m.pinned).length;
     if (found !== pinned.size) return { problem: `the head pins ${String(pinned.size)} messages, the chunks hold ${String(found)} of them` };
     return {
-      snapshot: { key, version, session: { history, settings: head.settings, next: head.next } },
+      snapshot: { key, version, session: sessionOf(history, head) },
       layout: { chunks, pinned: [...pinned].sort((a, b) => a - b), rewrite: false },
     };
   }
@@ -408,6 +435,12 @@ function liveChunk(entry: HeadEntry, text: string | undefined, pinned: ReadonlyS
     live,
     laid: { id: entry.id, first, last, size: record.messages.length, gone: [...gone].sort((a, b) => a - b), summary: summarizePart(live) },
   };
+}
+
+/** The session a head and its live messages make. */
+function sessionOf(history: readonly HistoryMessage[], head: HeadRecord): Session {
+  const { settings, next, pending } = head;
+  return pending === undefined || pending.length === 0 ? { history, settings, next } : { history, settings, next, pending };
 }
 
 function closedError(): Error {

@@ -81,7 +81,7 @@ export async function sweepOrphans(backend: RecordBackend, options: SweepOptions
 }
 
 /** Every key with `prefix`, PAGE at a time, so a sweep never holds a whole table's keys. */
-async function* pagesOfKeys(backend: RecordBackend, prefix: string): AsyncGenerator<string[]> {
+export async function* pagesOfKeys(backend: RecordBackend, prefix: string): AsyncGenerator<string[]> {
   for (let after = ''; ; ) {
     const keys = await backend.keys(prefix, after, PAGE);
     const last = keys.at(-1);

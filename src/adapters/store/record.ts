@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { PartSummary } from '../../domain/context.js';
 import type { HistoryMessage } from '../../domain/message.js';
-import type { SessionSettings } from '../../domain/session.js';
+import type { PendingDelivery, SessionSettings } from '../../domain/session.js';
 
 /**
  * How a session is stored: a head (`session:{key}`) holding the settings, the version, the seqs
- * of the pinned messages and the ordered list of chunks, and immutable chunk records of
+ * of the pinned messages, the answers pending delivery and the ordered list of chunks, and immutable chunk records of
  * messages (`chunk:{key}:{id}`). A chunk id names its writer (`{writer}.{n}`, a random writer id
  * per store instance), so two processes never write the same chunk key, and a chunk is never
  * written twice: what changes (a trim, a pin) changes the head, which says which of a chunk's
@@ -163,6 +163,7 @@ const headSchema = z.object({
   settings: settingsSchema,
   next: seq,
   pinned: z.array(seq).optional(),
+  pending: z.array(z.object({ seq, since: z.number() })).optional(),
   chunks: z.array(headEntrySchema),
 });
 
@@ -198,6 +199,8 @@ export interface HeadRecord {
   readonly next: number;
   /** Seqs of the pinned messages, ascending (a pin changes the head only). */
   readonly pinned?: readonly number[];
+  /** Answers stored but not yet confirmed delivered (the domain's PendingDelivery), absent when none. */
+  readonly pending?: readonly PendingDelivery[];
   readonly chunks: readonly HeadEntry[];
 }
 

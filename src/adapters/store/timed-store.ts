@@ -44,6 +44,10 @@ export class TimedSessionStore implements SessionStore {
     return this.time('housekeep', () => this.inner.housekeep());
   }
 
+  pendingSessions(): AsyncIterable<string> {
+    return this.inner.pendingSessions();
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

@@ -50,6 +50,11 @@ class CountingStore implements SessionStore {
     return Promise.resolve({ orphansRemoved: 0, quarantinedRemoved: 0 });
   }
 
+  async *pendingSessions(): AsyncGenerator<string> {
+    await Promise.resolve();
+    for (const [key, snapshot] of this.stored) if ((snapshot.session.pending?.length ?? 0) > 0) yield key;
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }
