@@ -16,6 +16,9 @@ import {
   applyChange,
   isEmptyChange,
   unpin,
+  storeAnswered,
+  confirmDelivered,
+  withdrawUndelivered,
 } from '../../src/domain/index.js';
 import { assistant, sessionOf, user, view } from '../helpers/domain.js';
 import { seededRandom } from '../helpers/random.js';
@@ -312,5 +315,54 @@ describe('applyChange', () => {
       });
       session = made;
     }
+  });
+});
+
+describe('acknowledged means stored: storeAnswered, confirmDelivered, withdrawUndelivered', () => {
+  const full = (): Session => ask(ask(ask(emptySession(), 'q0', 'a0', 6), 'q1', 'a1', 6), 'q2', 'a2', 6);
+
+  it('stores the round at once, its reply marked pending, and trims nothing yet (the limit waits for delivery)', () => {
+    const { session, change, result } = storeAnswered(full(), [user('q3'), assistant('a3')], 42);
+    expect(result).toEqual({ question: 6, reply: 7 });
+    expect(view(session)).toEqual(['q0', 'a0', 'q1', 'a1', 'q2', 'a2', 'q3', 'a3']);
+    expect(session.pending).toEqual([{ seq: 7, since: 42 }]);
+    expect(change).toEqual({ append: session.history.slice(6), pending: { seq: 7, since: 42 } });
+  });
+
+  it('confirming clears the mark and applies the limit; confirming again changes nothing more', () => {
+    const stored = storeAnswered(full(), [user('q3'), assistant('a3')], 42).session;
+    const confirmed = confirmDelivered(stored, 7, 6);
+    expect(confirmed.session.pending).toBeUndefined();
+    expect(view(confirmed.session)).toEqual(['q1', 'a1', 'q2', 'a2', 'q3', 'a3']);
+    expect(confirmed.result.map((m) => m.content)).toEqual(['q0', 'a0']);
+    expect(isEmptyChange(confirmDelivered(confirmed.session, 7, 6).change)).toBe(true);
+  });
+
+  it('withdrawing an undelivered answer leaves exactly the session before it (nothing was trimmed for it)', () => {
+    const before = full();
+    const stored = storeAnswered(before, [user('q3'), assistant('a3')], 42).session;
+    const withdrawn = withdrawUndelivered(stored, { question: 6, reply: 7 }).session;
+    expect(withdrawn).toEqual({ ...before, next: 8 });
+    expect(withdrawn.pending).toBeUndefined();
+  });
+
+  it('a mark goes with its reply: /rollback or /reset of a pending round leaves no mark, and withdrawing it after changes nothing', () => {
+    const stored = storeAnswered(full(), [user('q3'), assistant('a3')], 42).session;
+    const rolledBack = rollback(stored, 1).session;
+    expect(rolledBack.pending).toBeUndefined();
+    expect(isEmptyChange(withdrawUndelivered(rolledBack, { question: 6, reply: 7 }).change)).toBe(true);
+    expect(reset(stored).session.pending).toBeUndefined();
+    // Pins and other rounds' changes keep it.
+    expect(pin(stored, [0]).session.pending).toEqual([{ seq: 7, since: 42 }]);
+  });
+
+  it('marks of two writers (a rolling deploy) are kept side by side, each confirmed on its own', () => {
+    const first = storeAnswered(full(), [user('q3'), assistant('a3')], 1).session;
+    const both = storeAnswered(first, [user('q4'), assistant('a4')], 2).session;
+    expect(both.pending).toEqual([
+      { seq: 7, since: 1 },
+      { seq: 9, since: 2 },
+    ]);
+    expect(confirmDelivered(both, 7, 100).session.pending).toEqual([{ seq: 9, since: 2 }]);
   });
 });

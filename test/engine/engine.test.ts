@@ -314,4 +314,63 @@ describe('Engine', () => {
       expect(engine.completions).toEqual({ running: 0, waiting: 0 });
     });
   });
+  describe('acknowledged means stored', () => {
+    it('the round is stored, marked pending, before the sink shows the answer in full; the mark goes once it is shown', async () => {
+      const { engine, memory } = await setup(new ScriptedModel(() => 'hello there'));
+      const seen: Array<{ messages: number; pending: unknown }> = [];
+      const sink = new RecordingSink();
+      sink.finish = async (text) => {
+        const session = await memory.read('c1');
+        seen.push({ messages: session.history.length, pending: session.pending });
+        sink.events.push(`finish:${text}`);
+        return ['reply-1', 'reply-2'];
+      };
+      expect(await engine.ask(q('hi'), sink)).toBe('answered');
+      expect(seen).toEqual([{ messages: 2, pending: [{ seq: 1, since: expect.any(Number) }] }]);
+      const after = await memory.read('c1');
+      expect(after.pending).toBeUndefined();
+      expect(after.history.map((m) => m.content)).toEqual(['hi', 'hello there']);
+      // The ids it was shown in when it was stored (the sink's settle), not those delivery added.
+      expect(after.history[1]?.discordMessageIds).toEqual(['reply-1']);
+    });
+
+    it('an answer that cannot be delivered is withdrawn, and what the limit would have trimmed for it is still there', async () => {
+      const store = await openSessionStore('memory://', captureLogs().logger);
+      const memory = new Memory(store, { limit: 2, systemPrompt: 'sys', model: 'm', tokenBudget: 10_000 }, testRules());
+      const engine = new Engine(memory, new ScriptedModel(() => 'answer'), captureLogs().logger, { maxReplyTokens: 256, maxConcurrent: 4 });
+      expect(await engine.ask(q('first'), new RecordingSink())).toBe('answered');
+      const before = await memory.read('c1');
+      expect(await engine.ask(q('second', '2'), new RecordingSink(false))).toBe('undelivered');
+      const after = await memory.read('c1');
+      expect(after.history).toEqual(before.history);
+      expect(after.pending).toBeUndefined();
+    });
+
+    it('a pass after a start shows pending answers in full and confirms them; young, foreign and failing ones stay marked', async () => {
+      const store = await openSessionStore('memory://', captureLogs().logger);
+      let clock = 1_000;
+      const rules = testRules({ now: () => clock });
+      const memory = new Memory(store, { limit: 100, systemPrompt: 'sys', model: 'm', tokenBudget: 10_000 }, rules);
+      const round = (k: string) => [memory.message({ role: 'user', content: `q ${k}`, discordMessageIds: [`m-${k}`] }), memory.message({ role: 'assistant', content: `a ${k}` })];
+      for (const key of ['done', 'gone', 'foreign', 'failing']) await memory.storeAnswered(key, round(key));
+      clock = 9_000; // 1 s before the pass: within its 5 s grace, perhaps still being delivered by another process
+      await memory.storeAnswered('young', round('young'));
+      const engine = new Engine(memory, new ScriptedModel(() => 'x'), captureLogs().logger, { maxReplyTokens: 256, maxConcurrent: 4, now: () => 10_000 });
+      const asked: string[] = [];
+      const report = await engine.finishPending(async ({ key, question, reply }) => {
+        asked.push(`${key}: ${question?.discordMessageIds[0] ?? '?'} -> ${reply.content}`);
+        if (key === 'gone') return 'gone';
+        if (key === 'foreign') return 'not_ours';
+        if (key === 'failing') throw new Error('Discord is down');
+        return 'delivered';
+      }, 5_000);
+      expect(report).toEqual({ finished: 1, gone: 1, waiting: 1, notOurs: 1, failed: 1 });
+      expect(asked.sort()).toEqual(['done: m-done -> a done', 'failing: m-failing -> a failing', 'foreign: m-foreign -> a foreign', 'gone: m-gone -> a gone']);
+      const left: string[] = [];
+      for await (const key of memory.pendingSessions()) left.push(key);
+      expect(left.sort()).toEqual(['failing', 'foreign', 'young']);
+      // Confirmed or not, every round is still in memory.
+      for (const key of ['done', 'gone', 'foreign', 'failing', 'young']) expect((await memory.read(key)).history).toHaveLength(2);
+    });
+  });
 });

@@ -20,6 +20,8 @@ import {
   type SessionChange,
   setLimit,
   unpin,
+  storeAnswered,
+  confirmDelivered,
 } from '../../../src/domain/index.js';
 import { Memory, MemoryBusyError } from '../../../src/engine/memory.js';
 import { type Snapshot, StoreConflictError } from '../../../src/engine/session-store.js';
@@ -599,6 +601,39 @@ export function describeSessionStoreContract(name: string, createDatabase: () =>
       expect((await store.housekeep()).orphansRemoved).toBe(3);
       expect(await allKeys(backend, 'chunk:gone:')).toEqual([]);
       expect(await allKeys(backend, 'chunk:kept:')).toHaveLength(3);
+    });
+
+    it('an answer pending delivery is stored with its mark, read back cold, and listed by pendingSessions until confirmed', async () => {
+      const { store } = await open();
+      // More sessions than one page of keys, a few of them with a mark, one with two.
+      const marked = new Set(['s003', 's250', 's519']);
+      for (let s = 0; s < 520; s += 1) {
+        const key = `s${String(s).padStart(3, '0')}`;
+        let snapshot = await commitAll(store, key, 1);
+        if (!marked.has(key)) continue;
+        snapshot = await store.commit(snapshot, storeAnswered(snapshot.session, round(1), clock).change);
+        if (key === 's250') await store.commit(snapshot, storeAnswered(snapshot.session, round(2), clock + 1).change);
+      }
+      const listed = async (from: CachingSessionStore): Promise<string[]> => {
+        const keys: string[] = [];
+        for await (const key of from.pendingSessions()) keys.push(key);
+        return keys;
+      };
+      const { store: cold } = await open();
+      expect(await listed(cold)).toEqual([...marked]);
+      const two = await cold.load('s250');
+      expect(two.session.pending).toEqual([
+        { seq: 3, since: clock },
+        { seq: 5, since: clock + 1 },
+      ]);
+      expect((await cold.loadForContext('s250', () => 100)).session.pending).toEqual(two.session.pending);
+      const confirmed = await cold.commit(two, confirmDelivered(two.session, 3, 1000).change);
+      expect(confirmed.session.pending).toEqual([{ seq: 5, since: clock + 1 }]);
+      await cold.commit(confirmed, confirmDelivered(confirmed.session, 5, 1000).change);
+      expect(await listed(cold)).toEqual(['s003', 's519']);
+      const { store: third } = await open();
+      expect((await third.load('s250')).session).toEqual(applyChange(applyChange(two.session, { delivered: [3] }), { delivered: [5] }));
+      expect((await third.load('s250')).session.pending).toBeUndefined();
     });
 
     it('the sweep pages through many sessions', async () => {
