@@ -59,6 +59,9 @@ const store = await configuredStore(config, logger).catch((error: unknown) => {
   process.exit(1);
 });
 const engine = configuredEngine(config, { store, model: configuredModel(config, logger), logger, preconditions: [] });
+// A crash after this session's answer was stored left it marked pending: it was printed as it streamed and
+// is in memory, so nothing is left to show; the mark goes. Other sessions are their surfaces' to finish.
+await engine.finishPending(({ key }) => Promise.resolve(key === args.session ? 'gone' : 'not_ours'), config.DELIVERY_GRACE_MS);
 const out = { write: (text: string) => void process.stdout.write(text) };
 const err = { write: (text: string) => void process.stderr.write(text) };
 const chat = new TerminalChat({ engine, session: args.session, authorName: args.name, out, err });

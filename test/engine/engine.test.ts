@@ -326,7 +326,9 @@ describe('Engine', () => {
         return ['reply-1', 'reply-2'];
       };
       expect(await engine.ask(q('hi'), sink)).toBe('answered');
-      expect(seen).toEqual([{ messages: 2, pending: [{ seq: 1, since: expect.any(Number) }] }]);
+      expect(seen).toHaveLength(1);
+      expect(seen[0]?.messages).toBe(2);
+      expect(seen[0]?.pending).toMatchObject([{ seq: 1 }]);
       const after = await memory.read('c1');
       expect(after.pending).toBeUndefined();
       expect(after.history.map((m) => m.content)).toEqual(['hi', 'hello there']);
