@@ -18,11 +18,24 @@ export function sessionStoreOn(backend: RecordBackend, logger: Logger, options: 
 
 /** Opens the store a STORE_URL names: `sqlite://path` (default) or `memory://`. */
 export async function openSessionStore(storeUrl: string, logger: Logger, options: SessionStoreOptions = {}): Promise<CachingSessionStore> {
-  if (storeUrl === 'memory://') return sessionStoreOn(new MemoryDatabase().connect(), logger, options);
+  return sessionStoreOn(await openBackend(storeUrl, options), logger, options);
+}
+
+/**
+ * The store a STORE_URL names without a cache, for tools that read every session once (migrate):
+ * with `readOnly`, the database is opened for reading where the backend allows it.
+ */
+export async function openUncachedStore(storeUrl: string, logger: Logger, options: ChunkedStoreOptions = {}): Promise<ChunkedSessionStore> {
+  return new ChunkedSessionStore(await openBackend(storeUrl, options), logger, options);
+}
+
+/** The database a STORE_URL names. */
+async function openBackend(storeUrl: string, options: { readonly readOnly?: boolean }): Promise<RecordBackend> {
+  if (storeUrl === 'memory://') return new MemoryDatabase().connect();
   if (storeUrl.startsWith('sqlite://')) {
     const file = storeUrl.slice('sqlite://'.length);
     if (file === '') throw new Error('STORE_URL sqlite:// needs a file path, e.g. sqlite://data/contextcord.sqlite');
-    return sessionStoreOn(await SqliteBackend.open(file), logger, options);
+    return SqliteBackend.open(file, options.readOnly === true ? { readOnly: true } : {});
   }
   const scheme = storeUrl.split(':')[0] ?? storeUrl;
   throw new Error(`STORE_URL scheme "${scheme}:" is not supported yet: use sqlite://path/to/file.sqlite (the default) or memory://.`);
