@@ -1,28 +1,15 @@
-import { resolve } from 'node:path';
+import { displayStoreUrl, parseStoreUrl } from '../adapters/store/store-url.js';
 import { redactSecrets } from '../redact.js';
 
-/**
- * A STORE_URL as it may be printed: its password (redis://:secret@host, postgresql://user:secret@host)
- * replaced by ***. A URL that does not parse is printed as its scheme only, since where its
- * password would be cannot be told.
- */
-export function printableStoreUrl(storeUrl: string): string {
-  if (storeUrl.startsWith('sqlite://') || storeUrl === 'memory://') return storeUrl;
-  try {
-    const url = new URL(storeUrl);
-    if (url.password !== '') url.password = '***';
-    return url.toString();
-  } catch {
-    return `${storeUrl.split(':')[0] ?? ''}://…`;
-  }
-}
+/** A STORE_URL as it may be printed (its password as ***). */
+export const printableStoreUrl = displayStoreUrl;
 
 /** `text` with every STORE_URL of `storeUrls` printable and their passwords removed, wherever an error message put them. */
 export function withoutPasswords(text: string, storeUrls: readonly string[]): string {
   let clean = text;
   const passwords: string[] = [];
   for (const storeUrl of storeUrls) {
-    clean = clean.split(storeUrl).join(printableStoreUrl(storeUrl));
+    clean = clean.split(storeUrl).join(displayStoreUrl(storeUrl));
     const password = passwordOf(storeUrl);
     if (password !== undefined) {
       passwords.push(password, decoded(password));
@@ -43,24 +30,33 @@ function passwordOf(storeUrl: string): string | undefined {
   }
 }
 
-/** Whether two STORE_URLs name the same store: the same SQLite file however spelled, else the same URL. */
-export function sameStore(a: string, b: string): boolean {
-  return canonical(a) === canonical(b);
-}
-
-function canonical(storeUrl: string): string {
-  if (storeUrl.startsWith('sqlite://')) return `sqlite://${resolve(storeUrl.slice('sqlite://'.length))}`;
-  try {
-    return new URL(storeUrl).toString();
-  } catch {
-    return storeUrl;
-  }
-}
-
 function decoded(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
     return text;
+  }
+}
+
+/** Whether two STORE_URLs name the same store: the same SQLite file however spelled, the same database or Redis db and prefix. */
+export function sameStore(a: string, b: string): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(storeUrl: string): string {
+  try {
+    const location = parseStoreUrl(storeUrl);
+    switch (location.kind) {
+      case 'memory':
+        return 'memory://';
+      case 'sqlite':
+        return `sqlite://${location.path}`;
+      case 'redis':
+        return `${location.display}#${String(location.db)}#${location.namespace}`;
+      case 'postgres':
+        return `${location.display}#${location.schema}`;
+    }
+  } catch {
+    return storeUrl;
   }
 }

@@ -3,7 +3,10 @@ import type { RecordBackend } from './backend.js';
 import { CachingSessionStore } from './caching-store.js';
 import { type ChunkedStoreOptions, ChunkedSessionStore } from './chunked-store.js';
 import { MemoryDatabase } from './memory-backend.js';
+import { PostgresBackend } from './postgres-backend.js';
+import { RedisBackend } from './redis-backend.js';
 import { SqliteBackend } from './sqlite-backend.js';
+import { parseStoreUrl, type StoreLocation } from './store-url.js';
 
 export interface SessionStoreOptions extends ChunkedStoreOptions {
   /** Messages kept decoded in memory across sessions (SESSION_CACHE_MESSAGES); 0 caches nothing. */
@@ -16,9 +19,29 @@ export function sessionStoreOn(backend: RecordBackend, logger: Logger, options: 
   return new CachingSessionStore(new ChunkedSessionStore(backend, logger, rest), cachedMessages === undefined ? {} : { cachedMessages });
 }
 
-/** Opens the store a STORE_URL names: `sqlite://path` (default) or `memory://`. */
+/**
+ * The backend a STORE_URL names (store-url.ts), connected and probed: a database that cannot be
+ * reached or written fails here, at start, with the driver's error. With `readOnly` nothing is
+ * written to it, not even a probe: SQLite opens the file read-only, PostgreSQL's sessions are
+ * read-only transactions; Redis has no such mode (the store above refuses every write).
+ */
+export async function openBackend(location: StoreLocation, logger?: Logger, options: { readonly readOnly?: boolean } = {}): Promise<RecordBackend> {
+  const readOnly = options.readOnly === true ? { readOnly: true } : {};
+  switch (location.kind) {
+    case 'memory':
+      return new MemoryDatabase().connect();
+    case 'sqlite':
+      return SqliteBackend.open(location.path, readOnly);
+    case 'redis':
+      return RedisBackend.open(location, logger, readOnly);
+    case 'postgres':
+      return PostgresBackend.open(location, logger, readOnly);
+  }
+}
+
+/** Opens the store a STORE_URL names (see store-url.ts for the forms). */
 export async function openSessionStore(storeUrl: string, logger: Logger, options: SessionStoreOptions = {}): Promise<CachingSessionStore> {
-  return sessionStoreOn(await openBackend(storeUrl, options), logger, options);
+  return sessionStoreOn(await openBackend(parseStoreUrl(storeUrl), logger), logger, options);
 }
 
 /**
@@ -26,17 +49,5 @@ export async function openSessionStore(storeUrl: string, logger: Logger, options
  * with `readOnly`, the database is opened for reading where the backend allows it.
  */
 export async function openUncachedStore(storeUrl: string, logger: Logger, options: ChunkedStoreOptions = {}): Promise<ChunkedSessionStore> {
-  return new ChunkedSessionStore(await openBackend(storeUrl, options), logger, options);
-}
-
-/** The database a STORE_URL names. */
-async function openBackend(storeUrl: string, options: { readonly readOnly?: boolean }): Promise<RecordBackend> {
-  if (storeUrl === 'memory://') return new MemoryDatabase().connect();
-  if (storeUrl.startsWith('sqlite://')) {
-    const file = storeUrl.slice('sqlite://'.length);
-    if (file === '') throw new Error('STORE_URL sqlite:// needs a file path, e.g. sqlite://data/contextcord.sqlite');
-    return SqliteBackend.open(file, options.readOnly === true ? { readOnly: true } : {});
-  }
-  const scheme = storeUrl.split(':')[0] ?? storeUrl;
-  throw new Error(`STORE_URL scheme "${scheme}:" is not supported yet: use sqlite://path/to/file.sqlite (the default) or memory://.`);
+  return new ChunkedSessionStore(await openBackend(parseStoreUrl(storeUrl), logger, options), logger, options);
 }
