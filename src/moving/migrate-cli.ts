@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { parseStoreUrl } from '../adapters/store/store-url.js';
 import type { MigrationReport, SessionProblem } from './migrate.js';
 import { printableStoreUrl, sameStore } from './store-url.js';
 
@@ -27,8 +28,14 @@ export function parseMigrateArguments(argv: readonly string[]): MigrateArguments
   const to = values.to?.trim() ?? '';
   const missing = [from === '' ? '--from' : undefined, to === '' ? '--to' : undefined].filter((name) => name !== undefined);
   if (missing.length > 0) return { problem: `migrate: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing. ${MIGRATE_USAGE}` };
-  for (const url of [from, to]) {
+  for (const [option, url] of [['--from', from], ['--to', to]] as const) {
     if (url === 'memory://') return { problem: `migrate: memory:// lives only inside one process; name a store that lasts. ${MIGRATE_USAGE}` };
+    try {
+      parseStoreUrl(url);
+    } catch (error) {
+      // StoreUrlError never carries the password.
+      return { problem: `migrate: ${option}: ${firstLine(error)}. ${MIGRATE_USAGE}` };
+    }
   }
   if (sameStore(from, to)) return { problem: `migrate: --from and --to name the same store (${printableStoreUrl(from)}). ${MIGRATE_USAGE}` };
   return { from, to, overwrite: values.overwrite ?? false };
