@@ -48,6 +48,8 @@ function refusalLine(storeUrl: string, refusal: BackupRefusal): string {
         : `backup: STORE_URL is ${printableStoreUrl(storeUrl)}: npm run backup copies SQLite stores only. Back up Redis with its RDB snapshots or AOF, PostgreSQL with pg_dump: see ${README_SECTION}.`;
     case 'exists':
       return `backup: ${refusal.file} already exists; nothing was written. Name a new file, or pass --force to replace it.`;
+    case 'no-store':
+      return `backup: there is no store at ${refusal.file} (STORE_URL=${printableStoreUrl(storeUrl)}); nothing was written. Run it where the bot runs, with the bot's STORE_URL.`;
     case 'same-file':
       return `backup: ${refusal.file} is the store itself; name another file.`;
   }

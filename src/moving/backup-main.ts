@@ -13,7 +13,7 @@ import { backup } from './backup.js';
 import { backupLines, parseBackupArguments } from './backup-cli.js';
 import { firstLine } from './migrate-cli.js';
 import { progressBar } from './progress.js';
-import { printableStoreUrl, withoutPasswords } from './store-url.js';
+import { passwordsOf, printableStoreUrl, withoutPasswords } from './store-url.js';
 
 const parsed = parseBackupArguments(process.argv.slice(2));
 if ('problem' in parsed) {
@@ -30,7 +30,7 @@ try {
 }
 const storeUrl = config.STORE_URL;
 const clean = (line: string): string => withoutPasswords(line, [storeUrl]);
-const logger = createLogger({ level: 'warn', secrets: [], destination: pino.destination({ dest: 2, sync: true }) });
+const logger = createLogger({ level: 'warn', secrets: passwordsOf([storeUrl]), destination: pino.destination({ dest: 2, sync: true }) });
 const bar = progressBar(process.stderr);
 try {
   const result = await backup(storeUrl, parsed.file, { force: parsed.force, logger, progress: (done, total) => bar.update('checking the copy', done, total) });

@@ -9,6 +9,7 @@ import { SqliteBackend } from '../adapters/store/sqlite-backend.js';
 export type BackupRefusal =
   | { readonly kind: 'not-sqlite'; readonly scheme: string }
   | { readonly kind: 'exists'; readonly file: string }
+  | { readonly kind: 'no-store'; readonly file: string }
   | { readonly kind: 'same-file'; readonly file: string };
 
 export interface BackupReport {
@@ -42,6 +43,7 @@ export async function backup(storeUrl: string, file: string, options: BackupOpti
   const from = resolve(storeUrl.slice('sqlite://'.length));
   const to = resolve(file);
   if (to === from) return { kind: 'same-file', file: to };
+  if (!existsSync(from)) return { kind: 'no-store', file: from };
   if (existsSync(to) && !options.force) return { kind: 'exists', file: to };
   mkdirSync(dirname(to), { recursive: true });
   const partial = join(dirname(to), `.${basename(to)}.partial-${randomBytes(4).toString('hex')}`);

@@ -4,14 +4,16 @@
  * the target exactly, 1 when any could not be copied or verified or the target was refused, 2
  * for bad arguments. Passwords in the URLs are never printed.
  */
+import { existsSync } from 'node:fs';
 import pino from 'pino';
+import { parseStoreUrl } from '../adapters/store/store-url.js';
 import type { ChunkedSessionStore } from '../adapters/store/chunked-store.js';
 import { openUncachedStore } from '../adapters/store/open-session-store.js';
 import { createLogger } from '../logger.js';
 import { migrate } from './migrate.js';
 import { firstLine, migrationLines, parseMigrateArguments } from './migrate-cli.js';
 import { progressBar } from './progress.js';
-import { printableStoreUrl, withoutPasswords } from './store-url.js';
+import { passwordsOf, printableStoreUrl, withoutPasswords } from './store-url.js';
 
 const parsed = parseMigrateArguments(process.argv.slice(2));
 if ('problem' in parsed) {
@@ -22,7 +24,7 @@ const { from, to, overwrite } = parsed;
 const urls = [from, to];
 const say = (line: string): void => void process.stdout.write(`${withoutPasswords(line, urls)}\n`);
 const complain = (line: string): void => void process.stderr.write(`${withoutPasswords(line, urls)}\n`);
-const logger = createLogger({ level: 'warn', secrets: [], destination: pino.destination({ dest: 2, sync: true }) });
+const logger = createLogger({ level: 'warn', secrets: passwordsOf(urls), destination: pino.destination({ dest: 2, sync: true }) });
 
 const opened: ChunkedSessionStore[] = [];
 async function open(url: string, role: string, readOnly: boolean): Promise<ChunkedSessionStore> {
@@ -32,7 +34,9 @@ async function open(url: string, role: string, readOnly: boolean): Promise<Chunk
     opened.push(store);
     return store;
   } catch (error) {
-    complain(`migrate: cannot open the ${role} ${printableStoreUrl(url)}: ${firstLine(error)}.`);
+    const location = parseStoreUrl(url);
+    const why = location.kind === 'sqlite' && !existsSync(location.path) ? `there is no file at ${location.path}` : firstLine(error);
+    complain(`migrate: cannot open the ${role} ${printableStoreUrl(url)}: ${why}.`);
     for (const store of opened) await store.close();
     process.exit(1);
   }

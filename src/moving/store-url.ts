@@ -20,6 +20,11 @@ export function withoutPasswords(text: string, storeUrls: readonly string[]): st
   return redactSecrets(clean, passwords);
 }
 
+/** The passwords the URLs carry, for a logger to redact. */
+export function passwordsOf(storeUrls: readonly string[]): string[] {
+  return storeUrls.map(passwordOf).filter((password) => password !== undefined);
+}
+
 function passwordOf(storeUrl: string): string | undefined {
   if (storeUrl.startsWith('sqlite://')) return undefined;
   try {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChunkedSessionStore } from '../../src/adapters/store/chunked-store.js';
@@ -150,9 +150,15 @@ describe('backup', () => {
     expect(readdirSync(dir.path)).toEqual([]);
   });
 
-  it('a store that cannot be read leaves no file behind', async () => {
+  it('a store that is not there is named, and a store that cannot be read leaves no file behind', async () => {
     const file = join(dir.path, 'out', 'backup.sqlite');
-    await expect(backup(storeUrl, file, { force: false, logger })).rejects.toThrow(/SQLITE_CANTOPEN/);
+    const missing = await backup(storeUrl, file, { force: false, logger });
+    expect(missing).toEqual({ kind: 'no-store', file: join(dir.path, 'data', 'contextcord.sqlite') });
+    expect(backupLines(storeUrl, missing).err[0]).toMatch(/^backup: there is no store at .+contextcord\.sqlite \(STORE_URL=sqlite:.+\); nothing was written\./);
+    expect(existsSync(file)).toBe(false);
+    mkdirSync(join(dir.path, 'data'));
+    writeFileSync(join(dir.path, 'data', 'contextcord.sqlite'), 'not a database, but long enough to be read as one by SQLite at all'.repeat(20));
+    await expect(backup(storeUrl, file, { force: false, logger })).rejects.toThrow(/SQLITE_NOTADB/);
     expect(existsSync(file)).toBe(false);
     expect(readdirSync(join(dir.path, 'out'))).toEqual([]);
   });
