@@ -143,6 +143,16 @@ export function loadDeployConfig(env: NodeJS.ProcessEnv): DeployConfig {
   return readEnvironment(deployConfigSchema, env);
 }
 
+/** What `npm run backup` reads: only where the store is. */
+export const storeConfigSchema = z.object({ STORE_URL: configSchema.shape.STORE_URL });
+
+export type StoreConfig = z.infer<typeof storeConfigSchema>;
+
+/** As loadConfig, for tools that work on the store alone (backup): nothing else is needed or checked. */
+export function loadStoreConfig(env: NodeJS.ProcessEnv): StoreConfig {
+  return readEnvironment(storeConfigSchema, env);
+}
+
 function readEnvironment<Schema extends z.ZodObject>(schema: Schema, env: NodeJS.ProcessEnv): z.output<Schema> {
   const present = Object.fromEntries(
     Object.keys(schema.shape)

@@ -337,3 +337,49 @@ export function setLimit(session: Session, limit: number): Changed<Removed> {
 export function reset(session: Session): Changed<Removed> {
   return changed(session, session.history.length === 0 ? {} : { reset: true }, session.history);
 }
+
+/**
+ * Whether two sessions are the same memory: the same messages with the same seqs, every field
+ * equal (an absent `forged` is `false`), the same settings and the same `next`. A bot on either
+ * sends the same requests and numbers the next message alike. Used to tell a copied session
+ * from a different one (migrate) and to check a copy against its source.
+ */
+export function sameSession(a: Session, b: Session): boolean {
+  if (a.next !== b.next || !sameSettings(a.settings, b.settings) || a.history.length !== b.history.length) return false;
+  const [pa, pb] = [a.pending ?? [], b.pending ?? []];
+  if (pa.length !== pb.length || pa.some((mark, i) => mark.seq !== pb[i]?.seq || mark.since !== pb[i].since)) return false;
+  return a.history.every((message, i) => {
+    const other = b.history[i];
+    return other !== undefined && sameMessage(message, other);
+  });
+}
+
+function sameSettings(a: SessionSettings, b: SessionSettings): boolean {
+  return (Object.keys(SETTINGS_FIELDS) as Array<keyof SessionSettings>).every((field) => a[field] === b[field]);
+}
+
+/** Every settings field; a field added to SessionSettings does not compile until it is listed here. */
+const SETTINGS_FIELDS: Record<keyof SessionSettings, true> = { limit: true, systemPrompt: true, model: true, tokenBudget: true };
+
+const same = <T>(a: T, b: T): boolean => a === b;
+
+/** How each message field compares; a field added to messages does not compile until it is listed here. */
+const MESSAGE_FIELDS: { readonly [K in keyof HistoryMessage]-?: (a: HistoryMessage[K], b: HistoryMessage[K]) => boolean } = {
+  seq: same,
+  role: same,
+  content: same,
+  authorId: same,
+  authorName: same,
+  tokens: same,
+  pinned: same,
+  createdAt: same,
+  discordMessageIds: (a, b) => a.length === b.length && a.every((id, i) => id === b[i]),
+  forged: (a, b) => (a ?? false) === (b ?? false),
+};
+
+function sameMessage(a: HistoryMessage, b: HistoryMessage): boolean {
+  return (Object.keys(MESSAGE_FIELDS) as Array<keyof HistoryMessage>).every((field) => {
+    const compare = MESSAGE_FIELDS[field] as (x: unknown, y: unknown) => boolean;
+    return compare(a[field], b[field]);
+  });
+}

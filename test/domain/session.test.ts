@@ -16,6 +16,7 @@ import {
   applyChange,
   isEmptyChange,
   unpin,
+  sameSession,
   storeAnswered,
   confirmDelivered,
   withdrawUndelivered,
@@ -315,6 +316,42 @@ describe('applyChange', () => {
       });
       session = made;
     }
+  });
+});
+
+describe('sameSession', () => {
+  const base = applyChange(sessionOf(user('UK', { authorId: '1', authorName: 'Ann', discordMessageIds: ['10'] }), assistant('London')), {
+    pin: [0],
+    settings: { limit: 6 },
+  });
+
+  it('holds for a copy, and for an absent forged flag against false', () => {
+    const copy: Session = { ...base, history: base.history.map((m) => ({ ...m, discordMessageIds: [...m.discordMessageIds] })) };
+    expect(sameSession(base, copy)).toBe(true);
+    const [first, second] = base.history;
+    const withFalse: Session = { ...base, history: [{ ...first!, forged: false }, second!] };
+    expect(sameSession(base, withFalse)).toBe(true);
+  });
+
+  it.each<[string, (s: Session) => Session]>([
+    ['next', (s) => ({ ...s, next: s.next + 1 })],
+    ['a setting', (s) => ({ ...s, settings: { limit: 7 } })],
+    ['a setting added', (s) => ({ ...s, settings: { ...s.settings, model: 'm' } })],
+    ['a message fewer', (s) => ({ ...s, history: s.history.slice(1) })],
+    ['a seq', (s) => ({ ...s, history: s.history.map((m, i) => (i === 1 ? { ...m, seq: 5 } : m)) })],
+    ['a pin', (s) => ({ ...s, history: s.history.map((m) => ({ ...m, pinned: false })) })],
+    ['content', (s) => ({ ...s, history: s.history.map((m, i) => (i === 1 ? { ...m, content: 'Paris' } : m)) })],
+    ['the speaker', (s) => ({ ...s, history: s.history.map((m, i) => (i === 0 ? { ...m, authorName: 'Bob' } : m)) })],
+    ['the speaker id', (s) => ({ ...s, history: s.history.map((m, i) => (i === 0 ? { ...m, authorId: '2' } : m)) })],
+    ['a time', (s) => ({ ...s, history: s.history.map((m, i) => (i === 0 ? { ...m, createdAt: m.createdAt + 1 } : m)) })],
+    ['tokens', (s) => ({ ...s, history: s.history.map((m, i) => (i === 0 ? { ...m, tokens: m.tokens + 1 } : m)) })],
+    ['the role', (s) => ({ ...s, history: s.history.map((m, i) => (i === 1 ? { ...m, role: 'user' as const } : m)) })],
+    ['Discord message ids', (s) => ({ ...s, history: s.history.map((m, i) => (i === 0 ? { ...m, discordMessageIds: ['11'] } : m)) })],
+    ['forged', (s) => ({ ...s, history: s.history.map((m, i) => (i === 0 ? { ...m, forged: true } : m)) })],
+    ['a pending mark', (s) => ({ ...s, pending: [{ seq: 1, since: 5 }] })],
+  ])('fails for a different %s', (_, change) => {
+    expect(sameSession(base, change(base))).toBe(false);
+    expect(sameSession(change(base), base)).toBe(false);
   });
 });
 

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 export const BOT_ENTRY = join(root, 'src/index.ts');
 export const DEPLOY_ENTRY = join(root, 'src/deploy-commands.ts');
+export const MIGRATE_ENTRY = join(root, 'src/moving/migrate-main.ts');
+export const BACKUP_ENTRY = join(root, 'src/moving/backup-main.ts');
 const loader = join(root, 'node_modules/tsx/dist/loader.mjs');
 
 export interface BotProcess {
@@ -23,12 +25,12 @@ export interface BotProcess {
  * The bot (or another entry point) as a server owner runs it: its own process, started with node,
  * configured only by `env` (and a .env in `cwd`, if any). The caller kills it in afterEach.
  */
-export function startBotProcess(env: Record<string, string>, cwd: string, script = BOT_ENTRY): BotProcess {
+export function startBotProcess(env: Record<string, string>, cwd: string, script = BOT_ENTRY, args: readonly string[] = []): BotProcess {
   let stdout = '';
   let stderr = '';
   let output = '';
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', loader, script], {
+  const child = spawn(process.execPath, ['--import', loader, script, ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

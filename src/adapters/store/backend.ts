@@ -36,3 +36,17 @@ export interface RecordBackend {
   maintain(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Keys read per page when walking a backend's keys, so no walk holds a whole table's keys. */
+const KEYS_PAGE = 500;
+
+/** Every key with `prefix`, in order, a page at a time (for sweeps and for tools that walk every session). */
+export async function* pagesOfKeys(backend: RecordBackend, prefix: string): AsyncGenerator<string[]> {
+  for (let after = ''; ; ) {
+    const keys = await backend.keys(prefix, after, KEYS_PAGE);
+    const last = keys.at(-1);
+    if (last === undefined) return;
+    yield keys;
+    after = last;
+  }
+}

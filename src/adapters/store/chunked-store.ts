@@ -10,9 +10,9 @@ import {
   type Snapshot,
   StoreConflictError,
 } from '../../engine/session-store.js';
-import type { RecordBackend } from './backend.js';
-import { pagesOfKeys, sweepOrphans, sweepQuarantine } from './housekeeping.js';
-import { EMPTY_LAYOUT, headEntryText, type LaidChunk, type Layout, pinnedSeqs, planCommit } from './layout.js';
+import { pagesOfKeys, type RecordBackend } from './backend.js';
+import { sweepOrphans, sweepQuarantine } from './housekeeping.js';
+import { type CommitPlan, EMPTY_LAYOUT, headEntryText, type LaidChunk, type Layout, pinnedSeqs, planCommit } from './layout.js';
 import {
   chunkKey,
   chunkRecord,
@@ -30,6 +30,7 @@ import {
   type HeadRecord,
   type LegacyEntry,
   quarantineKey,
+  sessionOfHeadKey,
   versionOfText,
 } from './record.js';
 
@@ -61,6 +62,22 @@ export interface ChunkedStoreOptions {
   /** Infinity: no sweep on a timer (housekeep() still sweeps). */
   readonly sweepAfterStartMs?: number;
   readonly sweepEveryMs?: number;
+  /**
+   * Only reads (a source being copied from): no timers, every write refused, and a record that
+   * cannot be decoded is reported with UnreadableSessionError instead of being set aside.
+   */
+  readonly readOnly?: boolean;
+}
+
+/** A stored session that cannot be decoded, found by a read-only store (which may not set it aside). */
+export class UnreadableSessionError extends Error {
+  override readonly name = 'UnreadableSessionError';
+  constructor(
+    readonly key: string,
+    readonly reason: string,
+  ) {
+    super(`stored session ${key} cannot be decoded: ${reason}`);
+  }
 }
 
 /** A session as read, with how it is laid out in chunks. */
@@ -96,6 +113,7 @@ export class ChunkedSessionStore implements SessionStore {
   private readonly dropGraceMs: number;
   private readonly orphanGraceMs: number;
   private readonly quarantineMs: number;
+  private readonly readOnly: boolean;
 
   constructor(
     private readonly backend: RecordBackend,
@@ -109,7 +127,8 @@ export class ChunkedSessionStore implements SessionStore {
     this.dropGraceMs = options.dropGraceMs ?? DEFAULT_DROP_GRACE_MS;
     this.orphanGraceMs = options.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS;
     this.quarantineMs = (options.quarantineDays ?? DEFAULT_QUARANTINE_DAYS) * DAY_MS;
-    const after = options.sweepAfterStartMs ?? DEFAULT_SWEEP_AFTER_START_MS;
+    this.readOnly = options.readOnly ?? false;
+    const after = this.readOnly ? Infinity : (options.sweepAfterStartMs ?? DEFAULT_SWEEP_AFTER_START_MS);
     if (Number.isFinite(after)) {
       const every = options.sweepEveryMs ?? DEFAULT_SWEEP_EVERY_MS;
       const sweep = (): void => void this.housekeep().catch((error: unknown) => this.logger.warn({ err: error }, 'store sweep failed'));
@@ -170,19 +189,46 @@ export class ChunkedSessionStore implements SessionStore {
   }
 
   async commit(basis: Snapshot, change: SessionChange): Promise<Snapshot> {
-    if (this.closed) throw closedError();
-    const { key } = basis;
-    let before = basis.session;
-    let layout = this.layouts.get(before);
-    if (layout === undefined) {
-      // A snapshot this store did not hand out: its version names the stored session, so that is the one to change.
-      const current = await this.read(key);
-      if (current.snapshot.version !== basis.version) throw new StoreConflictError(key, basis.version);
-      before = current.snapshot.session;
-      layout = current.layout;
-    }
+    const { before, layout } = await this.basisOf(basis);
     const after = applyChange(before, change);
-    const plan = planCommit(layout, before, after, change, () => this.newId());
+    return this.write(basis, planCommit(layout, before, after, change, () => this.newId()), after);
+  }
+
+  /**
+   * Stores `session` exactly as given, seqs, pins, settings and `next` included, in place of
+   * what `basis` holds: compare-and-set on its version like commit. For copying a session from
+   * another store (migrate), where no rule made it; it is laid out afresh, as after a reset.
+   */
+  async replace(basis: Snapshot, session: Session): Promise<Snapshot> {
+    const problem = notStorable(session);
+    if (problem !== undefined) throw new Error(`session ${basis.key} cannot be stored as given: ${problem}`);
+    const { before, layout } = await this.basisOf(basis);
+    return this.write(basis, planCommit(layout, before, session, { reset: true }, () => this.newId()), session);
+  }
+
+  /** The key of every stored session, in key order, read a page at a time (set-aside heads are not sessions). */
+  async *sessionKeys(): AsyncGenerator<string> {
+    if (this.closed) throw closedError();
+    for await (const keys of pagesOfKeys(this.backend, HEAD_PREFIX)) {
+      for (const key of keys) yield sessionOfHeadKey(key);
+    }
+  }
+
+  /** The session `basis` names and how it is laid out: this store's own snapshot, or the stored one at that version. */
+  private async basisOf(basis: Snapshot): Promise<{ before: Session; layout: Layout }> {
+    if (this.closed) throw closedError();
+    if (this.readOnly) throw new Error('this session store is open for reading only');
+    const layout = this.layouts.get(basis.session);
+    if (layout !== undefined) return { before: basis.session, layout };
+    // A snapshot this store did not hand out: its version names the stored session, so that is the one to change.
+    const current = await this.read(basis.key);
+    if (current.snapshot.version !== basis.version) throw new StoreConflictError(basis.key, basis.version);
+    return { before: current.snapshot.session, layout: current.layout };
+  }
+
+  /** Writes a plan's chunks and the head of `after` as basis.version + 1, if the head is still at basis.version. */
+  private async write(basis: Snapshot, plan: CommitPlan, after: Session): Promise<Snapshot> {
+    const { key } = basis;
     const at = this.now();
     const rows = plan.write.map((chunk) => ({ key: chunkKey(key, chunk.id), text: encodeRecord(chunkRecord(chunk.messages, at)) }));
     const pinned = plan.layout.pinned;
@@ -210,6 +256,7 @@ export class ChunkedSessionStore implements SessionStore {
 
   /** Deletes dropped chunks past their grace, sweeps the quarantine and the orphans, and does the backend's upkeep. */
   housekeep(): Promise<HousekeepingReport> {
+    if (this.readOnly) return Promise.reject(new Error('this session store is open for reading only'));
     const run = this.housekeeping.then(async () => {
       await this.tidy(false);
       const options = { now: this.now(), orphanGraceMs: this.orphanGraceMs, quarantineMs: this.quarantineMs };
@@ -235,7 +282,7 @@ export class ChunkedSessionStore implements SessionStore {
         const record = decodeRecord(text);
         const decoded = record === undefined ? undefined : decodeHead(record.value);
         const key = keys[i];
-        if (decoded?.kind === 'head' && (decoded.head.pending?.length ?? 0) > 0 && key !== undefined) yield key.slice(HEAD_PREFIX.length);
+        if (decoded?.kind === 'head' && (decoded.head.pending?.length ?? 0) > 0 && key !== undefined) yield sessionOfHeadKey(key);
       }
     }
   }
@@ -247,7 +294,7 @@ export class ChunkedSessionStore implements SessionStore {
     for (const timer of this.sweepTimers) clearTimeout(timer);
     await this.housekeeping;
     // Whatever is still waiting goes now; a process reading them has its head re-read to fall back on.
-    await this.tidy(true);
+    if (!this.readOnly) await this.tidy(true);
     await this.backend.close();
   }
 
@@ -394,6 +441,11 @@ export class ChunkedSessionStore implements SessionStore {
    * looking and removing.
    */
   private async quarantine(key: string, text: string, reason: string, attempt: number): Promise<Read> {
+    if (this.readOnly) {
+      // Not set aside, only reported; a head that moved on meanwhile is read again, as below.
+      if ((await this.backend.get(headKey(key))) !== text && attempt < 2) return this.read(key, undefined, attempt + 1);
+      throw new UnreadableSessionError(key, reason);
+    }
     const aside = quarantineKey(key, this.now(), this.writer);
     await this.backend.put({ key: aside, text });
     if (!(await this.backend.deleteIf(headKey(key), text))) {
@@ -441,6 +493,16 @@ function liveChunk(entry: HeadEntry, text: string | undefined, pinned: ReadonlyS
 function sessionOf(history: readonly HistoryMessage[], head: HeadRecord): Session {
   const { settings, next, pending } = head;
   return pending === undefined || pending.length === 0 ? { history, settings, next } : { history, settings, next, pending };
+}
+
+/** Why `session` could not be stored and read back as it is, if it could not: seqs must ascend and stay below `next`. */
+function notStorable(session: Session): string | undefined {
+  let previous = -1;
+  for (const message of session.history) {
+    if (!Number.isSafeInteger(message.seq) || message.seq <= previous) return `seq ${String(message.seq)} does not follow ${String(previous)}`;
+    previous = message.seq;
+  }
+  return Number.isSafeInteger(session.next) && session.next > previous ? undefined : `next ${String(session.next)} is not above seq ${String(previous)}`;
 }
 
 function closedError(): Error {

@@ -1,4 +1,4 @@
-import type { RecordBackend } from './backend.js';
+import { pagesOfKeys, type RecordBackend } from './backend.js';
 import {
   CHUNK_PREFIX,
   chunkIdOf,
@@ -12,7 +12,7 @@ import {
   writtenAt,
 } from './record.js';
 
-/** Keys read per page of a sweep, so a sweep never holds the whole store's keys in memory. */
+/** Set-aside heads of one session read at once. */
 const PAGE = 500;
 
 export interface SweepOptions {
@@ -78,17 +78,6 @@ export async function sweepOrphans(backend: RecordBackend, options: SweepOptions
     removed += old.length;
   }
   return removed;
-}
-
-/** Every key with `prefix`, PAGE at a time, so a sweep never holds a whole table's keys. */
-export async function* pagesOfKeys(backend: RecordBackend, prefix: string): AsyncGenerator<string[]> {
-  for (let after = ''; ; ) {
-    const keys = await backend.keys(prefix, after, PAGE);
-    const last = keys.at(-1);
-    if (last === undefined) return;
-    yield keys;
-    after = last;
-  }
 }
 
 /** What a stored head lists (nothing when there is none); undefined when it cannot be told. */

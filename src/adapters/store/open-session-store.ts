@@ -21,22 +21,33 @@ export function sessionStoreOn(backend: RecordBackend, logger: Logger, options: 
 
 /**
  * The backend a STORE_URL names (store-url.ts), connected and probed: a database that cannot be
- * reached or written fails here, at start, with the driver's error.
+ * reached or written fails here, at start, with the driver's error. With `readOnly` nothing is
+ * written to it, not even a probe: SQLite opens the file read-only, PostgreSQL's sessions are
+ * read-only transactions; Redis has no such mode (the store above refuses every write).
  */
-export async function openBackend(location: StoreLocation, logger?: Logger): Promise<RecordBackend> {
+export async function openBackend(location: StoreLocation, logger?: Logger, options: { readonly readOnly?: boolean } = {}): Promise<RecordBackend> {
+  const readOnly = options.readOnly === true ? { readOnly: true } : {};
   switch (location.kind) {
     case 'memory':
       return new MemoryDatabase().connect();
     case 'sqlite':
-      return SqliteBackend.open(location.path);
+      return SqliteBackend.open(location.path, readOnly);
     case 'redis':
-      return RedisBackend.open(location, logger);
+      return RedisBackend.open(location, logger, readOnly);
     case 'postgres':
-      return PostgresBackend.open(location, logger);
+      return PostgresBackend.open(location, logger, readOnly);
   }
 }
 
 /** Opens the store a STORE_URL names (see store-url.ts for the forms). */
 export async function openSessionStore(storeUrl: string, logger: Logger, options: SessionStoreOptions = {}): Promise<CachingSessionStore> {
   return sessionStoreOn(await openBackend(parseStoreUrl(storeUrl), logger), logger, options);
+}
+
+/**
+ * The store a STORE_URL names without a cache, for tools that read every session once (migrate):
+ * with `readOnly`, the database is opened for reading where the backend allows it.
+ */
+export async function openUncachedStore(storeUrl: string, logger: Logger, options: ChunkedStoreOptions = {}): Promise<ChunkedSessionStore> {
+  return new ChunkedSessionStore(await openBackend(parseStoreUrl(storeUrl), logger, options), logger, options);
 }

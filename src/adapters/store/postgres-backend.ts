@@ -97,13 +97,15 @@ export class PostgresBackend implements RecordBackend {
    * index the sweeps' range reads can use, then writes and deletes a probe row, so a database
    * that cannot be reached or written fails now, with the driver's error.
    */
-  static async open(location: Extract<StoreLocation, { kind: 'postgres' }>, logger?: Logger): Promise<PostgresBackend> {
+  static async open(location: Extract<StoreLocation, { kind: 'postgres' }>, logger?: Logger, options: { readonly readOnly?: boolean } = {}): Promise<PostgresBackend> {
     const pool = new pg.Pool({
       connectionString: location.connectionString,
       max: POOL_SIZE,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       query_timeout: QUERY_TIMEOUT_MS,
       keepAlive: true,
+      // Opened only to be read from (migrate's source): the server refuses any write, and no table or probe is made.
+      ...(options.readOnly === true ? { options: '-c default_transaction_read_only=on' } : {}),
     });
     let lost = false;
     // An idle connection that breaks is reported here (the pool has already dropped it); without a listener it would end the process.
@@ -118,6 +120,7 @@ export class PostgresBackend implements RecordBackend {
       logger?.info({ store: location.display }, 'connected to the store again');
     });
     const backend = new PostgresBackend(pool, location.schema, location.display);
+    if (options.readOnly === true) return backend;
     try {
       await backend.prepare(location.schema);
       await backend.put({ key: 'probe', text: 'probe' });

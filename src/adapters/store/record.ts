@@ -27,6 +27,11 @@ export function headKey(key: string): string {
   return HEAD_PREFIX + key;
 }
 
+/** The session a head key names (headKey's inverse). */
+export function sessionOfHeadKey(recordKey: string): string {
+  return recordKey.slice(HEAD_PREFIX.length);
+}
+
 export function chunkKey(key: string, id: string): string {
   return `${CHUNK_PREFIX}${key}:${id}`;
 }

@@ -131,7 +131,7 @@ export class RedisBackend implements RecordBackend {
    * writes and deletes a probe record, so a server that answers but refuses writes (a replica,
    * a wrong password, no permission for scripts) fails now rather than at the first answer.
    */
-  static async open(location: Extract<StoreLocation, { kind: 'redis' }>, logger?: Logger): Promise<RedisBackend> {
+  static async open(location: Extract<StoreLocation, { kind: 'redis' }>, logger?: Logger, options: { readonly readOnly?: boolean } = {}): Promise<RedisBackend> {
     let connected = false;
     let lost = false;
     const client = redisClient(location.url, () => connected);
@@ -156,6 +156,8 @@ export class RedisBackend implements RecordBackend {
     }
     connected = true;
     const backend = new RedisBackend(client, location.namespace, location.display);
+    // A store opened only to be read from (migrate's source) gets no probe either.
+    if (options.readOnly === true) return backend;
     try {
       await backend.put({ key: 'probe', text: 'probe' });
       await backend.deleteMany(['probe']);

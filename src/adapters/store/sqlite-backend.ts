@@ -30,9 +30,10 @@ class Connection {
 
   private constructor(private readonly db: sqlite3.Database) {}
 
-  static open(path: string): Promise<Connection> {
+  static open(path: string, readOnly = false): Promise<Connection> {
+    const mode = readOnly ? sqlite3.OPEN_READONLY : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE;
     return new Promise((resolve, reject) => {
-      const db = new sqlite3.Database(path, (error) => {
+      const db = new sqlite3.Database(path, mode, (error) => {
         if (error !== null) reject(error);
         else {
           db.configure('busyTimeout', 5000);
@@ -83,9 +84,19 @@ export class SqliteBackend implements RecordBackend {
     private readonly file: { readonly path: string; readonly dev: number; readonly ino: number } | undefined,
   ) {}
 
-  /** Opens (and creates, with its folder) the file; `:memory:` is a private in-memory database. */
-  static async open(file: string): Promise<SqliteBackend> {
+  /**
+   * Opens (and creates, with its folder) the file; `:memory:` is a private in-memory database.
+   * With `readOnly` the file must exist and nothing is written to it: no table is made, no
+   * probe written, no checkpoint run (SQLite may still add empty -wal and -shm files beside a
+   * WAL database, as any reader does).
+   */
+  static async open(file: string, options: { readonly readOnly?: boolean } = {}): Promise<SqliteBackend> {
     const path = file === ':memory:' ? file : resolve(file);
+    if (options.readOnly === true && path !== ':memory:') {
+      const connection = await Connection.open(path, true);
+      const { dev, ino } = statSync(path);
+      return new SqliteBackend(connection, undefined, { path, dev, ino });
+    }
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const connection = await Connection.open(path);
     if (path === ':memory:') {
@@ -215,6 +226,16 @@ export class SqliteBackend implements RecordBackend {
 
   async maintain(): Promise<void> {
     await this.checkpointer?.all('PRAGMA wal_checkpoint(PASSIVE)', [], false);
+  }
+
+  /**
+   * A consistent copy of the whole database written to `file`, which must not exist (SQLite's
+   * VACUUM INTO): it reads in one transaction, so the copy is the database as one moment left it,
+   * WAL included, while other connections go on writing.
+   */
+  async copyTo(file: string): Promise<void> {
+    this.checkFile();
+    await this.connection.all('VACUUM INTO ?', [file], false);
   }
 
   /** Raw SQL on the store's connection (not prepared for reuse), for tests, tools and the benchmark's seeding. */
