@@ -85,7 +85,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     throw error;
   }
   const user = client.user;
-  logger.info({ user: user?.tag, id: user?.id, guilds: client.guilds.cache.size, shards: client.ws.shards.map((shard) => shard.id), shardCount: client.options.shardCount }, 'connected to Discord');
+  logger.info({ user: user?.tag, id: user?.id, guilds: client.guilds.cache.size, shards: client.ws.shards.map((shard) => shard.id), shardCount: client.options.shardCount, pid: process.pid }, 'connected to Discord');
   if (config.REGISTER_COMMANDS_ON_START && client.isReady()) {
     const count = await registerCommands(client, config.DISCORD_GUILD_ID);
     logger.info({ count, guild: config.DISCORD_GUILD_ID ?? 'global' }, 'slash commands registered');

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 export const BOT_ENTRY = join(root, 'src/index.ts');
 export const DEPLOY_ENTRY = join(root, 'src/deploy-commands.ts');
+export const SHARDED_ENTRY = join(root, 'src/sharded.ts');
 const loader = join(root, 'node_modules/tsx/dist/loader.mjs');
 
 export interface BotProcess {
