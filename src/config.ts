@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_STORE_URL, parseStoreUrl, StoreUrlError } from './adapters/store/store-url.js';
 
 const snowflake = z.string().regex(/^\d{17,20}$/, 'expected a Discord id (17 to 20 digits)');
 
@@ -66,8 +67,14 @@ const configFields = {
     STORE_URL: z
       .string()
       .trim()
-      .regex(/^(sqlite:\/\/.+|memory:\/\/)$/, 'expected sqlite://path/to/file.sqlite or memory://')
-      .default('sqlite://data/contextcord.sqlite'),
+      .superRefine((value, context) => {
+        try {
+          parseStoreUrl(value);
+        } catch (error) {
+          context.addIssue({ code: 'custom', message: error instanceof StoreUrlError ? error.message : String(error) });
+        }
+      })
+      .default(DEFAULT_STORE_URL),
     DISCORD_GUILD_ID: snowflake.optional(),
     DISCORD_API_URL: url.optional(),
     REGISTER_COMMANDS_ON_START: bool.default(false),

@@ -20,6 +20,8 @@ export type StartupFailure =
   | { readonly kind: 'gateway-closed'; readonly code: number }
   /** The session store could not be opened; `isDirectory` when a folder stands at its path. */
   | { readonly kind: 'store'; readonly storeUrl: string; readonly path: string; readonly isDirectory: boolean }
+  /** A Redis or PostgreSQL store could not be reached or used; `store` is its URL without the password. */
+  | { readonly kind: 'store-server'; readonly server: 'Redis' | 'PostgreSQL'; readonly store: string }
   /** The health and metrics server could not listen on HTTP_HOST:HTTP_PORT. */
   | { readonly kind: 'http-listen'; readonly host: string; readonly port: number };
 
@@ -80,6 +82,8 @@ function describeFailure(failure: StartupFailure, cause: unknown, context: Start
       return gatewayClosed(failure.code);
     case 'store':
       return `cannot open the store ${failure.path} (STORE_URL=${failure.storeUrl}): ${storeProblem(failure, cause)}.`;
+    case 'store-server':
+      return `cannot use the store ${failure.store} (STORE_URL): ${serverProblem(failure.server, cause)}`;
     case 'http-listen':
       return `cannot serve health and metrics on ${failure.host} port ${failure.port} (HTTP_HOST, HTTP_PORT): ${listenProblem(cause)}. Choose another HTTP_PORT or HTTP_HOST, or unset HTTP_PORT to turn the endpoints off.`;
   }
@@ -260,6 +264,58 @@ function storeProblem(failure: Extract<StartupFailure, { kind: 'store' }>, cause
     default:
       return `${errorText(cause)}; check the path and its permissions`;
   }
+}
+
+/** Redis's and PostgreSQL's answers to a connection that cannot be used, by their code. */
+const SERVER_REFUSALS: ReadonlyArray<{ readonly test: RegExp; readonly problem: string }> = [
+  { test: /^(WRONGPASS|NOAUTH)\b/, problem: 'it refused the user name or password ($1): check them in STORE_URL' },
+  { test: /^NOPERM\b/, problem: 'this user may not run what the store needs (NOPERM): allow it GET, SET, EVAL, ZADD and friends on the namespace' },
+  { test: /^READONLY\b/, problem: 'it is a read-only replica (READONLY): point STORE_URL at the primary' },
+  { test: /^(LOADING|MASTERDOWN|BUSY)\b/, problem: 'it cannot serve yet ($1): wait for it, then start again' },
+  { test: /^ERR .*(DB index is out of range|invalid DB index)/i, problem: 'it has no such database number: choose one below its databases setting' },
+  { test: /^ERR AUTH .*without any password configured/i, problem: 'STORE_URL gives a password, but the server has none set for this user: remove it, or set one on the server' },
+];
+
+/** PostgreSQL's SQLSTATE codes a person can act on. */
+const POSTGRES_CODES: Readonly<Record<string, string>> = {
+  '28P01': 'it refused the password (28P01): check the user name and password in STORE_URL',
+  '28000': 'it refused this user from this host (28000): allow it in pg_hba.conf, or check the user and sslmode in STORE_URL',
+  '3D000': 'the database does not exist (3D000): create it (createdb NAME) or name another in STORE_URL',
+  '42501': 'this user may not create or write the store\'s table (42501): grant it CREATE on the schema, or create the table for it',
+  '3F000': 'the schema does not exist and this user may not create it (3F000): create it, or name another with ?schema=',
+  '53300': 'it has no connection free (53300, too many clients): raise max_connections or lower other clients\' pools',
+  '57P03': 'it is starting up or shutting down (57P03): wait for it, then start again',
+  '25006': 'it is a read-only standby (25006): point STORE_URL at the primary',
+};
+
+const serverErrorShape = z.object({ code: z.string().optional(), message: z.string(), name: z.string() });
+
+function serverProblem(server: 'Redis' | 'PostgreSQL', cause: unknown): string {
+  const network = findInChain(cause, (e) => {
+    const parsed = systemErrorShape.safeParse(e);
+    return parsed.success && (parsed.data.code in NETWORK_PROBLEMS || TLS_CODES.has(parsed.data.code)) ? parsed.data.code : undefined;
+  });
+  const check = `Check that ${server} runs there and that this machine may reach it, or fix STORE_URL.`;
+  if (network !== undefined) {
+    if (TLS_CODES.has(network)) return `its TLS certificate was not trusted (${network}). Check the system clock, the server's certificate, and for your own CA, NODE_EXTRA_CA_CERTS.`;
+    return `${NETWORK_PROBLEMS[network] ?? network} (${network}). ${check}`;
+  }
+  const known = findInChain(cause, (e) => {
+    const parsed = serverErrorShape.safeParse(e);
+    if (!parsed.success) return undefined;
+    const { code, message, name } = parsed.data;
+    if (server === 'PostgreSQL' && code !== undefined && code in POSTGRES_CODES) return POSTGRES_CODES[code];
+    if (name === 'ConnectionTimeoutError' || /connection timeout|timeout expired/i.test(message)) return `it did not answer within 5 s. ${check}`;
+    if (/does not support SSL/i.test(message)) return 'it does not offer TLS: use sslmode=disable, or enable TLS on the server';
+    if (/wrong version number|packet length too long|SSL routines/i.test(message)) return 'TLS did not work with it: check sslmode or rediss:// against what the server offers';
+    for (const refusal of SERVER_REFUSALS) {
+      const match = refusal.test.exec(message);
+      if (match !== null) return refusal.problem.replace('$1', match[1] ?? '');
+    }
+    return undefined;
+  });
+  if (known !== undefined) return known.endsWith('.') ? known : `${known}.`;
+  return `${errorText(cause)}. ${check}`;
 }
 
 // ---- text ---------------------------------------------------------------------------------------

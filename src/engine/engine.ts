@@ -124,7 +124,7 @@ export class Engine {
         const gone = error instanceof StoreUnavailableError;
         this.logger.error(
           { err: error, session: question.sessionKey, message: question.sourceId },
-          gone ? 'the store is unavailable (its database file was deleted or replaced): nothing can be stored until it is restored and the bot restarted' : 'answering failed',
+          gone ? 'the store is unavailable: nothing of this answer was stored' : 'answering failed',
         );
         await sink.fail({ code: gone ? 'store_unavailable' : 'internal' }, '', []).catch(() => undefined);
         return 'failed';

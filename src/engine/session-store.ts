@@ -28,12 +28,18 @@ export class StoreConflictError extends Error {
   }
 }
 
+/** Why the store cannot be used: its SQLite file went away, or a database server does not answer. */
+export type StoreUnavailableDetails =
+  /** The SQLite file was deleted or replaced under the running bot: nothing is kept until an operator restores it and restarts. */
+  | { readonly reason: 'file_gone' | 'file_replaced'; readonly path: string }
+  /** Redis or PostgreSQL does not answer (`store` is the URL without its password); the store reconnects by itself. */
+  | { readonly reason: 'unreachable'; readonly store: string };
+
 /**
- * The store cannot be trusted to keep anything any more (its database file was deleted or
- * replaced under the running bot): every read and write fails with this until an operator acts,
- * so nothing pretends to be stored.
+ * The store cannot keep anything right now: every read and write that needs it fails with this
+ * (nothing of the turn or command is stored), so nothing pretends to be stored.
  */
-export class StoreUnavailableError extends ContextcordError<'store_unavailable', { readonly reason: 'file_gone' | 'file_replaced'; readonly path: string }> {
+export class StoreUnavailableError extends ContextcordError<'store_unavailable', StoreUnavailableDetails> {
   override readonly name = 'StoreUnavailableError';
 }
 

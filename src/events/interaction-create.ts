@@ -50,7 +50,7 @@ export function onInteractionCreate(ctx: AppContext, commands: ReadonlyMap<strin
     } catch (error) {
       const told = commandFailureReply(error, locale);
       if (isUserError(error)) log.info({ code: error.code }, 'command refused');
-      else if (error instanceof StoreUnavailableError) log.error({ err: error }, 'command refused: the store is unavailable (its database file was deleted or replaced)');
+      else if (error instanceof StoreUnavailableError) log.error({ err: error }, 'command refused: the store is unavailable, nothing was changed');
       else if (error instanceof MemoryBusyError) log.warn({ err: error }, 'command lost to another writer twice');
       else log.error({ err: error }, 'command failed');
       await responder.fail(told ?? commandFailedReply(locale));

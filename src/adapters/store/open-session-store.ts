@@ -3,7 +3,9 @@ import type { RecordBackend } from './backend.js';
 import { CachingSessionStore } from './caching-store.js';
 import { type ChunkedStoreOptions, ChunkedSessionStore } from './chunked-store.js';
 import { MemoryDatabase } from './memory-backend.js';
+import { RedisBackend } from './redis-backend.js';
 import { SqliteBackend } from './sqlite-backend.js';
+import { parseStoreUrl, type StoreLocation } from './store-url.js';
 
 export interface SessionStoreOptions extends ChunkedStoreOptions {
   /** Messages kept decoded in memory across sessions (SESSION_CACHE_MESSAGES); 0 caches nothing. */
@@ -16,14 +18,24 @@ export function sessionStoreOn(backend: RecordBackend, logger: Logger, options: 
   return new CachingSessionStore(new ChunkedSessionStore(backend, logger, rest), cachedMessages === undefined ? {} : { cachedMessages });
 }
 
-/** Opens the store a STORE_URL names: `sqlite://path` (default) or `memory://`. */
-export async function openSessionStore(storeUrl: string, logger: Logger, options: SessionStoreOptions = {}): Promise<CachingSessionStore> {
-  if (storeUrl === 'memory://') return sessionStoreOn(new MemoryDatabase().connect(), logger, options);
-  if (storeUrl.startsWith('sqlite://')) {
-    const file = storeUrl.slice('sqlite://'.length);
-    if (file === '') throw new Error('STORE_URL sqlite:// needs a file path, e.g. sqlite://data/contextcord.sqlite');
-    return sessionStoreOn(await SqliteBackend.open(file), logger, options);
+/**
+ * The backend a STORE_URL names (store-url.ts), connected and probed: a database that cannot be
+ * reached or written fails here, at start, with the driver's error.
+ */
+export async function openBackend(location: StoreLocation, logger?: Logger): Promise<RecordBackend> {
+  switch (location.kind) {
+    case 'memory':
+      return new MemoryDatabase().connect();
+    case 'sqlite':
+      return SqliteBackend.open(location.path);
+    case 'redis':
+      return RedisBackend.open(location, logger);
+    case 'postgres':
+      throw new Error('postgresql:// is not supported yet');
   }
-  const scheme = storeUrl.split(':')[0] ?? storeUrl;
-  throw new Error(`STORE_URL scheme "${scheme}:" is not supported yet: use sqlite://path/to/file.sqlite (the default) or memory://.`);
+}
+
+/** Opens the store a STORE_URL names (see store-url.ts for the forms). */
+export async function openSessionStore(storeUrl: string, logger: Logger, options: SessionStoreOptions = {}): Promise<CachingSessionStore> {
+  return sessionStoreOn(await openBackend(parseStoreUrl(storeUrl), logger), logger, options);
 }

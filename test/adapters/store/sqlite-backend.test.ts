@@ -93,7 +93,7 @@ describe('openSessionStore', () => {
   });
 
   it('refuses a store it does not know with what is allowed', async () => {
-    await expect(openSessionStore('mongodb://x', captureLogs().logger)).rejects.toThrow(/"mongodb:" is not supported yet: use sqlite:\/\//);
+    await expect(openSessionStore('mongodb://x', captureLogs().logger)).rejects.toThrow(/mongodb:\/\/ is not supported: expected sqlite:\/\//);
     await expect(openSessionStore('sqlite://', captureLogs().logger)).rejects.toThrow(/needs a file path/);
   });
 
