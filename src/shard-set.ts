@@ -17,6 +17,8 @@ export interface ShardSetOptions {
   readonly spawnDelayMs: number;
   /** How long a shard process may take to become ready. */
   readonly readyTimeoutMs: number;
+  /** HTTP_PORT: shard N serves its endpoints on this port + N (0: each on a free port). */
+  readonly httpPort: number | undefined;
   readonly logger: Logger;
 }
 
@@ -60,7 +62,7 @@ export class ShardSet {
       if (this.stopping) throw new Error('stopped while starting');
       const shard = this.#manager.createShard(id);
       // The child inherits this process's environment, SHARD_IDS included: it runs its one shard.
-      shard.env = { ...environmentShape.parse(shard.env), SHARD_IDS: String(id) };
+      shard.env = { ...environmentShape.parse(shard.env), SHARD_IDS: String(id), ...this.#httpPort(id) };
       this.#watch(shard);
       logger.info({ shard: id, of: this.#options.count }, 'starting shard');
       await shard.spawn(readyTimeoutMs);
@@ -92,6 +94,13 @@ export class ShardSet {
   /** The pids of the shard processes running now, by shard id. */
   pids(): Map<number, number | undefined> {
     return new Map([...this.#manager.shards.values()].map((shard) => [shard.id, shard.process?.pid]));
+  }
+
+  /** One port per shard: every shard process reads the same HTTP_PORT, and only one could listen on it. */
+  #httpPort(id: number): { HTTP_PORT?: string } {
+    const base = this.#options.httpPort;
+    if (base === undefined) return {};
+    return { HTTP_PORT: String(base === 0 ? 0 : base + id) };
   }
 
   #watch(shard: Shard): void {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fetchRecommendedShards } from './adapters/discord/recommended-shards.js';
-import { type Config, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { ShardSet } from './shard-set.js';
 import { startupLine } from './startup-errors.js';
@@ -60,6 +60,10 @@ try {
       ? (await fetchRecommendedShards({ token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, timeoutMs: config.STARTUP_TIMEOUT_MS })).shards
       : config.SHARD_COUNT;
   const ids = config.SHARD_IDS ?? Array.from({ length: count }, (_, id) => id);
+  const lastPort = config.HTTP_PORT === undefined || config.HTTP_PORT === 0 ? 0 : config.HTTP_PORT + Math.max(...ids);
+  if (lastPort > 65_535) {
+    throw new ConfigError(`Configuration problem: HTTP_PORT: shard N serves on HTTP_PORT + N, so with shards up to ${String(Math.max(...ids))} it must be at most ${String(65_535 - Math.max(...ids))}`);
+  }
   logger.info({ count, ids, entry: basename(entry) }, 'starting shards');
   shards = new ShardSet({
     entry,
@@ -70,6 +74,7 @@ try {
     spawnDelayMs: config.SHARD_SPAWN_DELAY_MS,
     // A shard gives up on its own after STARTUP_TIMEOUT_MS; the margin is node's start and the store's open.
     readyTimeoutMs: config.STARTUP_TIMEOUT_MS + 15_000,
+    httpPort: config.HTTP_PORT,
     logger,
   });
   await shards.start();

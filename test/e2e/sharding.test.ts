@@ -42,6 +42,16 @@ function logLines(run: BotProcess): Array<Record<string, unknown>> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+/** Until the manager has every shard ready and each shard process has logged its connection. */
+async function allConnected(world: World, runs: readonly BotProcess[], shards: number): Promise<void> {
+  await world.discord.waitFor(
+    () =>
+      runs.every((run) => run.stdout().includes('every shard is ready')) &&
+      runs.flatMap((run) => logLines(run)).filter((l) => l['msg'] === 'connected to Discord').length >= shards,
+    40_000,
+  );
+}
+
 /** Which shards handled a mention in `channel`, from the processes' debug lines. */
 function answeredBy(runs: readonly BotProcess[], channel: string): unknown[] {
   return runs.flatMap((run) => logLines(run).filter((l) => l['msg'] === 'mention handled' && l['session'] === channel).map((l) => l['shards']));
@@ -123,7 +133,7 @@ function shardingSuite(storeName: string, makeStore: (dir: string) => SharedStor
       await store.cleanup();
     });
 
-    const launch = (overrides: Record<string, string>, script = SHARDED_ENTRY): BotProcess => {
+    const launch = (overrides: Record<string, string>, script = SHARDED_ENTRY, options: { ownGroup?: boolean } = {}): BotProcess => {
       const run = startBotProcess(
         {
           DISCORD_TOKEN,
@@ -138,6 +148,7 @@ function shardingSuite(storeName: string, makeStore: (dir: string) => SharedStor
         },
         world.dir.path,
         script,
+        options,
       );
       children.push(run.child);
       return run;
@@ -170,7 +181,7 @@ function shardingSuite(storeName: string, makeStore: (dir: string) => SharedStor
 
     it('npm run start:sharded (SHARD_COUNT auto = 2): one process per shard; SIGTERM stops both cleanly; restarted, every session is intact', async () => {
       const first = launch({});
-      await world.discord.waitFor(() => first.stdout().includes('every shard is ready'), 40_000);
+      await allConnected(world, [first], 2);
       const identified = world.discord.gatewayFrames.filter((f) => f.op === 2).map((f) => (f.d as { shard?: unknown }).shard);
       expect(identified).toEqual([[0, 2], [1, 2]]);
       const ready = logLines(first).filter((l) => l['msg'] === 'connected to Discord');
@@ -192,7 +203,7 @@ function shardingSuite(storeName: string, makeStore: (dir: string) => SharedStor
       expect(first.stdout()).toContain('every shard has stopped');
 
       const second = launch({});
-      await world.discord.waitFor(() => second.stdout().includes('every shard is ready'), 40_000);
+      await allConnected(world, [second], 2);
       world.openai.requests.length = 0;
       await askEverywhere('second', [second]);
       for (const place of places) {
@@ -213,7 +224,7 @@ function shardingSuite(storeName: string, makeStore: (dir: string) => SharedStor
     it('two hosts: SHARD_IDS=0 and SHARD_IDS=1 of SHARD_COUNT=2 on one store; each server answered by its host', async () => {
       const hostA = launch({ SHARD_COUNT: '2', SHARD_IDS: '0' });
       const hostB = launch({ SHARD_COUNT: '2', SHARD_IDS: '1' });
-      await world.discord.waitFor(() => hostA.stdout().includes('every shard is ready') && hostB.stdout().includes('every shard is ready'), 40_000);
+      await allConnected(world, [hostA, hostB], 2);
       await askEverywhere('hello', [hostA, hostB]);
       for (const place of places) {
         expect(answeredBy([place.shard === 0 ? hostA : hostB], place.channel)).toEqual([[place.shard]]);
@@ -225,7 +236,21 @@ function shardingSuite(storeName: string, makeStore: (dir: string) => SharedStor
       expect([await hostA.exited, await hostB.exited]).toEqual([0, 0]);
     }, 120_000);
 
-    it.runIf(which.everything)('npm start with SHARD_IDS=0,1: both shards in one process', async () => {
+    it.runIf(which.everything)('Ctrl-C in a terminal (SIGINT to the whole process group): every shard finishes its answer under way, exit 0', async () => {
+    const run = launch({ SHARD_COUNT: '2' }, SHARDED_ENTRY, { ownGroup: true });
+    await allConnected(world, [run], 2);
+    world.openai.setChunkDelay(20);
+    world.openai.setResponder(() => 'word'.repeat(50));
+    const busy = [places.find((p) => p.shard === 0), places.find((p) => p.shard === 1)].map((p) => p?.channel ?? '');
+    for (const channel of busy) await world.discord.userMessage({ channelId: channel, author: ada, content: 'a story', mentionBot: true });
+    await world.discord.waitFor(() => world.openai.requests.length === 2, 15_000);
+    process.kill(-(run.child.pid ?? 0), 'SIGINT');
+    expect(await run.exited).toBe(0);
+    // Both answers ran to the end: the shards took the group's SIGINT and the manager's SIGTERM as one stop.
+    for (const channel of busy) expect(world.botMessages(channel).map((m) => m.content)).toEqual(['word'.repeat(50)]);
+  }, 90_000);
+
+  it.runIf(which.everything)('npm start with SHARD_IDS=0,1: both shards in one process', async () => {
       const run = launch({ SHARD_COUNT: '2', SHARD_IDS: '0,1' }, BOT_ENTRY);
       await world.discord.waitFor(() => run.stdout().includes('connected to Discord'), 30_000);
       expect(world.discord.gatewayFrames.filter((f) => f.op === 2).map((f) => (f.d as { shard?: unknown }).shard)).toEqual([[0, 2], [1, 2]]);
@@ -235,9 +260,9 @@ function shardingSuite(storeName: string, makeStore: (dir: string) => SharedStor
       expect(await run.exited).toBe(0);
     }, 90_000);
 
-    it.runIf(which.everything)('a shard that dies is started again, and answers its servers; a second signal stops everything at once', async () => {
+    it.runIf(which.everything)('a shard that dies is started again, and answers its servers; each shard has its own HTTP port; a second signal stops everything at once', async () => {
       const run = launch({ SHARD_COUNT: '2', SHUTDOWN_TIMEOUT_MS: '30000' });
-      await world.discord.waitFor(() => run.stdout().includes('every shard is ready'), 40_000);
+      await allConnected(world, [run], 2);
       const pidOf = (shard: number): number => {
         const line = logLines(run).findLast((l) => l['msg'] === 'connected to Discord' && JSON.stringify(l['shards']) === `[${String(shard)}]`);
         return Number(line?.['pid']);

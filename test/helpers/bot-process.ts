@@ -24,7 +24,15 @@ export interface BotProcess {
  * The bot (or another entry point) as a server owner runs it: its own process, started with node,
  * configured only by `env` (and a .env in `cwd`, if any). The caller kills it in afterEach.
  */
-export function startBotProcess(env: Record<string, string>, cwd: string, script = BOT_ENTRY): BotProcess {
+export function startBotProcess(
+  env: Record<string, string>,
+  cwd: string,
+  script = BOT_ENTRY,
+  options: {
+    /** A process group of its own (its pid is the group's id), as a terminal gives a command: signal it all with kill(-pid). */
+    readonly ownGroup?: boolean;
+  } = {},
+): BotProcess {
   let stdout = '';
   let stderr = '';
   let output = '';
@@ -33,6 +41,7 @@ export function startBotProcess(env: Record<string, string>, cwd: string, script
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownGroup === true,
   });
   child.stdout.on('data', (d: Buffer) => {
     stdout += d.toString();
