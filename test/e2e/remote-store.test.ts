@@ -40,7 +40,7 @@ class RedisServer {
     this.child = child;
     let output = '';
     await new Promise<void>((resolve, reject) => {
-      child.stdout?.on('data', (data: Buffer) => {
+      child.stdout.on('data', (data: Buffer) => {
         output += data.toString();
         if (output.includes('Ready to accept connections')) resolve();
       });
