@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fetchRecommendedShards } from './adapters/discord/recommended-shards.js';
+import { storeSecrets } from './adapters/store/store-url.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { ShardSet } from './shard-set.js';
@@ -25,7 +26,7 @@ try {
   process.exit(1);
 }
 
-const secrets = [config.DISCORD_TOKEN, ...config.OPENAI_API_KEY];
+const secrets = [config.DISCORD_TOKEN, ...config.OPENAI_API_KEY, ...storeSecrets(config.STORE_URL)];
 const logger = createLogger({ level: config.LOG_LEVEL, secrets, pretty: process.stdout.isTTY }).child({ role: 'shard-manager' });
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 

@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { openSessionStore } from '../../src/adapters/store/open-session-store.js';
-import { createClient } from '@redis/client';
 import type { FakeUser } from '../fakes/fake-discord.js';
 import { BOT_ENTRY, type BotProcess, SHARDED_ENTRY, startBotProcess } from '../helpers/bot-process.js';
-import { uniqueName, withService } from '../helpers/services.js';
+import { dropPostgresSchema, dropRedisNamespace, uniqueName, withParameter, withService } from '../helpers/services.js';
 import { ada, DISCORD_TOKEN, DM, GENERAL, GUILD, OPENAI_KEY, RANDOM, World } from './harness.js';
 
 const COUNT = 2;
@@ -72,29 +71,25 @@ interface SharedStore {
   cleanup(): Promise<void>;
 }
 
-/** Deletes every key of a namespace (records and index), as the Redis contract test does. */
-async function dropRedisNamespace(url: string, namespace: string): Promise<void> {
-  const client = createClient({ url });
-  await client.connect();
-  try {
-    for (const pattern of [`${namespace}::*`, `${namespace}:index`]) {
-      for await (const keys of client.scanIterator({ MATCH: pattern, COUNT: 1000 })) if (keys.length > 0) await client.unlink(keys);
-    }
-  } finally {
-    await client.close();
-  }
-}
-
 const sqliteStore = (dir: string): SharedStore => ({ url: `sqlite://${join(dir, 'shared.sqlite')}`, cleanup: () => Promise.resolve() });
 
 function redisStore(url: string): SharedStore {
   // A namespace of its own, so other tests and runs on this Redis never meet these sessions.
   const namespace = uniqueName('ccshard');
-  return { url: `${url}${url.includes('?') ? '&' : '?'}namespace=${namespace}`, cleanup: () => dropRedisNamespace(url, namespace) };
+  return { url: withParameter(url, `namespace=${namespace}`), cleanup: () => dropRedisNamespace(url, namespace) };
+}
+
+function postgresStore(url: string): SharedStore {
+  // A schema of its own, for the same reason.
+  const schema = uniqueName('ccshard');
+  return { url: withParameter(url, `schema=${schema}`), cleanup: () => dropPostgresSchema(url, schema) };
 }
 
 withService('REDIS_URL', 'sharded on Redis', (url) => {
   shardingSuite('Redis', () => redisStore(url), { everything: false });
+});
+withService('POSTGRES_URL', 'sharded on PostgreSQL', (url) => {
+  shardingSuite('PostgreSQL', () => postgresStore(url), { everything: false });
 });
 shardingSuite('SQLite', sqliteStore, { everything: true });
 

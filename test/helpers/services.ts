@@ -1,3 +1,5 @@
+import { createClient } from '@redis/client';
+import pg from 'pg';
 import { describe, it } from 'vitest';
 
 /**
@@ -31,4 +33,33 @@ export function withService(service: Service, name: string, suite: (url: string)
 /** A name no other test file or run uses, for a key prefix, a schema or a table. */
 export function uniqueName(prefix: string): string {
   return `${prefix}_${String(process.pid)}_${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** Deletes every key of a Redis namespace (its records and its index). */
+export async function dropRedisNamespace(url: string, namespace: string): Promise<void> {
+  const client = createClient({ url });
+  await client.connect();
+  try {
+    for (const pattern of [`${namespace}::*`, `${namespace}:index`]) {
+      for await (const keys of client.scanIterator({ MATCH: pattern, COUNT: 1000 })) if (keys.length > 0) await client.unlink(keys);
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+/** Drops a PostgreSQL schema and everything in it. */
+export async function dropPostgresSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** `url` with one more query parameter. */
+export function withParameter(url: string, parameter: string): string {
+  return `${url}${url.includes('?') ? '&' : '?'}${parameter}`;
 }

@@ -3,6 +3,7 @@ import type { RecordBackend } from './backend.js';
 import { CachingSessionStore } from './caching-store.js';
 import { type ChunkedStoreOptions, ChunkedSessionStore } from './chunked-store.js';
 import { MemoryDatabase } from './memory-backend.js';
+import { PostgresBackend } from './postgres-backend.js';
 import { RedisBackend } from './redis-backend.js';
 import { SqliteBackend } from './sqlite-backend.js';
 import { parseStoreUrl, type StoreLocation } from './store-url.js';
@@ -31,7 +32,7 @@ export async function openBackend(location: StoreLocation, logger?: Logger): Pro
     case 'redis':
       return RedisBackend.open(location, logger);
     case 'postgres':
-      throw new Error('postgresql:// is not supported yet');
+      return PostgresBackend.open(location, logger);
   }
 }
 

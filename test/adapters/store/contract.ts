@@ -258,6 +258,10 @@ export function describeSessionStoreContract(name: string, createDatabase: () =>
       expect(await backend.get('chunk:raw:w.0')).toBe('"mine"');
       expect(await backend.commit([], head(2), 0)).toBe(false);
       expect(await backend.version(headKey('raw'))).toBe(1);
+      // A commit based on a version when there is no head at all is just as stale (its chunks,
+      // on a backend without transactions, are orphans for the sweep).
+      expect(await backend.commit([{ key: 'chunk:nohead:w.0', text: '"x"' }], { key: headKey('nohead'), text: encodeRecord({ ver: 4 }) }, 3)).toBe(false);
+      expect(await backend.version(headKey('nohead'))).toBe(0);
       await backend.close();
     });
 
