@@ -68,6 +68,8 @@ async function start(): Promise<{ drain(): Promise<unknown>; stop(): Promise<voi
     logger,
     editIntervalMs: 1000,
     ...(process.env['BENCH_MODEL'] === 'fixed' ? { model: fixedModel } : {}),
+    // BENCH_REST_UNLIMITED=1: the fake has no REST limit, and neither does discord.js (CPU-bound runs).
+    ...(process.env['BENCH_REST_UNLIMITED'] === '1' ? { globalRequestsPerSecond: 1_000_000 } : {}),
   });
   return { drain: () => app.ctx.engine.drain(), stop: () => app.stop() };
 }

@@ -11,7 +11,9 @@ export interface TargetCheck {
   readonly name: string;
   readonly actual: number;
   readonly limit: number;
-  readonly unit: 'ms' | 'MB';
+  readonly unit: 'ms' | 'MB' | '×';
+  /** The target is a floor (at least `limit`), not a ceiling. */
+  readonly atLeast?: boolean;
   readonly met: boolean;
 }
 
@@ -33,8 +35,16 @@ export function checkTarget(name: string, actual: number, limit: number, unit: T
   return { name, actual, limit, unit, met: actual < limit };
 }
 
+/** Checks `actual` against a lower bound (a speed-up, a rate): met when it reaches the limit. */
+export function checkAtLeast(name: string, actual: number, limit: number, unit: TargetCheck['unit']): TargetCheck {
+  return { name, actual, limit, unit, atLeast: true, met: actual >= limit };
+}
+
 export function targetText(check: TargetCheck): string {
-  const value = (x: number): string => (check.unit === 'ms' ? ms(x) : `${x.toFixed(1)} MB`);
+  const value = (x: number): string => (check.unit === 'ms' ? ms(x) : check.unit === '×' ? ratio(x) : `${x.toFixed(1)} MB`);
+  if (check.atLeast === true) {
+    return check.met ? `met (≥ ${value(check.limit)})` : `MISSED: ${value(check.actual)} against the ≥ ${value(check.limit)} target`;
+  }
   if (check.met) return `met (< ${value(check.limit)})`;
   return `MISSED by ${value(check.actual - check.limit)} (${ratio(check.actual / check.limit)} the < ${value(check.limit)} target)`;
 }

@@ -11,6 +11,7 @@ import { compareSection } from './compare.js';
 import { engineSection } from './engine.js';
 import { machine } from './machine.js';
 import { memorySection } from './memory.js';
+import { shardsSection } from './shards.js';
 import { type BenchOptions, renderTable, type SectionResult, targetText } from './report.js';
 import { tokensSection } from './tokens.js';
 
@@ -20,6 +21,7 @@ const SECTIONS: Record<string, (options: BenchOptions) => Promise<SectionResult>
   bot: botSection,
   memory: memorySection,
   compare: compareSection,
+  shards: shardsSection,
 };
 
 /** Full runs only: the committed figures. A quick run's rough ones go beside it, never over them. */
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
     console.log(renderTable({
       title: 'Targets',
       columns: ['target', 'measured', 'status'],
-      rows: targets.map((t) => [t.name, t.unit === 'ms' ? `${t.actual.toFixed(3)} ms` : `${t.actual.toFixed(1)} MB`, targetText(t)]),
+      rows: targets.map((t) => [t.name, t.unit === 'ms' ? `${t.actual.toFixed(3)} ms` : t.unit === '×' ? `${t.actual.toFixed(2)}×` : `${t.actual.toFixed(1)} MB`, targetText(t)]),
     }));
   }
   const total = (performance.now() - started) / 1000;

@@ -1,6 +1,7 @@
-import { Client, Events, GatewayIntentBits, Options, Partials } from 'discord.js';
+import { Client, type ClientOptions, Events, GatewayIntentBits, Options, Partials } from 'discord.js';
 import { commandsByName } from '../commands/index.js';
 import type { AppContext } from './app-context.js';
+import type { Config } from './config.js';
 import { onInteractionCreate } from './events/interaction-create.js';
 import { onMessageCreate } from './events/message-create.js';
 
@@ -12,8 +13,30 @@ export const INTENTS = [
   GatewayIntentBits.DirectMessages,
 ];
 
-export function createClient(apiUrl?: string): Client {
+/** The shards a client runs, always given: left out, discord.js reads SHARDS and SHARD_COUNT from the environment itself. */
+export type ClientShards = Required<Pick<ClientOptions, 'shards' | 'shardCount'>>;
+
+/** One shard of one: every server and DM on one gateway connection. */
+export const SINGLE_SHARD: ClientShards = { shards: [0], shardCount: 1 };
+
+/**
+ * The shards this process runs: those of SHARD_IDS, else every shard of SHARD_COUNT (`auto`: as
+ * many as Discord recommends, which discord.js asks GET /gateway/bot for).
+ */
+export function clientShards(config: Pick<Config, 'SHARD_COUNT' | 'SHARD_IDS'>): ClientShards {
+  const count = config.SHARD_COUNT;
+  // discord.js replaces shardCount with Discord's recommendation when shards is 'auto'.
+  if (count === 'auto') return { shards: 'auto', shardCount: 1 };
+  return { shards: [...(config.SHARD_IDS ?? Array.from({ length: count }, (_, id) => id))], shardCount: count };
+}
+
+/**
+ * `globalRequestsPerSecond`: the REST budget discord.js holds this process to (Discord's 50 a second
+ * by default); only benchmarks against a fake without that limit lift it.
+ */
+export function createClient(apiUrl?: string, shards: ClientShards = SINGLE_SHARD, globalRequestsPerSecond?: number): Client {
   return new Client({
+    ...shards,
     intents: INTENTS,
     // DM channels are not cached up front; without this partial, DMs never reach messageCreate.
     partials: [Partials.Channel],
@@ -31,7 +54,10 @@ export function createClient(apiUrl?: string): Client {
       VoiceStateManager: 0,
     }),
     allowedMentions: { parse: [], repliedUser: true },
-    ...(apiUrl === undefined ? {} : { rest: { api: apiUrl } }),
+    rest: {
+      ...(apiUrl === undefined ? {} : { api: apiUrl }),
+      ...(globalRequestsPerSecond === undefined ? {} : { globalRequestsPerSecond }),
+    },
   });
 }
 

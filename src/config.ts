@@ -25,6 +25,18 @@ const idList = z
   .pipe(z.array(z.string().regex(/^\d{17,20}$/, 'expected Discord ids (17 to 20 digits) separated by commas')))
   .transform((ids) => new Set(ids));
 
+const shardIds = z
+  .string()
+  .trim()
+  .transform((v) => v.split(/[\s,]+/).filter((id) => id !== ''))
+  .pipe(
+    z
+      .array(z.string().regex(/^\d{1,6}$/, 'expected shard ids (whole numbers from 0) separated by commas, e.g. 0,1'))
+      .min(1, 'expected shard ids (whole numbers from 0) separated by commas, e.g. 0,1')
+      .refine((ids) => new Set(ids.map(Number)).size === ids.length, 'expected each shard id once'),
+  )
+  .transform((ids) => ids.map(Number));
+
 const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -93,14 +105,48 @@ const configFields = {
       .trim()
       .regex(/^[\w.:-]+$/, 'expected an address to listen on, e.g. 127.0.0.1, 0.0.0.0 or ::')
       .default('127.0.0.1'),
+    // Shards (see the README's Sharding section). `auto` asks Discord's GET /gateway/bot for the number.
+    SHARD_COUNT: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^(auto|[1-9]\d{0,4}|100000)$/, 'expected auto or a whole number from 1 to 100000')
+      .transform((v): 'auto' | number => (v === 'auto' ? 'auto' : Number(v)))
+      .default('auto'),
+    SHARD_IDS: shardIds.optional(),
+    // Discord lets a bot IDENTIFY once per 5 s (per max_concurrency bucket); discord.js's manager waits 5.5 s.
+    SHARD_SPAWN_DELAY_MS: int(0, 600_000).default(5_500),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };
 
-function withRules<T extends z.ZodType<{ MAX_REPLY_TOKENS: number; CONTEXT_TOKENS: number }>>(schema: T): T {
-  return schema.refine((c) => c.MAX_REPLY_TOKENS < c.CONTEXT_TOKENS, {
-    path: ['MAX_REPLY_TOKENS'],
-    message: 'must be smaller than CONTEXT_TOKENS (the prompt budget is their difference)',
+interface CrossChecked {
+  MAX_REPLY_TOKENS: number;
+  CONTEXT_TOKENS: number;
+  SHARD_COUNT: 'auto' | number;
+  SHARD_IDS?: readonly number[] | undefined;
+}
+
+function withRules<T extends z.ZodType<CrossChecked>>(schema: T): T {
+  return schema.superRefine((c, context) => {
+    if (c.MAX_REPLY_TOKENS >= c.CONTEXT_TOKENS) {
+      context.addIssue({
+        code: 'custom',
+        path: ['MAX_REPLY_TOKENS'],
+        message: 'must be smaller than CONTEXT_TOKENS (the prompt budget is their difference)',
+      });
+    }
+    const problem = shardIdsProblem(c.SHARD_IDS, c.SHARD_COUNT);
+    if (problem !== undefined) context.addIssue({ code: 'custom', path: ['SHARD_IDS'], message: problem });
   });
+}
+
+/** SHARD_IDS picks shards out of a known total: each below SHARD_COUNT, which must then be a number. */
+function shardIdsProblem(ids: readonly number[] | undefined, count: 'auto' | number): string | undefined {
+  if (ids === undefined) return undefined;
+  if (count === 'auto') return 'needs SHARD_COUNT set to the number of shards across every host (not auto), so each host runs its part of the same split';
+  const outside = ids.filter((id) => id >= count);
+  if (outside.length > 0) return `expected shard ids from 0 to ${String(count - 1)} (SHARD_COUNT is ${String(count)}), got ${outside.join(', ')}`;
+  return undefined;
 }
 
 export const configSchema = withRules(z.object(configFields));

@@ -17,7 +17,11 @@ try {
 }
 
 const secrets = [config.DISCORD_TOKEN, ...config.OPENAI_API_KEY, ...storeSecrets(config.STORE_URL)];
-const logger = createLogger({ level: config.LOG_LEVEL, secrets, pretty: process.stdout.isTTY });
+const root = createLogger({ level: config.LOG_LEVEL, secrets, pretty: process.stdout.isTTY });
+// With shards on several processes or hosts, every line says which shards wrote it.
+const logger = config.SHARD_IDS === undefined ? root : root.child({ shards: config.SHARD_IDS });
+// Started by `npm run start:sharded` (discord.js's manager, over IPC): the manager decides when this shard stops.
+const managed = process.env['SHARDING_MANAGER'] !== undefined && process.send !== undefined;
 
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
@@ -41,8 +45,19 @@ try {
       },
     );
   };
-  process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  if (managed) {
+    // A terminal's Ctrl-C reaches the manager and every shard; the manager turns it into one SIGTERM
+    // per shard, which a shard that had counted the SIGINT too would take as a second signal.
+    process.on('SIGINT', () => logger.debug('SIGINT left to the shard manager'));
+    // The manager gone (killed, crashed): nothing would stop this shard or start it again, so it stops.
+    process.on('disconnect', () => {
+      logger.warn('the shard manager is gone: stopping');
+      onSignal('SIGTERM');
+    });
+  } else {
+    process.on('SIGINT', onSignal);
+  }
 } catch (error) {
   // The stack is for whoever asks for it (LOG_LEVEL=debug); everyone gets one line saying what to do.
   logger.debug({ err: error }, 'could not start');

@@ -80,9 +80,40 @@ describe('loadConfig', () => {
     [{ ...required, MAX_REPLY_TOKENS: '15' }, /MAX_REPLY_TOKENS: expected a whole number from 16 to 1000000/],
     [{ ...required, HTTP_PORT: '65536' }, /HTTP_PORT: expected a whole number from 0 to 65535/],
     [{ ...required, HTTP_HOST: 'http://0.0.0.0' }, /HTTP_HOST: expected an address to listen on/],
+    [{ ...required, SHARD_COUNT: '0' }, /SHARD_COUNT: expected auto or a whole number from 1 to 100000/],
+    [{ ...required, SHARD_COUNT: 'two' }, /SHARD_COUNT: expected auto or a whole number from 1 to 100000/],
+    [{ ...required, SHARD_COUNT: '4', SHARD_IDS: '0,x' }, /SHARD_IDS: expected shard ids \(whole numbers from 0\) separated by commas/],
+    [{ ...required, SHARD_COUNT: '4', SHARD_IDS: '-1' }, /SHARD_IDS: expected shard ids/],
+    [{ ...required, SHARD_COUNT: '4', SHARD_IDS: ',' }, /SHARD_IDS: expected shard ids/],
+    [{ ...required, SHARD_COUNT: '4', SHARD_IDS: '1,2,1' }, /SHARD_IDS: expected each shard id once/],
+    [{ ...required, SHARD_COUNT: '4', SHARD_IDS: '3,4,7' }, /SHARD_IDS: expected shard ids from 0 to 3 \(SHARD_COUNT is 4\), got 4, 7/],
+    [{ ...required, SHARD_IDS: '0,1' }, /SHARD_IDS: needs SHARD_COUNT set to the number of shards across every host \(not auto\)/],
+    [{ ...required, SHARD_COUNT: 'auto', SHARD_IDS: '0' }, /SHARD_IDS: needs SHARD_COUNT set/],
+    [{ ...required, SHARD_SPAWN_DELAY_MS: '-5' }, /SHARD_SPAWN_DELAY_MS: expected a whole number from 0 to 600000/],
   ])('names what is wrong: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('runs every shard of SHARD_COUNT (auto by default) unless SHARD_IDS picks some, and waits 5.5 s between IDENTIFYs by default', () => {
+    expect(loadConfig(required)).toMatchObject({ SHARD_COUNT: 'auto', SHARD_SPAWN_DELAY_MS: 5500 });
+    expect(loadConfig(required).SHARD_IDS).toBeUndefined();
+    expect(loadConfig({ ...required, SHARD_COUNT: '4' })).toMatchObject({ SHARD_COUNT: 4 });
+    expect(loadConfig({ ...required, SHARD_COUNT: ' 4 ', SHARD_IDS: '2, 3' })).toMatchObject({ SHARD_COUNT: 4, SHARD_IDS: [2, 3] });
+    expect(loadConfig({ ...required, SHARD_COUNT: '4', SHARD_IDS: '3 0' })).toMatchObject({ SHARD_IDS: [3, 0] });
+  });
+
+  it('names a bad SHARD_IDS together with the other bad variables', () => {
+    const problems = (env: Record<string, string>): string => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return String(error);
+      }
+      return '';
+    };
+    expect(problems({ ...required, SHARD_COUNT: '2', SHARD_IDS: '2', HISTORY_LIMIT: '0' })).toMatch(/HISTORY_LIMIT.*SHARD_IDS: expected shard ids from 0 to 1/);
+    expect(problems({ ...required, SHARD_IDS: '0', MAX_REPLY_TOKENS: '9000' })).toMatch(/MAX_REPLY_TOKENS: must be smaller.*SHARD_IDS: needs SHARD_COUNT/);
   });
 
   it('never echoes a value', () => {

@@ -534,3 +534,98 @@ describe('FakeDiscord with the real discord.js client', () => {
     expect(await response.json()).toMatchObject({ url: 'ws://127.0.0.1:9/elsewhere', shards: 1 });
   });
 });
+
+/** A guild id on `shard` of `count`: Discord routes a guild to shard (guild_id >> 22) % count. */
+function guildOnShard(shard: number, count: number, n: number): string {
+  const timestamp = (1n << 40n) + BigInt(n * count + shard);
+  return String(timestamp << 22n);
+}
+
+describe('FakeDiscord sharding, as Discord routes servers to shards', () => {
+  const clients: Client[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) await c.destroy();
+  });
+
+  it('recommends one shard per 1000 servers on GET /gateway/bot, or what it was told', async () => {
+    const f = await FakeDiscord.start();
+    fake = f;
+    const recommended = async (target: FakeDiscord): Promise<unknown> => {
+      const response = await fetch(`${target.apiUrl}/v10/gateway/bot`, { headers: { authorization: `Bot ${target.token}` } });
+      return ((await response.json()) as { shards: unknown }).shards;
+    };
+    expect(await recommended(f)).toBe(1);
+    for (let i = 0; i < 1001; i += 1) f.addGuild({ id: guildOnShard(0, 1, i), name: `g${String(i)}`, channels: [] });
+    expect(await recommended(f)).toBe(2);
+    const told = await FakeDiscord.start({ recommendedShards: 4 });
+    try {
+      expect(await recommended(told)).toBe(4);
+    } finally {
+      await told.close();
+    }
+  });
+
+  it('shards [0,2] and [1,2]: each gets READY with its shard and only its own servers; DMs go to shard 0', async () => {
+    const f = await FakeDiscord.start();
+    fake = f;
+    const guilds = [guildOnShard(0, 2, 1), guildOnShard(1, 2, 1), guildOnShard(0, 2, 2), guildOnShard(1, 2, 2)];
+    const channelOf = (guild: string): string => String(BigInt(guild) + 10n);
+    for (const [i, id] of guilds.entries()) f.addGuild({ id, name: `guild ${String(i)}`, channels: [{ id: channelOf(id), name: 'general' }] });
+    f.addDmChannel(DM, alice);
+    const readies: unknown[][] = [[], []];
+    const received: string[][] = [[], []];
+    for (const shard of [0, 1]) {
+      const c = new Client({ intents: INTENTS, partials: [Partials.Channel], rest: { api: f.apiUrl }, shards: [shard], shardCount: 2 });
+      clients.push(c);
+      c.on(Events.Raw, (packet: { t?: string; d?: { shard?: unknown } }) => {
+        if (packet.t === 'READY') readies[shard]?.push(packet.d?.shard);
+      });
+      c.on(Events.MessageCreate, (message) => received[shard]?.push(message.channelId));
+      const ready = next(c, Events.ClientReady);
+      await c.login(f.token);
+      await ready;
+    }
+    const [first, second] = clients;
+    if (!first || !second) throw new Error('two clients expected');
+    expect(f.gatewayFrames.filter((frame) => frame.op === 2).map((frame) => (frame.d as { shard?: unknown }).shard)).toEqual([[0, 2], [1, 2]]);
+    expect(readies).toEqual([[[0, 2]], [[1, 2]]]);
+    expect([...first.guilds.cache.keys()].sort()).toEqual([guilds[0], guilds[2]].sort());
+    expect([...second.guilds.cache.keys()].sort()).toEqual([guilds[1], guilds[3]].sort());
+
+    // Each message reaches its guild's shard; the last one is for each shard, so anything sent to the
+    // wrong shard would have arrived on that socket before it.
+    for (const guild of [guilds[0], guilds[1], guilds[2], guilds[3]]) {
+      const channelId = channelOf(guild ?? '');
+      const owner = guild === guilds[0] || guild === guilds[2] ? first : second;
+      const arrived = next(owner, Events.MessageCreate, (m) => m.channelId === channelId);
+      await f.userMessage({ channelId, author: alice, content: 'hello', mentionBot: true });
+      await arrived;
+    }
+    const dm = next(first, Events.MessageCreate, (m) => m.channelId === DM);
+    await f.userMessage({ channelId: DM, author: alice, content: 'a DM' });
+    await dm;
+    const lastOnSecond = next(second, Events.MessageCreate, (m) => m.channelId === channelOf(guilds[3] ?? ''));
+    await f.userMessage({ channelId: channelOf(guilds[3] ?? ''), author: alice, content: 'last', mentionBot: true });
+    await lastOnSecond;
+    expect(received[0]).toEqual([channelOf(guilds[0] ?? ''), channelOf(guilds[2] ?? ''), DM]);
+    expect(received[1]).toEqual([channelOf(guilds[1] ?? ''), channelOf(guilds[3] ?? ''), channelOf(guilds[3] ?? '')]);
+
+    // A server joined later goes to its shard only.
+    const joined = guildOnShard(1, 2, 3);
+    const created = next(second, Events.GuildCreate, (g) => g.id === joined);
+    f.addGuild({ id: joined, name: 'joined', channels: [{ id: channelOf(joined), name: 'general' }] });
+    await created;
+    expect(first.guilds.cache.has(joined)).toBe(false);
+  });
+
+  it('closes 4010 Invalid shard for a shard id outside its count', async () => {
+    const f = await FakeDiscord.start();
+    fake = f;
+    const socket = new WebSocket(`${f.apiUrl.replace('http:', 'ws:').replace(/\/api$/, '')}?v=10&encoding=json`);
+    const code = await new Promise<number>((resolve) => {
+      socket.on('message', () => socket.send(JSON.stringify({ op: 2, d: { token: f.token, intents: 0, properties: {}, shard: [2, 2] } })));
+      socket.on('close', (closeCode) => resolve(closeCode));
+    });
+    expect(code).toBe(4010);
+  });
+});

@@ -54,6 +54,8 @@ export type {
 } from './fake-discord/types.js';
 
 const INTENT_GUILDS = 1;
+/** Discord recommends a shard per 1000 servers (and requires one per 2500). */
+const GUILDS_PER_SHARD = 1000;
 const PRIVILEGED_ALL = (1 << 1) | (1 << 8) | (1 << 15);
 /** Application flags for privileged intents of an unverified (<100 servers) app. */
 const LIMITED_FLAG_FOR_INTENT: ReadonlyArray<[intent: number, flag: number]> = [
@@ -164,6 +166,7 @@ export class FakeDiscord {
           messaging,
           applicationId,
           gatewayUrl: () => options.gatewayUrl ?? origin.replace('http:', 'ws:'),
+          recommendedShards: () => options.recommendedShards ?? Math.max(1, Math.ceil(world.guilds.size / GUILDS_PER_SHARD)),
           commandScopes,
           applicationJson,
         }),

@@ -7,6 +7,7 @@ export const BOT_ENTRY = join(root, 'src/index.ts');
 export const DEPLOY_ENTRY = join(root, 'src/deploy-commands.ts');
 export const MIGRATE_ENTRY = join(root, 'src/moving/migrate-main.ts');
 export const BACKUP_ENTRY = join(root, 'src/moving/backup-main.ts');
+export const SHARDED_ENTRY = join(root, 'src/sharded.ts');
 const loader = join(root, 'node_modules/tsx/dist/loader.mjs');
 
 export interface BotProcess {
@@ -25,15 +26,26 @@ export interface BotProcess {
  * The bot (or another entry point) as a server owner runs it: its own process, started with node,
  * configured only by `env` (and a .env in `cwd`, if any). The caller kills it in afterEach.
  */
-export function startBotProcess(env: Record<string, string>, cwd: string, script = BOT_ENTRY, args: readonly string[] = []): BotProcess {
+export function startBotProcess(
+  env: Record<string, string>,
+  cwd: string,
+  script = BOT_ENTRY,
+  options: {
+    /** A process group of its own (its pid is the group's id), as a terminal gives a command: signal it all with kill(-pid). */
+    readonly ownGroup?: boolean;
+    /** Command-line arguments after the script. */
+    readonly args?: readonly string[];
+  } = {},
+): BotProcess {
   let stdout = '';
   let stderr = '';
   let output = '';
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', loader, script, ...args], {
+  const child = spawn(process.execPath, ['--import', loader, script, ...(options.args ?? [])], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownGroup === true,
   });
   child.stdout.on('data', (d: Buffer) => {
     stdout += d.toString();

@@ -13,7 +13,7 @@ import { tempDir } from '../helpers/temp.js';
 const PASSWORD = 'sekret-pass-word';
 
 async function run(script: string, args: readonly string[], cwd: string, env: Record<string, string> = {}) {
-  const child = startBotProcess(env, cwd, script, args);
+  const child = startBotProcess(env, cwd, script, { args });
   const code = await child.exited;
   return { code, stdout: child.stdout(), stderr: child.stderr() };
 }

@@ -21,6 +21,7 @@ export interface ChannelRoutesHost {
   readonly messaging: Messaging;
   readonly applicationId: string;
   gatewayUrl(): string;
+  recommendedShards(): number;
   /** 'global' or a guild id. */
   readonly commandScopes: Map<string, CommandScope>;
   applicationJson(): Record<string, unknown>;
@@ -56,7 +57,7 @@ export function channelRoutes(host: ChannelRoutesHost): Route[] {
       handle: () =>
         ok({
           url: host.gatewayUrl(),
-          shards: 1,
+          shards: host.recommendedShards(),
           session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
         } satisfies RESTGetAPIGatewayBotResult),
     },

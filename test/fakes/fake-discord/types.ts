@@ -204,6 +204,11 @@ export interface FakeDiscordOptions {
   /** The gateway URL GET /gateway and /gateway/bot hand out; default the fake's own gateway. */
   gatewayUrl?: string;
   /**
+   * The `shards` GET /gateway/bot recommends. Default as Discord does: one shard per 1000 servers
+   * the bot is in (at least one), counted when asked.
+   */
+  recommendedShards?: number;
+  /**
    * Called once per REST exchange under /api/v10, after the response was written (the contract
    * tests validate each one against Discord's API description). CDN downloads are not included.
    */
