@@ -1,4 +1,5 @@
 import type { Command } from '../src/command.js';
+import exportCommand from './export.js';
 import history from './history.js';
 import limit from './limit.js';
 import pin from './pin.js';
@@ -7,6 +8,6 @@ import rollback from './rollback.js';
 import unpin from './unpin.js';
 
 /** Every slash command, used by the bot and by deploy-commands. */
-export const commands: readonly Command[] = [rollback, pin, unpin, limit, reset, history];
+export const commands: readonly Command[] = [rollback, pin, unpin, limit, reset, history, exportCommand];
 
 export const commandsByName: ReadonlyMap<string, Command> = new Map(commands.map((c) => [c.data.name, c]));

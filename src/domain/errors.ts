@@ -1,3 +1,4 @@
+import type { ImportProblem } from './portable.js';
 /**
  * The one root of every error contextcord means to show a person: a code and structured details.
  * Words are the presenters' business (each surface renders codes its own way, in its own
@@ -33,6 +34,8 @@ export interface UserErrorDetails {
   /** The question alone needs more than `limit` tokens (counting stopped there): it cannot fit `budget`. */
   readonly question_over_budget: { readonly limit: number; readonly budget: number };
   readonly bad_forge: Record<string, never>;
+  /** A file /import was given is not a session it can take; nothing was changed. */
+  readonly bad_import: ImportProblem;
   readonly unknown_command: { readonly name: string };
 }
 

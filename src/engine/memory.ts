@@ -5,7 +5,13 @@ import {
   type Context,
   createMessage,
   type DraftMessage,
+  type ExportedSession,
+  exportSession,
   forge,
+  type ImportedSession,
+  parseImport,
+  type ReplaceResult,
+  replaceSession,
   isEmptyChange,
   type MessageRules,
   type NewMessage,
@@ -163,6 +169,30 @@ export class Memory {
         settings.limit,
       ),
     );
+  }
+
+  /** The session as a file's contents (/export), after the changes already queued for it. */
+  async export(key: string): Promise<ExportedSession> {
+    return exportSession(await this.read(key), this.rules.now());
+  }
+
+  /** Reads a file's text as a session to import, or refuses it (bad_import); changes nothing. */
+  parseImport(text: string, size?: number): ImportedSession {
+    return parseImport(text, this.rules.now(), size);
+  }
+
+  /**
+   * What replacing the session with `imported` would do, without doing it: refuses what
+   * replace() would refuse, so a confirmation is asked only for an import that can be made.
+   */
+  async previewImport(key: string, imported: ImportedSession): Promise<ReplaceResult> {
+    const session = await this.read(key);
+    return replaceSession(session, imported, this.rules.tokens, this.defaults.limit).result;
+  }
+
+  /** Replaces the session's history, pins and settings with an import's (/import). */
+  replace(key: string, imported: ImportedSession): Promise<ReplaceResult> {
+    return this.change(key, (session) => replaceSession(session, imported, this.rules.tokens, this.defaults.limit));
   }
 
   /** Re-applies the limit, e.g. after the configured default was lowered. */

@@ -118,6 +118,18 @@ describe('every exchange conforms to the API descriptions', () => {
     expectConforming(contract, [CALLBACK]);
   });
 
+  it('/export: a file uploaded with the interaction callback (multipart/form-data, payload_json checked)', async () => {
+    const { world, contract } = await start();
+    world.openai.setResponder(() => 'ok');
+    await world.ask(GENERAL, 'something to remember');
+    const exported = await world.discord.command({ channelId: GENERAL, user: ada, name: 'export' });
+    const reply = await world.discord.waitFor(() => exported.reply());
+    expect(reply.attachments).toHaveLength(1);
+    const callback = world.discord.requests.find((r) => r.path.endsWith('/callback') && r.files.length > 0);
+    expect(String(callback?.headers['content-type'])).toMatch(/^multipart\/form-data/);
+    expectConforming(contract, [CALLBACK]);
+  });
+
   it('a failed interaction callback (10062 Unknown interaction): what the command did is logged, never reported as a failure', async () => {
     const { world, contract } = await start();
     world.discord.failNext({ method: 'POST', path: /\/callback$/ }, { status: 404, code: 10062, message: 'Unknown interaction' });

@@ -7,6 +7,7 @@
 import { escapeMarkdown } from 'discord.js';
 import { isUserError, isUserErrorOf, type UserError } from '../../domain/errors.js';
 import type { HistoryMessage } from '../../domain/message.js';
+import type { ExportedSession } from '../../domain/portable.js';
 import type { PinResult, Removed } from '../../domain/session.js';
 import type { AttachmentNote } from '../../engine/attachment-notes.js';
 import type { HistoryView } from '../../engine/history-view.js';
@@ -125,6 +126,11 @@ export function limitSetReply(limit: number, removed: Removed, locale: DiscordLo
 
 export function resetReply(removed: Removed, locale: DiscordLocale): string {
   return `🧹 ${catalogueFor(locale).resetDone('discord', removed.length)}`;
+}
+
+export function exportedReply(file: ExportedSession, locale: DiscordLocale): string {
+  const pinned = file.messages.filter((m) => m.pinned).length;
+  return `📦 ${catalogueFor(locale).exported('discord', file.messages.length, pinned)}`;
 }
 
 /** A command's result, with the note that it cut off the answer being written, if it did. */

@@ -73,6 +73,15 @@ export class InteractionRecord implements FakeInteraction {
       content: shown.content,
       ephemeral: ((shown.api.flags ?? 0) & EPHEMERAL) !== 0,
       embeds: shown.api.embeds,
+      attachments: shown.api.attachments.map((a) => ({
+        id: a.id,
+        filename: a.filename,
+        size: a.size,
+        url: a.url,
+        ...(a.content_type !== undefined && { content_type: a.content_type }),
+      })),
+      components: shown.api.components ?? [],
+      messageId: shown.id,
     };
   }
 }

@@ -154,6 +154,12 @@ export interface FakeInteractionReply {
   content: string;
   ephemeral: boolean;
   embeds: unknown[];
+  /** Files sent with it, as Discord describes them (`url` serves the bytes, as the CDN would). */
+  attachments: Array<{ id: string; filename: string; size: number; url: string; content_type?: string }>;
+  /** Its message components (action rows of buttons), as the bot sent them. */
+  components: unknown[];
+  /** The id of the message shown. */
+  messageId: string;
 }
 
 export interface FakeInteraction {
