@@ -1,6 +1,7 @@
 import type { Command } from '../src/command.js';
 import exportCommand from './export.js';
 import history from './history.js';
+import importCommand from './import.js';
 import limit from './limit.js';
 import pin from './pin.js';
 import reset from './reset.js';
@@ -8,6 +9,6 @@ import rollback from './rollback.js';
 import unpin from './unpin.js';
 
 /** Every slash command, used by the bot and by deploy-commands. */
-export const commands: readonly Command[] = [rollback, pin, unpin, limit, reset, history, exportCommand];
+export const commands: readonly Command[] = [rollback, pin, unpin, limit, reset, history, exportCommand, importCommand];
 
 export const commandsByName: ReadonlyMap<string, Command> = new Map(commands.map((c) => [c.data.name, c]));

@@ -24,6 +24,7 @@ export interface CommandOptions {
   readonly limit: 'messages';
   readonly reset: never;
   readonly export: never;
+  readonly import: 'file';
 }
 
 export type CommandKey = keyof CommandOptions;

@@ -255,6 +255,11 @@ export const en: Catalogue = {
     },
     reset: { name: 'reset', description: 'Forget this channel’s conversation (pins too); settings stay', options: {} },
     export: { name: 'export', description: 'Save this channel’s memory as a file: history, pins, settings (only you see it)', options: {} },
+    import: {
+      name: 'import',
+      description: 'Replace this channel’s memory with a file from /export or a chat-completions messages array',
+      options: { file: { name: 'file', description: 'A .json file of at most 8 MB' } },
+    },
   },
 };
 

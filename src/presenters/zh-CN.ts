@@ -242,5 +242,10 @@ export const zhCN: Catalogue = {
     },
     reset: { name: '重置', description: '忘记本频道的对话（包括固定的消息）；设置保留', options: {} },
     export: { name: '导出', description: '把本频道的记忆保存为文件：历史、固定的消息、设置（仅你可见）', options: {} },
+    import: {
+      name: '导入',
+      description: '用 /export 的文件或 chat-completions 的 messages 数组替换本频道的记忆',
+      options: { file: { name: '文件', description: '一个最大 8 MB 的 .json 文件' } },
+    },
   },
 };
