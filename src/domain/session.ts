@@ -1,6 +1,6 @@
 import { userError } from './errors.js';
 import { resolveIndices } from './indices.js';
-import type { DraftMessage, HistoryMessage } from './message.js';
+import { type DraftMessage, type HistoryMessage, isBlank } from './message.js';
 
 /** Per-session overrides; anything unset follows the bot's configured defaults. */
 export interface SessionSettings {
@@ -212,6 +212,8 @@ export function checkRound(round: readonly DraftMessage[]): void {
 /** Appends fabricated messages (forge); they then behave like any others. */
 export function forge(session: Session, messages: readonly DraftMessage[], limit: number): Changed<Removed> {
   if (messages.length === 0) throw userError('bad_forge', {});
+  // createMessage refuses empty user messages; a forged answer must say something too.
+  if (messages.some((m) => isBlank(m.content))) throw userError('empty_message', {});
   return appendAndTrim(session, messages, limit);
 }
 

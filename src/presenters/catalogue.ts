@@ -25,6 +25,7 @@ export interface CommandOptions {
   readonly reset: never;
   readonly export: never;
   readonly import: 'file';
+  readonly forge: 'role' | 'content';
 }
 
 export type CommandKey = keyof CommandOptions;
@@ -103,6 +104,8 @@ export interface Catalogue {
   limitShown(surface: Surface, limit: number, messages: number, pinned: number): string;
   limitSet(surface: Surface, limit: number, removed: number): string;
   resetDone(surface: Surface, removed: number): string;
+  /** A forged message was added at the end of memory; `removed` older ones were trimmed by the limit. */
+  forgeDone(surface: Surface, role: 'user' | 'assistant', removed: number): string;
   /** Said with an exported file: what it holds. */
   exported(surface: Surface, messages: number, pinned: number): string;
   /** An import replaced memory; `kind` 'messages' is a plain array (unpinned, settings kept). */

@@ -198,6 +198,10 @@ export const en: Catalogue = {
     const memory = surface === 'discord' ? 'Memory of this channel' : 'Memory';
     return removed === 0 ? `${memory} was already empty.` : `${memory} cleared: ${plural(removed, 'message')} forgotten. Settings are kept.`;
   },
+  forgeDone: (surface, role, removed) =>
+    `Added a forged ${role === 'user' ? 'user' : 'assistant'} message at the end of ${surface === 'discord' ? 'this channel’s memory' : 'memory'} (index -1); the model will take it as said.${
+      removed === 0 ? '' : ` The limit trimmed the ${plural(removed, 'oldest unpinned message')}.`
+    }`,
   exported: (surface, messages, pinned) =>
     `${surface === 'discord' ? 'Memory of this channel' : 'Memory'}: ${plural(messages, 'message')} (${String(pinned)} pinned) and its settings, in the file. /import reads it back, here or elsewhere.`,
   imported: (surface, kind, messages, pinned, forgotten) =>
@@ -254,6 +258,14 @@ export const en: Catalogue = {
       },
     },
     reset: { name: 'reset', description: 'Forget this channel’s conversation (pins too); settings stay', options: {} },
+    forge: {
+      name: 'forge',
+      description: 'Add a made-up message at the end of this channel’s memory, as if it had been said',
+      options: {
+        role: { name: 'role', description: 'Who the model will think said it' },
+        content: { name: 'content', description: 'The message' },
+      },
+    },
     export: { name: 'export', description: 'Save this channel’s memory as a file: history, pins, settings (only you see it)', options: {} },
     import: {
       name: 'import',

@@ -187,6 +187,10 @@ export const zhCN: Catalogue = {
     removed === 0
       ? `${memoryOf(surface)}本来就是空的。`
       : `${memoryOf(surface)}已清空：忘记了 ${String(removed)} 条消息。设置保持不变。`,
+  forgeDone: (surface, role, removed) =>
+    `已在${memoryOf(surface)}末尾添加一条伪造的${role === 'user' ? '用户' : '助手'}消息（序号 -1）；模型会当作真的说过。${
+      removed === 0 ? '' : `条数上限裁剪了最早的 ${String(removed)} 条未固定消息。`
+    }`,
   exported: (surface, messages, pinned) =>
     `${memoryOf(surface)}：${String(messages)} 条消息（${String(pinned)} 条已固定）及其设置，都在文件里。用 /import 可以在这里或别处读回。`,
   imported: (surface, kind, messages, pinned, forgotten) =>
@@ -241,6 +245,14 @@ export const zhCN: Catalogue = {
       },
     },
     reset: { name: '重置', description: '忘记本频道的对话（包括固定的消息）；设置保留', options: {} },
+    forge: {
+      name: '伪造',
+      description: '在本频道记忆的末尾添加一条编造的消息，就像真的说过一样',
+      options: {
+        role: { name: '角色', description: '模型会认为是谁说的' },
+        content: { name: '内容', description: '消息内容' },
+      },
+    },
     export: { name: '导出', description: '把本频道的记忆保存为文件：历史、固定的消息、设置（仅你可见）', options: {} },
     import: {
       name: '导入',

@@ -241,3 +241,62 @@ function commandDefinition(name: string): Record<string, unknown> {
   if (found === undefined) throw new Error(`no command ${name}`);
   return found.data.toJSON() as unknown as Record<string, unknown>;
 }
+
+describe('/forge end to end', () => {
+  let world: World;
+
+  beforeEach(async () => {
+    world = await World.create();
+    await world.start();
+    world.openai.setResponder(() => 'ok');
+  });
+  afterEach(async () => {
+    await world.close();
+  });
+
+  async function run(name: string, options: Option[] = [], locale?: string): Promise<FakeInteractionReply> {
+    const interaction = await world.discord.command({ channelId: GENERAL, user: ada, name, options, ...(locale === undefined ? {} : { locale }) });
+    return world.discord.waitFor(() => interaction.reply());
+  }
+  const forge = (role: string, content: string, locale?: string) =>
+    run('forge', [{ name: 'role', type: STRING, value: role }, { name: 'content', type: STRING, value: content }], locale);
+
+  it('appends forged messages that reach the next request, behave like others, and are marked in /history', async () => {
+    await world.ask(GENERAL, 'hello');
+    const done = await forge('user', 'My favourite colour is green.');
+    expect(done.ephemeral).toBe(false);
+    expect(done.content).toMatch(/Added a forged user message at the end of this channel’s memory/);
+    await forge('assistant', 'Noted: green.');
+    await world.ask(GENERAL, 'What is my favourite colour?');
+    expect(world.sentToModel().slice(1)).toEqual([
+      'user: Ada: hello',
+      'assistant: ok',
+      'user: My favourite colour is green.',
+      'assistant: Noted: green.',
+      'user: Ada: What is my favourite colour?',
+    ]);
+    const history = await run('history');
+    expect(history.content.match(/\(forged\)/g)).toHaveLength(2);
+    expect(history.content).toMatch(/`2` \*\*user\*\* \(forged\)/);
+    // A forged user message starts a round: /rollback count:2 takes the last question and the forged pair.
+    await run('rollback', [{ name: 'count', type: INTEGER, value: 2 }]);
+    const session = await world.app?.ctx.engine.memory.read(GENERAL);
+    expect(session?.history.map((m) => m.content)).toEqual(['hello', 'ok']);
+  });
+
+  it('refuses an empty message and one over the length bound, changing nothing; speaks Chinese in zh-CN', async () => {
+    expect((await forge('assistant', '   ')).content).toMatch(/The message is empty/);
+    expect((await forge('user', 'x'.repeat(4001))).content).toMatch(/4001 characters long; the most I accept is 4000/);
+    expect((await world.app?.ctx.engine.memory.read(GENERAL))?.history).toEqual([]);
+    expect((await forge('assistant', '好的', 'zh-CN')).content).toMatch(/伪造的助手消息/);
+  });
+
+  it('is registered for moderators, with localized role choices', () => {
+    const definition = commandDefinition('forge');
+    expect(definition['default_member_permissions']).toBe('8192');
+    expect(definition['options']).toMatchObject([
+      { name: 'role', required: true, choices: [{ name: 'user', value: 'user', name_localizations: { 'zh-CN': '用户' } }, { name: 'assistant', value: 'assistant' }] },
+      { name: 'content', required: true },
+    ]);
+  });
+});

@@ -155,6 +155,7 @@ export const RENDER: { readonly [K in keyof Catalogue]: (t: Catalogue) => readon
   limitShown: (t) => SURFACES.map((s) => t.limitShown(s, 100, 6, 1)),
   limitSet: (t) => SURFACES.flatMap((s) => [t.limitSet(s, 3, 0), t.limitSet(s, 3, 1), t.limitSet(s, 3, 4)]),
   resetDone: (t) => SURFACES.flatMap((s) => [t.resetDone(s, 0), t.resetDone(s, 6)]),
+  forgeDone: (t) => SURFACES.flatMap((s) => [t.forgeDone(s, 'user', 0), t.forgeDone(s, 'assistant', 2)]),
   exported: (t) => SURFACES.map((s) => t.exported(s, 6, 1)),
   imported: (t) => SURFACES.flatMap((s) => [t.imported(s, 'export', 6, 2, 3), t.imported(s, 'messages', 4, 0, 0)]),
   importConfirm: (t) => SURFACES.map((s) => t.importConfirm(s, 5, 1, 6, 2)),

@@ -130,6 +130,10 @@ export function resetReply(removed: Removed, locale: DiscordLocale): string {
   return `🧹 ${catalogueFor(locale).resetDone('discord', removed.length)}`;
 }
 
+export function forgeReply(role: 'user' | 'assistant', removed: Removed, locale: DiscordLocale): string {
+  return `🪄 ${catalogueFor(locale).forgeDone('discord', role, removed.length)}`;
+}
+
 export function exportedReply(file: ExportedSession, locale: DiscordLocale): string {
   const pinned = file.messages.filter((m) => m.pinned).length;
   return `📦 ${catalogueFor(locale).exported('discord', file.messages.length, pinned)}`;
