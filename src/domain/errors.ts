@@ -34,6 +34,13 @@ export interface UserErrorDetails {
   /** The question alone needs more than `limit` tokens (counting stopped there): it cannot fit `budget`. */
   readonly question_over_budget: { readonly limit: number; readonly budget: number };
   readonly bad_forge: Record<string, never>;
+  /** /memory's `tokens:` is out of range, missing for tokens mode, or given for another mode. */
+  readonly bad_memory_tokens: {
+    readonly reason: 'range' | 'missing' | 'not_tokens_mode';
+    readonly tokens?: number;
+    readonly min: number;
+    readonly max: number;
+  };
   /** A file /import was given is not a session it can take; nothing was changed. */
   readonly bad_import: ImportProblem;
   readonly unknown_command: { readonly name: string };

@@ -6,3 +6,4 @@ export * from './session.js';
 export * from './tokens.js';
 export * from './portable.js';
 export * from './settings.js';
+export * from './memory-mode.js';

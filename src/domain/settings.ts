@@ -11,6 +11,9 @@ export const settingsSchema = z.object({
   systemPrompt: z.string().optional(),
   model: z.string().min(1).optional(),
   tokenBudget: z.number().int().positive().optional(),
+  // The memory mode group (memory-mode.ts).
+  memoryMode: z.enum(['window', 'tokens']).optional(),
+  memoryTokens: z.number().int().positive().optional(),
 });
 
 // The schema must describe SessionSettings and nothing else: each side is checked against the other.

@@ -13,7 +13,11 @@ import {
   type ReplaceResult,
   replaceSession,
   isEmptyChange,
+  type MemoryMode,
+  type MemoryModeResult,
   type MessageRules,
+  setMemoryMode,
+  tokenCap,
   type NewMessage,
   pin,
   type PinResult,
@@ -138,7 +142,7 @@ export class Memory {
 
   /** Commits a finished exchange (the domain's commitRound, trimmed to the session's limit). */
   commitRound(key: string, round: readonly DraftMessage[]): Promise<Removed> {
-    return this.change(key, (session, settings) => commitRound(session, round, settings.limit));
+    return this.change(key, (session, settings) => commitRound(session, round, settings.limit, tokenCap(settings)));
   }
 
   rollback(key: string, count: number): Promise<Removed> {
@@ -167,8 +171,14 @@ export class Memory {
         session,
         messages.map((m) => this.message({ ...m, forged: true })),
         settings.limit,
+        tokenCap(settings),
       ),
     );
+  }
+
+  /** Sets the memory mode (and tokens mode's cap), trimming at once to what it keeps. */
+  setMemoryMode(key: string, mode: MemoryMode, tokens: number | undefined): Promise<MemoryModeResult> {
+    return this.change(key, (session, settings) => setMemoryMode(session, mode, tokens, settings.limit));
   }
 
   /** The session as a file's contents (/export), after the changes already queued for it. */
@@ -197,7 +207,7 @@ export class Memory {
 
   /** Re-applies the limit, e.g. after the configured default was lowered. */
   trim(key: string): Promise<Removed> {
-    return this.change(key, (session, settings) => trimToLimit(session, settings.limit));
+    return this.change(key, (session, settings) => trimToLimit(session, settings.limit, tokenCap(settings)));
   }
 
   /** Resolves when every read and change queued so far is done. */

@@ -26,6 +26,7 @@ export interface CommandOptions {
   readonly export: never;
   readonly import: 'file';
   readonly forge: 'role' | 'content';
+  readonly memory: 'mode' | 'tokens';
 }
 
 export type CommandKey = keyof CommandOptions;
@@ -104,6 +105,10 @@ export interface Catalogue {
   limitShown(surface: Surface, limit: number, messages: number, pinned: number): string;
   limitSet(surface: Surface, limit: number, removed: number): string;
   resetDone(surface: Surface, removed: number): string;
+  /** The memory modes' names, as /memory's choices show them. */
+  readonly memoryModes: { readonly window: string; readonly tokens: string };
+  /** The memory mode was set (`tokens` in tokens mode); `removed` messages were trimmed at once. */
+  memoryModeSet(surface: Surface, mode: 'window' | 'tokens', tokens: number | undefined, removed: number): string;
   /** A forged message was added at the end of memory; `removed` older ones were trimmed by the limit. */
   forgeDone(surface: Surface, role: 'user' | 'assistant', removed: number): string;
   /** Said with an exported file: what it holds. */

@@ -101,6 +101,12 @@ export const en: Catalogue = {
     question_over_budget: ({ limit, budget }) =>
       `Your message needs more than ${String(limit)} tokens, but the budget for a whole request is ${String(budget)}. Send a shorter message or smaller files. Nothing was added to memory.`,
     bad_forge: () => 'Give at least one message to add.',
+    bad_memory_tokens: ({ reason, tokens, min, max }) =>
+      reason === 'missing'
+        ? `Tokens mode needs a token cap: give \`tokens\` (from ${String(min)} to ${String(max)}). Nothing was changed.`
+        : reason === 'not_tokens_mode'
+          ? `\`tokens\` applies to tokens mode only; leave it out for the window mode. Nothing was changed.`
+          : `The token cap must be a whole number from ${String(min)} to ${String(max)}; got ${String(tokens ?? 0)}. Nothing was changed.`,
     bad_import: (details) => `${importProblem(details)} Nothing was changed.`,
     unknown_command: ({ name }) => `I don't know the command /${name}; it may be from an older version of the bot.`,
   },
@@ -198,6 +204,11 @@ export const en: Catalogue = {
     const memory = surface === 'discord' ? 'Memory of this channel' : 'Memory';
     return removed === 0 ? `${memory} was already empty.` : `${memory} cleared: ${plural(removed, 'message')} forgotten. Settings are kept.`;
   },
+  memoryModes: { window: 'window (the message limit)', tokens: 'tokens (a token cap)' },
+  memoryModeSet: (surface, mode, tokens, removed) =>
+    `${where(surface)} now keeps ${
+      mode === 'tokens' ? `the newest messages that fit ${String(tokens ?? 0)} tokens (pins included), within its message limit` : 'messages by its message limit'
+    }. ${removed === 0 ? 'Nothing had to be removed.' : `Removed the ${plural(removed, 'oldest unpinned message')}.`}`,
   forgeDone: (surface, role, removed) =>
     `Added a forged ${role === 'user' ? 'user' : 'assistant'} message at the end of ${surface === 'discord' ? 'this channel’s memory' : 'memory'} (index -1); the model will take it as said.${
       removed === 0 ? '' : ` The limit trimmed the ${plural(removed, 'oldest unpinned message')}.`
@@ -264,6 +275,14 @@ export const en: Catalogue = {
       options: {
         role: { name: 'role', description: 'Who the model will think said it' },
         content: { name: 'content', description: 'The message' },
+      },
+    },
+    memory: {
+      name: 'memory',
+      description: 'Choose how this channel’s memory is kept: by the message limit, or by a token cap',
+      options: {
+        mode: { name: 'mode', description: 'window: the message limit; tokens: also a token cap' },
+        tokens: { name: 'tokens', description: 'The token cap for tokens mode (pins count toward it)' },
       },
     },
     export: { name: 'export', description: 'Save this channel’s memory as a file: history, pins, settings (only you see it)', options: {} },

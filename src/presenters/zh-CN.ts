@@ -93,6 +93,12 @@ export const zhCN: Catalogue = {
       `系统提示、已固定的消息和你的消息${images ? '（连同其中的图片）' : ''}共需要 ${String(needed)} 个 token，但一次请求的预算只有 ${String(budget)} 个。请取消固定一些消息（/unpin）或发送更短的消息。没有加入记忆。`,
     question_over_budget: ({ limit, budget }) =>
       `你的消息需要超过 ${String(limit)} 个 token，但整个请求的预算只有 ${String(budget)} 个。请发送更短的消息或更小的文件。没有加入记忆。`,
+    bad_memory_tokens: ({ reason, tokens, min, max }) =>
+      reason === 'missing'
+        ? `token 模式需要一个 token 上限：请给出 \`tokens\`（${String(min)} 到 ${String(max)}）。没有做任何更改。`
+        : reason === 'not_tokens_mode'
+          ? `\`tokens\` 只适用于 token 模式；窗口模式请不要给出。没有做任何更改。`
+          : `token 上限必须是 ${String(min)} 到 ${String(max)} 之间的整数，收到了 ${String(tokens ?? 0)}。没有做任何更改。`,
     bad_import: (details) => `${importProblem(details)}没有做任何更改。`,
     bad_forge: () => '请至少给出一条要添加的消息。',
     unknown_command: ({ name }) => `我不认识命令 /${name}，它可能来自旧版本的机器人。`,
@@ -187,6 +193,11 @@ export const zhCN: Catalogue = {
     removed === 0
       ? `${memoryOf(surface)}本来就是空的。`
       : `${memoryOf(surface)}已清空：忘记了 ${String(removed)} 条消息。设置保持不变。`,
+  memoryModes: { window: '窗口（按消息条数上限）', tokens: 'token（按 token 上限）' },
+  memoryModeSet: (surface, mode, tokens, removed) =>
+    `${memoryOf(surface)}现在${
+      mode === 'tokens' ? `在消息条数上限之内，保留能放进 ${String(tokens ?? 0)} 个 token 的最新消息（包括固定的消息）` : '按消息条数上限保留消息'
+    }。${removed === 0 ? '没有需要删除的消息。' : `删除了最早的 ${String(removed)} 条未固定消息。`}`,
   forgeDone: (surface, role, removed) =>
     `已在${memoryOf(surface)}末尾添加一条伪造的${role === 'user' ? '用户' : '助手'}消息（序号 -1）；模型会当作真的说过。${
       removed === 0 ? '' : `条数上限裁剪了最早的 ${String(removed)} 条未固定消息。`
@@ -251,6 +262,14 @@ export const zhCN: Catalogue = {
       options: {
         role: { name: '角色', description: '模型会认为是谁说的' },
         content: { name: '内容', description: '消息内容' },
+      },
+    },
+    memory: {
+      name: '记忆',
+      description: '选择本频道记忆的保留方式：按消息条数上限，或按 token 上限',
+      options: {
+        mode: { name: '模式', description: 'window：消息条数上限；tokens：另加 token 上限' },
+        tokens: { name: 'token数', description: 'token 模式的 token 上限（固定的消息也计入）' },
       },
     },
     export: { name: '导出', description: '把本频道的记忆保存为文件：历史、固定的消息、设置（仅你可见）', options: {} },

@@ -300,3 +300,62 @@ describe('/forge end to end', () => {
     ]);
   });
 });
+
+describe('/memory end to end', () => {
+  let world: World;
+
+  beforeEach(async () => {
+    world = await World.create();
+    await world.start();
+    world.openai.setResponder(() => 'fine');
+  });
+  afterEach(async () => {
+    await world.close();
+  });
+
+  async function run(name: string, options: Option[] = []): Promise<FakeInteractionReply> {
+    const interaction = await world.discord.command({ channelId: GENERAL, user: ada, name, options });
+    return world.discord.waitFor(() => interaction.reply());
+  }
+
+  it('tokens mode keeps the newest messages within the cap, pins kept; window mode goes back to the limit alone; the mode travels in exports', async () => {
+    const long = ' about the weather and the sea and the mountains and the rivers of the north';
+    for (const q of ['first', 'second', 'third', 'fourth']) await world.ask(GENERAL, q + long);
+    await run('pin', [{ name: 'indices', type: STRING, value: '0' }]);
+    const memory = world.app?.ctx.engine.memory;
+    const cost = (await memory?.read(GENERAL))?.history.map((m) => m.tokens + 3) ?? [];
+    // The pin, and the last round: everything else must go.
+    const cap = (cost[0] ?? 0) + (cost[6] ?? 0) + (cost[7] ?? 0);
+    const set = await run('memory', [{ name: 'mode', type: STRING, value: 'tokens' }, { name: 'tokens', type: INTEGER, value: Math.max(cap, 64) }]);
+    expect(set.ephemeral).toBe(false);
+    expect(set.content).toMatch(/keeps the newest messages that fit \d+ tokens/);
+    const kept = (await memory?.read(GENERAL))?.history ?? [];
+    expect(kept[0]?.content).toBe(`first${long}`);
+    expect(kept.length).toBeLessThan(8);
+    expect(kept.map((m) => m.content)).toContain(`fourth${long}`);
+    expect(kept.reduce((n, m) => n + m.tokens + 3, 0)).toBeLessThanOrEqual(Math.max(cap, 64));
+    expect(kept.at(-1)?.content).toBe('fine');
+
+    await world.ask(GENERAL, `fifth${long}`);
+    const after = (await memory?.read(GENERAL))?.history ?? [];
+    expect(after.reduce((n, m) => n + m.tokens + 3, 0)).toBeLessThanOrEqual(Math.max(cap, 64));
+    expect(after.at(-2)?.content).toBe(`fifth${long}`);
+    expect(after.map((m) => m.content)).not.toContain(`fourth${long}`);
+    expect(after[0]?.pinned).toBe(true);
+
+    const reply = await run('export');
+    const file = exportSchema.parse(JSON.parse(await (await fetch(reply.attachments[0]?.url ?? '')).text()));
+    expect(file.settings).toMatchObject({ memoryMode: 'tokens', memoryTokens: Math.max(cap, 64) });
+
+    expect((await run('memory', [{ name: 'mode', type: STRING, value: 'window' }])).content).toMatch(/keeps messages by its message limit/);
+    expect((await memory?.read(GENERAL))?.settings).toEqual({});
+  });
+
+  it('tokens mode without a cap is refused, changing nothing', async () => {
+    await world.ask(GENERAL, 'hello');
+    const reply = await run('memory', [{ name: 'mode', type: STRING, value: 'tokens' }]);
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).toMatch(/Tokens mode needs a token cap/);
+    expect((await world.app?.ctx.engine.memory.read(GENERAL))?.settings).toEqual({});
+  });
+});

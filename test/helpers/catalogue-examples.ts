@@ -32,6 +32,11 @@ export const USER_ERROR_EXAMPLES: { readonly [C in UserErrorCode]: readonly User
   ],
   question_over_budget: [{ limit: 7162, budget: 7168 }],
   bad_forge: [{}],
+  bad_memory_tokens: [
+    { reason: 'range', tokens: 10, min: 64, max: 2_000_000 },
+    { reason: 'missing', min: 64, max: 2_000_000 },
+    { reason: 'not_tokens_mode', tokens: 500, min: 64, max: 2_000_000 },
+  ],
   bad_import: [
     { problem: 'too_big', size: 9_000_000, max: 8_388_608 },
     { problem: 'not_json', reason: 'Unexpected token } in JSON at position 12' },
@@ -155,6 +160,8 @@ export const RENDER: { readonly [K in keyof Catalogue]: (t: Catalogue) => readon
   limitShown: (t) => SURFACES.map((s) => t.limitShown(s, 100, 6, 1)),
   limitSet: (t) => SURFACES.flatMap((s) => [t.limitSet(s, 3, 0), t.limitSet(s, 3, 1), t.limitSet(s, 3, 4)]),
   resetDone: (t) => SURFACES.flatMap((s) => [t.resetDone(s, 0), t.resetDone(s, 6)]),
+  memoryModes: (t) => [t.memoryModes.window, t.memoryModes.tokens],
+  memoryModeSet: (t) => SURFACES.flatMap((s) => [t.memoryModeSet(s, 'tokens', 500, 0), t.memoryModeSet(s, 'window', undefined, 3)]),
   forgeDone: (t) => SURFACES.flatMap((s) => [t.forgeDone(s, 'user', 0), t.forgeDone(s, 'assistant', 2)]),
   exported: (t) => SURFACES.map((s) => t.exported(s, 6, 1)),
   imported: (t) => SURFACES.flatMap((s) => [t.imported(s, 'export', 6, 2, 3), t.imported(s, 'messages', 4, 0, 0)]),

@@ -7,6 +7,7 @@
 import { ButtonStyle, ComponentType, escapeMarkdown } from 'discord.js';
 import { isUserError, isUserErrorOf, type UserError } from '../../domain/errors.js';
 import type { HistoryMessage } from '../../domain/message.js';
+import type { MemoryModeResult } from '../../domain/memory-mode.js';
 import type { ExportedSession, ReplaceResult } from '../../domain/portable.js';
 import type { PinResult, Removed } from '../../domain/session.js';
 import type { AttachmentNote } from '../../engine/attachment-notes.js';
@@ -128,6 +129,10 @@ export function limitSetReply(limit: number, removed: Removed, locale: DiscordLo
 
 export function resetReply(removed: Removed, locale: DiscordLocale): string {
   return `🧹 ${catalogueFor(locale).resetDone('discord', removed.length)}`;
+}
+
+export function memoryModeReply(result: MemoryModeResult, locale: DiscordLocale): string {
+  return `🧠 ${catalogueFor(locale).memoryModeSet('discord', result.mode, result.tokens, result.removed.length)}`;
 }
 
 export function forgeReply(role: 'user' | 'assistant', removed: Removed, locale: DiscordLocale): string {
