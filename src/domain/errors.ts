@@ -41,6 +41,10 @@ export interface UserErrorDetails {
     readonly min: number;
     readonly max: number;
   };
+  /** A typed argument is not one of the choices (a terminal command's role or mode). */
+  readonly bad_choice: { readonly value: string; readonly allowed: readonly string[] };
+  /** A file could not be read or written (the terminal's /export FILE, /import FILE); `reason` is the system's code, e.g. ENOENT. */
+  readonly file_failed: { readonly action: 'read' | 'write'; readonly path: string; readonly reason: string };
   /** A file /import was given is not a session it can take; nothing was changed. */
   readonly bad_import: ImportProblem;
   readonly unknown_command: { readonly name: string };

@@ -101,6 +101,8 @@ export const en: Catalogue = {
     question_over_budget: ({ limit, budget }) =>
       `Your message needs more than ${String(limit)} tokens, but the budget for a whole request is ${String(budget)}. Send a shorter message or smaller files. Nothing was added to memory.`,
     bad_forge: () => 'Give at least one message to add.',
+    bad_choice: ({ value, allowed }) => `"${value}" is not one of ${allowed.map((a) => `\`${a}\``).join(', ')}.`,
+    file_failed: ({ action, path, reason }) => `Could not ${action} ${path} (${reason}). Nothing was changed.`,
     bad_memory_tokens: ({ reason, tokens, min, max }) =>
       reason === 'missing'
         ? `Tokens mode needs a token cap: give \`tokens\` (from ${String(min)} to ${String(max)}). Nothing was changed.`
@@ -234,6 +236,9 @@ export const en: Catalogue = {
     '  /pin I…  /unpin I…  pin or unpin messages by index (0 = oldest, -1 = newest)',
     '  /limit [messages]   show or set how many messages memory keeps',
     '  /reset              forget the conversation (settings stay)',
+    '  /forge user|assistant TEXT   add a made-up message at the end of memory',
+    '  /memory window | /memory tokens N   keep memory by the message limit, or also by N tokens',
+    '  /export FILE  /import FILE   save memory to a file, or replace it with one (asks first: y/n)',
     '  /quit               leave (or Ctrl-D)',
     'Start a question with // to begin it with a slash.',
   ],

@@ -93,6 +93,8 @@ export const zhCN: Catalogue = {
       `系统提示、已固定的消息和你的消息${images ? '（连同其中的图片）' : ''}共需要 ${String(needed)} 个 token，但一次请求的预算只有 ${String(budget)} 个。请取消固定一些消息（/unpin）或发送更短的消息。没有加入记忆。`,
     question_over_budget: ({ limit, budget }) =>
       `你的消息需要超过 ${String(limit)} 个 token，但整个请求的预算只有 ${String(budget)} 个。请发送更短的消息或更小的文件。没有加入记忆。`,
+    bad_choice: ({ value, allowed }) => `“${value}”不是 ${allowed.map((a) => `\`${a}\``).join('、')} 之一。`,
+    file_failed: ({ action, path, reason }) => `无法${action === 'read' ? '读取' : '写入'} ${path}（${reason}）。没有做任何更改。`,
     bad_memory_tokens: ({ reason, tokens, min, max }) =>
       reason === 'missing'
         ? `token 模式需要一个 token 上限：请给出 \`tokens\`（${String(min)} 到 ${String(max)}）。没有做任何更改。`
@@ -221,6 +223,9 @@ export const zhCN: Catalogue = {
     '  /pin I…  /unpin I…  按序号固定或取消固定消息（0 = 最早，-1 = 最新）',
     '  /limit [messages]   查看或设置记忆保留的消息条数',
     '  /reset              忘记这段对话（设置保留）',
+    '  /forge user|assistant TEXT   在记忆末尾添加一条编造的消息',
+    '  /memory window | /memory tokens N   按消息条数上限保留记忆，或另加 N 个 token 的上限',
+    '  /export FILE  /import FILE   把记忆保存到文件，或用文件替换记忆（会先询问：y/n）',
     '  /quit               退出（或按 Ctrl-D）',
     '以 // 开头的问题会以一个斜杠开头。',
   ],

@@ -32,6 +32,11 @@ export const USER_ERROR_EXAMPLES: { readonly [C in UserErrorCode]: readonly User
   ],
   question_over_budget: [{ limit: 7162, budget: 7168 }],
   bad_forge: [{}],
+  bad_choice: [{ value: 'robot', allowed: ['user', 'assistant'] }],
+  file_failed: [
+    { action: 'read', path: 'memory.json', reason: 'ENOENT' },
+    { action: 'write', path: '/root/memory.json', reason: 'EACCES' },
+  ],
   bad_memory_tokens: [
     { reason: 'range', tokens: 10, min: 64, max: 2_000_000 },
     { reason: 'missing', min: 64, max: 2_000_000 },

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -107,5 +108,59 @@ describe('npm run chat, piped', () => {
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toContain('OPENAI_API_KEY: is required');
     expect(run.stderr).not.toContain('DISCORD_TOKEN');
+  });
+
+  it('/forge, /memory, /export FILE and /import FILE: the same results and refusals as on Discord', async () => {
+    openai.setResponder((req) => `answer ${String(req.body.messages.length)}`);
+    const file = join(dir.path, 'memory.json');
+    const first = await chat(['remember the code 4711', '/forge user The launch is on 4 March.', '/forge assistant Noted.', '/pin 0', '/memory tokens 5000', `/export ${file}`], env, ['--name', 'Ada']);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('Added a forged user message at the end of memory (index -1)');
+    expect(first.stdout).toContain('This session now keeps the newest messages that fit 5000 tokens');
+    expect(first.stdout).toContain(`${file}: Memory: 4 messages (1 pinned) and its settings, in the file.`);
+    const exported = JSON.parse(readFileSync(file, 'utf8')) as { settings: unknown; messages: Array<{ content: string; forged?: boolean }> };
+    expect(exported.settings).toEqual({ memoryMode: 'tokens', memoryTokens: 5000 });
+    expect(exported.messages.map((m) => [m.content, m.forged ?? false])).toEqual([
+      ['remember the code 4711', false],
+      ['answer 2', false],
+      ['The launch is on 4 March.', true],
+      ['Noted.', true],
+    ]);
+
+    // Into an empty session at once; the next request carries what the first one held.
+    const second = await chat([`/import ${file}`, '/history', 'what is the code?'], { ...env }, ['--session', 'copy', '--name', 'Ada']);
+    expect(second.stderr).toBe('');
+    expect(second.stdout).toContain('Memory replaced from the file: 4 messages (1 pinned) and its settings; 0 earlier messages forgotten.');
+    expect(second.stdout).toMatch(/2 user \(forged\): The launch is on 4 March\./);
+    expect(openai.requests.at(-1)?.body.messages.map((m) => m.content)).toEqual([
+      expect.any(String),
+      'Ada: remember the code 4711',
+      'answer 2',
+      'The launch is on 4 March.',
+      'Noted.',
+      'Ada: what is the code?',
+    ]);
+
+    // Over a memory that is not empty it asks first: anything but y cancels.
+    const third = await chat([`/import ${file}`, 'n', '/history', `/import ${file}`, 'y', '/history'], env, ['--session', 'copy']);
+    expect(third.stderr).toBe('');
+    expect(third.stdout).toContain('Memory holds 6 messages (1 pinned). Importing replaces them');
+    expect(third.stdout).toContain('Import cancelled: nothing was changed.');
+    expect(third.stdout).toContain('Memory: 6 messages (1 pinned)');
+    expect(third.stdout).toContain('6 earlier messages forgotten');
+    expect(third.stdout).toContain('Memory: 4 messages (1 pinned)');
+  });
+
+  it('a bad file, a missing file and a bad role are refused on stderr, nothing changed, exit 1', async () => {
+    const bad = join(dir.path, 'bad.json');
+    writeFileSync(bad, JSON.stringify([{ role: 'user', content: 'a' }, { role: 'assistant', content: '' }]));
+    const run = await chat([`/import ${bad}`, `/import ${join(dir.path, 'none.json')}`, '/forge robot hi', '/memory tokens', '/history'], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('error: Message 1: content is empty. Nothing was changed.');
+    expect(run.stderr).toMatch(/error: Could not read .*none\.json \(ENOENT\)\. Nothing was changed\./);
+    expect(run.stderr).toContain('error: "robot" is not one of `user`, `assistant`.');
+    expect(run.stderr).toContain('error: Tokens mode needs a token cap');
+    expect(run.stdout).toContain('Nothing in memory yet');
   });
 });
