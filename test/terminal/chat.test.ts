@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ada, GENERAL, RANDOM, World } from '../e2e/harness.js';
 import { FakeOpenAI } from '../fakes/fake-openai.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -162,5 +163,37 @@ describe('npm run chat, piped', () => {
     expect(run.stderr).toContain('error: "robot" is not one of `user`, `assistant`.');
     expect(run.stderr).toContain('error: Tokens mode needs a token cap');
     expect(run.stdout).toContain('Nothing in memory yet');
+  });
+
+  it('a session exported in Discord imports in the terminal, and its export imports back into Discord the same', async () => {
+    const world = await World.create();
+    try {
+      await world.start();
+      world.openai.setResponder(() => 'the answer');
+      await world.ask(GENERAL, 'remember the code 4711');
+      const interaction = await world.discord.command({ channelId: GENERAL, user: ada, name: 'pin', options: [{ name: 'indices', type: 3, value: '0' }] });
+      await world.discord.waitFor(() => interaction.reply());
+      const exported = await world.discord.command({ channelId: GENERAL, user: ada, name: 'export' });
+      const reply = await world.discord.waitFor(() => exported.reply());
+      const fromDiscord = await (await fetch(reply.attachments[0]?.url ?? '')).text();
+      const inFile = join(dir.path, 'from-discord.json');
+      const outFile = join(dir.path, 'from-terminal.json');
+      writeFileSync(inFile, fromDiscord);
+
+      const run = await chat([`/import ${inFile}`, '/history', `/export ${outFile}`], env);
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toMatch(/\[pinned\] Ada: remember the code 4711/);
+      const fromTerminal = readFileSync(outFile, 'utf8');
+      const messages = (text: string) => (JSON.parse(text) as { messages: unknown[]; settings: unknown });
+      expect(messages(fromTerminal).messages).toEqual(messages(fromDiscord).messages);
+
+      const back = await world.discord.command({ channelId: RANDOM, user: ada, name: 'import', options: [{ name: 'file', type: 11, attachment: { filename: 'back.json', content: fromTerminal } }] });
+      expect((await world.discord.waitFor(() => back.reply())).content).toMatch(/1 pinned/);
+      const [a, b] = [await world.app?.ctx.engine.memory.read(GENERAL), await world.app?.ctx.engine.memory.read(RANDOM)];
+      const shape = (session: typeof a) => session?.history.map((m) => [m.role, m.content, m.pinned, m.authorId, m.authorName, m.createdAt, m.tokens]);
+      expect(shape(b)).toEqual(shape(a));
+    } finally {
+      await world.close();
+    }
   });
 });
