@@ -1,4 +1,6 @@
 import type { Config } from './config.js';
+import type { ImportedSession } from './domain/portable.js';
+import type { Confirmations } from './engine/confirmations.js';
 import type { Engine } from './engine/engine.js';
 import type { Logger } from './logger.js';
 
@@ -14,4 +16,13 @@ export interface AppContext {
   readonly typingDelayMs: number;
   /** How long a command may take before it is acknowledged with a "thinking" state (Discord allows 3 s). */
   readonly commandDeferMs: number;
+  /** Imports waiting for their confirmation button (their file is already read and checked). */
+  readonly imports: Confirmations<PendingImport>;
+}
+
+/** An /import that would replace a memory that is not empty, until its owner answers. */
+export interface PendingImport {
+  /** The session it replaces. */
+  readonly key: string;
+  readonly imported: ImportedSession;
 }

@@ -11,6 +11,7 @@ import { Readiness } from './adapters/metrics/readiness.js';
 import type { CachingSessionStore } from './adapters/store/caching-store.js';
 import { TimedSessionStore } from './adapters/store/timed-store.js';
 import type { AppContext } from './app-context.js';
+import { Confirmations } from './engine/confirmations.js';
 import { attachHandlers, clientShards, createClient, registerCommands } from './bot.js';
 import type { Config } from './config.js';
 import type { ChatModel } from './engine/chat-model.js';
@@ -68,6 +69,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     editIntervalMs: options.editIntervalMs ?? 1000,
     typingDelayMs: options.typingDelayMs ?? TYPING_DELAY_MS,
     commandDeferMs: options.commandDeferMs ?? COMMAND_DEFER_MS,
+    imports: new Confirmations(),
   };
 
   const client = createClient(config.DISCORD_API_URL, clientShards(config), options.globalRequestsPerSecond);

@@ -1,3 +1,4 @@
+import type { ImportProblem } from './portable.js';
 /**
  * The one root of every error contextcord means to show a person: a code and structured details.
  * Words are the presenters' business (each surface renders codes its own way, in its own
@@ -33,6 +34,19 @@ export interface UserErrorDetails {
   /** The question alone needs more than `limit` tokens (counting stopped there): it cannot fit `budget`. */
   readonly question_over_budget: { readonly limit: number; readonly budget: number };
   readonly bad_forge: Record<string, never>;
+  /** /memory's `tokens:` is out of range, missing for tokens mode, or given for another mode. */
+  readonly bad_memory_tokens: {
+    readonly reason: 'range' | 'missing' | 'not_tokens_mode';
+    readonly tokens?: number;
+    readonly min: number;
+    readonly max: number;
+  };
+  /** A typed argument is not one of the choices (a terminal command's role or mode). */
+  readonly bad_choice: { readonly value: string; readonly allowed: readonly string[] };
+  /** A file could not be read or written (the terminal's /export FILE, /import FILE); `reason` is the system's code, e.g. ENOENT. */
+  readonly file_failed: { readonly action: 'read' | 'write'; readonly path: string; readonly reason: string };
+  /** A file /import was given is not a session it can take; nothing was changed. */
+  readonly bad_import: ImportProblem;
   readonly unknown_command: { readonly name: string };
 }
 

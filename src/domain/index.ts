@@ -4,3 +4,6 @@ export * from './indices.js';
 export * from './message.js';
 export * from './session.js';
 export * from './tokens.js';
+export * from './portable.js';
+export * from './settings.js';
+export * from './memory-mode.js';

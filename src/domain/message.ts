@@ -131,6 +131,6 @@ export function isBlank(text: string): boolean {
  * Display names may hold newlines or a colon that would confuse the "Name: text" prefix, and
  * bidirectional controls that would scramble the lines they are shown in.
  */
-function cleanName(name: string): string {
+export function cleanName(name: string): string {
   return name.replace(INVISIBLE, '').replace(/[\r\n:]+/g, ' ').trim().slice(0, 64);
 }

@@ -1,9 +1,20 @@
 import { userError } from './errors.js';
 import { resolveIndices } from './indices.js';
-import type { DraftMessage, HistoryMessage } from './message.js';
+import { TOKENS_PER_MESSAGE } from './tokens.js';
+import { type DraftMessage, type HistoryMessage, isBlank } from './message.js';
+
+/** How a session's memory is kept (memory-mode.ts): by the message limit alone, or also by tokens. */
+export type MemoryMode = 'window' | 'tokens';
+
+/** The memory mode settings, as a group; absent, a session is in window mode. */
+export interface MemoryModeSettings {
+  readonly memoryMode?: MemoryMode;
+  /** In tokens mode: the most tokens the kept history may hold (pins included, as the model sees them). */
+  readonly memoryTokens?: number;
+}
 
 /** Per-session overrides; anything unset follows the bot's configured defaults. */
-export interface SessionSettings {
+export interface SessionSettings extends MemoryModeSettings {
   readonly limit?: number;
   readonly systemPrompt?: string;
   readonly model?: string;
@@ -34,7 +45,8 @@ export interface PendingDelivery {
   readonly since: number;
 }
 
-export type ResolvedSettings = Required<SessionSettings>;
+/** Every setting with its value; the memory mode settings stay optional (window mode when absent). */
+export type ResolvedSettings = Required<Omit<SessionSettings, keyof MemoryModeSettings>> & MemoryModeSettings;
 
 export const MIN_LIMIT = 1;
 export const MAX_LIMIT = 1000;
@@ -206,8 +218,41 @@ function trimmed(history: readonly HistoryMessage[], limit: number): HistoryMess
   return removed;
 }
 
-export function trimToLimit(session: Session, limit: number): Changed<Removed> {
-  const removed = trimmed(session.history, limit);
+/**
+ * The seqs to remove so the kept history's tokens (each message's, plus the chat format's
+ * TOKENS_PER_MESSAGE) are at most `maxTokens`: oldest unpinned first, after `already` went.
+ * Pins count but are never removed, so pins alone may stay over it.
+ */
+function trimmedByTokens(history: readonly HistoryMessage[], maxTokens: number | undefined, already: readonly HistoryMessage[]): HistoryMessage[] {
+  if (maxTokens === undefined) return [];
+  const gone = new Set(already.map((m) => m.seq));
+  let total = 0;
+  for (const message of history) if (!gone.has(message.seq)) total += message.tokens + TOKENS_PER_MESSAGE;
+  const removed: HistoryMessage[] = [];
+  for (const message of history) {
+    if (total <= maxTokens) break;
+    if (message.pinned || gone.has(message.seq)) continue;
+    removed.push(message);
+    total -= message.tokens + TOKENS_PER_MESSAGE;
+  }
+  return removed;
+}
+
+/** What the limit, then the token cap (tokens mode), remove from a history, oldest first. */
+function overflow(history: readonly HistoryMessage[], limit: number, maxTokens: number | undefined): HistoryMessage[] {
+  const byCount = trimmed(history, limit);
+  const byTokens = trimmedByTokens(history, maxTokens, byCount);
+  if (byTokens.length === 0) return byCount;
+  return [...byCount, ...byTokens].sort((a, b) => a.seq - b.seq);
+}
+
+/** The token cap a session's settings put on its kept history: tokens mode's `memoryTokens`, else none. */
+export function tokenCap(settings: MemoryModeSettings): number | undefined {
+  return settings.memoryMode === 'tokens' ? settings.memoryTokens : undefined;
+}
+
+export function trimToLimit(session: Session, limit: number, maxTokens?: number): Changed<Removed> {
+  const removed = overflow(session.history, limit, maxTokens);
   return changed(session, removed.length === 0 ? {} : { remove: removed.map((m) => m.seq) }, removed);
 }
 
@@ -216,10 +261,10 @@ function numbered(session: Session, drafts: readonly DraftMessage[]): HistoryMes
   return drafts.map((draft, i) => ({ ...draft, seq: session.next + i }));
 }
 
-/** Appends, then trims to the limit, as one change. */
-function appendAndTrim(session: Session, drafts: readonly DraftMessage[], limit: number): Changed<Removed> {
+/** Appends, then trims to the limit (and the token cap, in tokens mode), as one change. */
+function appendAndTrim(session: Session, drafts: readonly DraftMessage[], limit: number, maxTokens?: number): Changed<Removed> {
   const append = numbered(session, drafts);
-  const removed = trimmed([...session.history, ...append], limit);
+  const removed = overflow([...session.history, ...append], limit, maxTokens);
   return changed(session, removed.length === 0 ? { append } : { append, remove: removed.map((m) => m.seq) }, removed);
 }
 
@@ -227,9 +272,9 @@ function appendAndTrim(session: Session, drafts: readonly DraftMessage[], limit:
  * Commits a finished exchange as one round (the question and its reply, together), then trims
  * to the limit.
  */
-export function commitRound(session: Session, round: readonly DraftMessage[], limit: number): Changed<Removed> {
+export function commitRound(session: Session, round: readonly DraftMessage[], limit: number, maxTokens?: number): Changed<Removed> {
   checkRound(round);
-  return appendAndTrim(session, round, limit);
+  return appendAndTrim(session, round, limit, maxTokens);
 }
 
 /** The seqs a round was stored as: its question's and its reply's (the last message). */
@@ -278,9 +323,11 @@ export function checkRound(round: readonly DraftMessage[]): void {
 }
 
 /** Appends fabricated messages (forge); they then behave like any others. */
-export function forge(session: Session, messages: readonly DraftMessage[], limit: number): Changed<Removed> {
+export function forge(session: Session, messages: readonly DraftMessage[], limit: number, maxTokens?: number): Changed<Removed> {
   if (messages.length === 0) throw userError('bad_forge', {});
-  return appendAndTrim(session, messages, limit);
+  // createMessage refuses empty user messages; a forged answer must say something too.
+  if (messages.some((m) => isBlank(m.content))) throw userError('empty_message', {});
+  return appendAndTrim(session, messages, limit, maxTokens);
 }
 
 /** Removes the last `count` rounds, pinned messages in them included: rollback is an explicit undo. */
@@ -328,7 +375,7 @@ export function validateLimit(limit: number): number {
 /** Sets the message limit and trims to it at once. */
 export function setLimit(session: Session, limit: number): Changed<Removed> {
   validateLimit(limit);
-  const removed = trimmed(session.history, limit);
+  const removed = overflow(session.history, limit, tokenCap(session.settings));
   const settings = { ...session.settings, limit };
   return changed(session, removed.length === 0 ? { settings } : { settings, remove: removed.map((m) => m.seq) }, removed);
 }
@@ -359,7 +406,7 @@ function sameSettings(a: SessionSettings, b: SessionSettings): boolean {
 }
 
 /** Every settings field; a field added to SessionSettings does not compile until it is listed here. */
-const SETTINGS_FIELDS: Record<keyof SessionSettings, true> = { limit: true, systemPrompt: true, model: true, tokenBudget: true };
+const SETTINGS_FIELDS: Record<keyof SessionSettings, true> = { limit: true, systemPrompt: true, model: true, tokenBudget: true, memoryMode: true, memoryTokens: true };
 
 const same = <T>(a: T, b: T): boolean => a === b;
 

@@ -6,9 +6,19 @@ import {
   type Context,
   createMessage,
   type DraftMessage,
+  type ExportedSession,
+  exportSession,
   forge,
+  type ImportedSession,
+  parseImport,
+  type ReplaceResult,
+  replaceSession,
   isEmptyChange,
+  type MemoryMode,
+  type MemoryModeResult,
   type MessageRules,
+  setMemoryMode,
+  tokenCap,
   type NewMessage,
   pin,
   type PinResult,
@@ -136,7 +146,7 @@ export class Memory {
 
   /** Commits a finished exchange (the domain's commitRound, trimmed to the session's limit). */
   commitRound(key: string, round: readonly DraftMessage[]): Promise<Removed> {
-    return this.change(key, (session, settings) => commitRound(session, round, settings.limit));
+    return this.change(key, (session, settings) => commitRound(session, round, settings.limit, tokenCap(settings)));
   }
 
   /**
@@ -189,13 +199,43 @@ export class Memory {
         session,
         messages.map((m) => this.message({ ...m, forged: true })),
         settings.limit,
+        tokenCap(settings),
       ),
     );
   }
 
+  /** Sets the memory mode (and tokens mode's cap), trimming at once to what it keeps. */
+  setMemoryMode(key: string, mode: MemoryMode, tokens: number | undefined): Promise<MemoryModeResult> {
+    return this.change(key, (session, settings) => setMemoryMode(session, mode, tokens, settings.limit));
+  }
+
+  /** The session as a file's contents (/export), after the changes already queued for it. */
+  async export(key: string): Promise<ExportedSession> {
+    return exportSession(await this.read(key), this.rules.now());
+  }
+
+  /** Reads a file's text as a session to import, or refuses it (bad_import); changes nothing. */
+  parseImport(text: string, size?: number): ImportedSession {
+    return parseImport(text, this.rules.now(), size);
+  }
+
+  /**
+   * What replacing the session with `imported` would do, without doing it: refuses what
+   * replace() would refuse, so a confirmation is asked only for an import that can be made.
+   */
+  async previewImport(key: string, imported: ImportedSession): Promise<ReplaceResult> {
+    const session = await this.read(key);
+    return replaceSession(session, imported, this.rules.tokens, this.defaults.limit).result;
+  }
+
+  /** Replaces the session's history, pins and settings with an import's (/import). */
+  replace(key: string, imported: ImportedSession): Promise<ReplaceResult> {
+    return this.change(key, (session) => replaceSession(session, imported, this.rules.tokens, this.defaults.limit));
+  }
+
   /** Re-applies the limit, e.g. after the configured default was lowered. */
   trim(key: string): Promise<Removed> {
-    return this.change(key, (session, settings) => trimToLimit(session, settings.limit));
+    return this.change(key, (session, settings) => trimToLimit(session, settings.limit, tokenCap(settings)));
   }
 
   /** Resolves when every read and change queued so far is done. */

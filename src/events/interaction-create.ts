@@ -1,4 +1,4 @@
-import type { Interaction } from 'discord.js';
+import { type ButtonInteraction, type Interaction, MessageFlags } from 'discord.js';
 import type { AppContext } from '../app-context.js';
 import { CommandResponder } from '../adapters/discord/command-responder.js';
 import type { Command } from '../command.js';
@@ -7,6 +7,7 @@ import { isUserError, userError } from '../domain/errors.js';
 import { MemoryBusyError } from '../engine/memory.js';
 import { StoreUnavailableError } from '../engine/session-store.js';
 import { askerOf } from './access.js';
+import { answerImportButton } from './import-confirmation.js';
 
 /**
  * Runs slash commands. Every failure ends as an ephemeral reply in the interaction's locale: a
@@ -16,11 +17,15 @@ import { askerOf } from './access.js';
 export function onInteractionCreate(ctx: AppContext, commands: ReadonlyMap<string, Command>) {
   const seen = new RecentIds(1000);
   return async (interaction: Interaction): Promise<void> => {
-    if (!interaction.isChatInputCommand()) return;
+    if (!interaction.isChatInputCommand() && !interaction.isButton()) return;
     // Discord sends an interaction once, but a gateway that replays events after a resume may
     // hand it over again: a command is never applied twice for one interaction.
     if (!seen.add(interaction.id)) {
       ctx.logger.warn({ interaction: interaction.id }, 'interaction seen before; not run again');
+      return;
+    }
+    if (interaction.isButton()) {
+      await onButton(ctx, interaction);
       return;
     }
     const { locale } = interaction;
@@ -56,6 +61,27 @@ export function onInteractionCreate(ctx: AppContext, commands: ReadonlyMap<strin
       await responder.fail(told ?? commandFailedReply(locale));
     }
   };
+}
+
+/** A button: an /import's confirmation (the only buttons the bot sends). */
+async function onButton(ctx: AppContext, interaction: ButtonInteraction): Promise<void> {
+  const log = ctx.logger.child({ interaction: interaction.id, button: interaction.customId, session: interaction.channelId });
+  const asker = askerOf({
+    userId: interaction.user.id,
+    guildId: interaction.guildId,
+    channel: interaction.channel,
+    channelId: interaction.channelId,
+    member: interaction.member,
+  });
+  try {
+    if (ctx.engine.admitCommand(asker) !== undefined) {
+      await interaction.reply({ content: notEnabledReply(interaction.locale), flags: MessageFlags.Ephemeral });
+      return;
+    }
+    if (!(await answerImportButton(interaction, ctx, log))) log.warn('unknown button');
+  } catch (error) {
+    log.error({ err: error }, 'button failed');
+  }
 }
 
 /** The last `size` ids added, to tell a repeat from a new one. */

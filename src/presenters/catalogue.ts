@@ -23,6 +23,10 @@ export interface CommandOptions {
   readonly unpin: 'indices';
   readonly limit: 'messages';
   readonly reset: never;
+  readonly export: never;
+  readonly import: 'file';
+  readonly forge: 'role' | 'content';
+  readonly memory: 'mode' | 'tokens';
 }
 
 export type CommandKey = keyof CommandOptions;
@@ -103,6 +107,24 @@ export interface Catalogue {
   limitShown(surface: Surface, limit: number, messages: number, pinned: number): string;
   limitSet(surface: Surface, limit: number, removed: number): string;
   resetDone(surface: Surface, removed: number): string;
+  /** The memory modes' names, as /memory's choices show them. */
+  readonly memoryModes: { readonly window: string; readonly tokens: string };
+  /** The memory mode was set (`tokens` in tokens mode); `removed` messages were trimmed at once. */
+  memoryModeSet(surface: Surface, mode: 'window' | 'tokens', tokens: number | undefined, removed: number): string;
+  /** A forged message was added at the end of memory; `removed` older ones were trimmed by the limit. */
+  forgeDone(surface: Surface, role: 'user' | 'assistant', removed: number): string;
+  /** Said with an exported file: what it holds. */
+  exported(surface: Surface, messages: number, pinned: number): string;
+  /** An import replaced memory; `kind` 'messages' is a plain array (unpinned, settings kept). */
+  imported(surface: Surface, kind: 'export' | 'messages', messages: number, pinned: number, forgotten: number): string;
+  /** Asked before an import replaces a memory that is not empty. */
+  importConfirm(surface: Surface, held: number, heldPinned: number, incoming: number, incomingPinned: number): string;
+  readonly importButtons: { readonly replace: string; readonly cancel: string };
+  readonly importCancelled: string;
+  /** A confirmation clicked after it stopped waiting (used, timed out, the bot restarted). */
+  readonly importExpired: string;
+  /** Someone other than who ran /import clicked its button. */
+  readonly importNotYours: string;
 
   // ---- surfaces -------------------------------------------------------------------------------
   /** The terminal chat's /help, one line each. */

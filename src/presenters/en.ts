@@ -3,6 +3,7 @@
  * command result and every slash command. English is the default language (src/presenters/index.ts).
  */
 import type { UserError } from '../domain/errors.js';
+import type { ImportProblem } from '../domain/portable.js';
 import { MAX_LIMIT, MIN_LIMIT } from '../domain/session.js';
 import type { ModelErrorDetails, ModelErrorKind } from '../engine/chat-model.js';
 import type { AnswerProblem } from '../engine/problems.js';
@@ -20,6 +21,48 @@ const bytes = (...sizes: number[]): string[] => formatBytes('bytes', ...sizes);
 function waitText(waitMs: number): string {
   const s = Math.ceil(waitMs / 1000);
   return s >= 120 ? `${String(Math.ceil(s / 60))} minutes` : `${String(s)} seconds`;
+}
+
+/** "Message 17: " for a problem in one message of the file (its index there, from 0). */
+const inMessage = (at: number | undefined): string => (at === undefined ? '' : `Message ${String(at)}: `);
+
+function importProblem(details: ImportProblem): string {
+  switch (details.problem) {
+    case 'too_big': {
+      const [size, max] = bytes(details.size, details.max);
+      return `The file is ${size ?? ''}; an import may be at most ${max ?? ''}.`;
+    }
+    case 'not_json':
+      return `The file is not valid JSON (${details.reason}).`;
+    case 'not_a_session':
+      return 'The file is neither a contextcord export (from /export) nor a chat-completions `messages` array.';
+    case 'unknown_format':
+      return `The file's format is "${details.format}"; I import \`contextcord-session\` files and \`messages\` arrays.`;
+    case 'unknown_version':
+      return `The file is version ${details.version} of the format; this bot reads version ${String(details.supported)}.`;
+    case 'too_many_messages':
+      return `The file holds ${plural(details.count, 'message')}, more than the limit of ${String(details.limit)}: raise it with /limit first.`;
+    case 'bad_role':
+      return `${inMessage(details.at)}the role is "${details.role}"; it must be ${details.allowed.map((r) => `\`${r}\``).join(', ')}.`;
+    case 'system_not_first':
+      return `${inMessage(details.at)}a \`system\` message may only come first (it becomes the system prompt).`;
+    case 'empty_content':
+      return `${inMessage(details.at)}content is empty.`;
+    case 'not_text':
+      return `${inMessage(details.at)}content is not text; only text can be imported.`;
+    case 'content_too_long':
+      return `${inMessage(details.at)}content is ${String(details.length)} characters long; the most an import takes is ${String(details.max)}.`;
+    case 'bad_field':
+      return details.field === ''
+        ? `${inMessage(details.at)}not valid${details.expected === undefined ? '' : ` (expected \`${details.expected}\`)`}.`
+        : `${inMessage(details.at)}\`${details.field}\` is not valid${details.expected === undefined ? '' : ` (expected \`${details.expected}\`)`}.`;
+    case 'unknown_field':
+      return `${inMessage(details.at)}unknown field \`${details.field}\`.`;
+    case 'missing_field':
+      return `${inMessage(details.at)}\`${details.field}\` is missing.`;
+    case 'download_failed':
+      return 'The file could not be downloaded from Discord; please try again.';
+  }
 }
 
 const where = (surface: Surface): string => (surface === 'discord' ? 'This channel' : 'This session');
@@ -58,6 +101,15 @@ export const en: Catalogue = {
     question_over_budget: ({ limit, budget }) =>
       `Your message needs more than ${String(limit)} tokens, but the budget for a whole request is ${String(budget)}. Send a shorter message or smaller files. Nothing was added to memory.`,
     bad_forge: () => 'Give at least one message to add.',
+    bad_choice: ({ value, allowed }) => `"${value}" is not one of ${allowed.map((a) => `\`${a}\``).join(', ')}.`,
+    file_failed: ({ action, path, reason }) => `Could not ${action} ${path} (${reason}). Nothing was changed.`,
+    bad_memory_tokens: ({ reason, tokens, min, max }) =>
+      reason === 'missing'
+        ? `Tokens mode needs a token cap: give \`tokens\` (from ${String(min)} to ${String(max)}). Nothing was changed.`
+        : reason === 'not_tokens_mode'
+          ? `\`tokens\` applies to tokens mode only; leave it out for the window mode. Nothing was changed.`
+          : `The token cap must be a whole number from ${String(min)} to ${String(max)}; got ${String(tokens ?? 0)}. Nothing was changed.`,
+    bad_import: (details) => `${importProblem(details)} Nothing was changed.`,
     unknown_command: ({ name }) => `I don't know the command /${name}; it may be from an older version of the bot.`,
   },
   emptyMention: 'The message is empty: say something after mentioning me.',
@@ -155,6 +207,27 @@ export const en: Catalogue = {
     const memory = surface === 'discord' ? 'Memory of this channel' : 'Memory';
     return removed === 0 ? `${memory} was already empty.` : `${memory} cleared: ${plural(removed, 'message')} forgotten. Settings are kept.`;
   },
+  memoryModes: { window: 'window (the message limit)', tokens: 'tokens (a token cap)' },
+  memoryModeSet: (surface, mode, tokens, removed) =>
+    `${where(surface)} now keeps ${
+      mode === 'tokens' ? `the newest messages that fit ${String(tokens ?? 0)} tokens (pins included), within its message limit` : 'messages by its message limit'
+    }. ${removed === 0 ? 'Nothing had to be removed.' : `Removed the ${plural(removed, 'oldest unpinned message')}.`}`,
+  forgeDone: (surface, role, removed) =>
+    `Added a forged ${role === 'user' ? 'user' : 'assistant'} message at the end of ${surface === 'discord' ? 'this channel’s memory' : 'memory'} (index -1); the model will take it as said.${
+      removed === 0 ? '' : ` The limit trimmed the ${plural(removed, 'oldest unpinned message')}.`
+    }`,
+  exported: (surface, messages, pinned) =>
+    `${surface === 'discord' ? 'Memory of this channel' : 'Memory'}: ${plural(messages, 'message')} (${String(pinned)} pinned) and its settings, in the file. /import reads it back, here or elsewhere.`,
+  imported: (surface, kind, messages, pinned, forgotten) =>
+    `${surface === 'discord' ? 'Memory of this channel' : 'Memory'} replaced from the file: ${plural(messages, 'message')} (${String(pinned)} pinned)${
+      kind === 'export' ? ' and its settings' : ', settings kept'
+    }; ${plural(forgotten, 'earlier message')} forgotten.`,
+  importConfirm: (surface, held, heldPinned, incoming, incomingPinned) =>
+    `${surface === 'discord' ? 'Memory of this channel' : 'Memory'} holds ${plural(held, 'message')} (${String(heldPinned)} pinned). Importing replaces them, their pins and the settings with the file's ${plural(incoming, 'message')} (${String(incomingPinned)} pinned). Replace?`,
+  importButtons: { replace: 'Replace memory', cancel: 'Cancel' },
+  importCancelled: 'Import cancelled: nothing was changed.',
+  importExpired: 'This import is no longer waiting for an answer (it was answered, or the bot restarted): nothing was changed. Run /import again.',
+  importNotYours: 'Only the person who ran /import can answer it.',
 
   terminalHelp: [
     'Type a question and press Enter; the answer streams below it.',
@@ -164,6 +237,9 @@ export const en: Catalogue = {
     '  /pin I…  /unpin I…  pin or unpin messages by index (0 = oldest, -1 = newest)',
     '  /limit [messages]   show or set how many messages memory keeps',
     '  /reset              forget the conversation (settings stay)',
+    '  /forge user|assistant TEXT   add a made-up message at the end of memory',
+    '  /memory window | /memory tokens N   keep memory by the message limit, or also by N tokens',
+    '  /export FILE  /import FILE   save memory to a file, or replace it with one (asks first: y/n)',
     '  /quit               leave (or Ctrl-D)',
     'Start a question with // to begin it with a slash.',
   ],
@@ -199,6 +275,28 @@ export const en: Catalogue = {
       },
     },
     reset: { name: 'reset', description: 'Forget this channel’s conversation (pins too); settings stay', options: {} },
+    forge: {
+      name: 'forge',
+      description: 'Add a made-up message at the end of this channel’s memory, as if it had been said',
+      options: {
+        role: { name: 'role', description: 'Who the model will think said it' },
+        content: { name: 'content', description: 'The message' },
+      },
+    },
+    memory: {
+      name: 'memory',
+      description: 'Choose how this channel’s memory is kept: by the message limit, or by a token cap',
+      options: {
+        mode: { name: 'mode', description: 'window: the message limit; tokens: also a token cap' },
+        tokens: { name: 'tokens', description: 'The token cap for tokens mode (pins count toward it)' },
+      },
+    },
+    export: { name: 'export', description: 'Save this channel’s memory as a file: history, pins, settings (only you see it)', options: {} },
+    import: {
+      name: 'import',
+      description: 'Replace this channel’s memory with a file from /export or a chat-completions messages array',
+      options: { file: { name: 'file', description: 'A .json file of at most 8 MB' } },
+    },
   },
 };
 

@@ -2,6 +2,7 @@
  * 简体中文目录：与 en.ts 同形（src/presenters/catalogue.ts），编译器保证每个键都有译文。
  * Code spans, command names (/pin …), environment variables and numbers stay as they are.
  */
+import type { ImportProblem } from '../domain/portable.js';
 import { MAX_LIMIT, MIN_LIMIT } from '../domain/session.js';
 import type { Catalogue, Surface } from './catalogue.js';
 import { formatBytes, seconds } from './render.js';
@@ -9,6 +10,48 @@ import { formatBytes, seconds } from './render.js';
 const INDICES_HELP = '（0 是最早的消息，-1 是最新的）';
 const NOT_ADDED = '你的消息没有加入记忆。';
 const bytes = (...sizes: number[]): string[] => formatBytes('字节', ...sizes);
+
+/** 文件中某条消息的问题（序号从 0 开始）。 */
+const inMessage = (at: number | undefined): string => (at === undefined ? '' : `第 ${String(at)} 条消息：`);
+
+function importProblem(details: ImportProblem): string {
+  switch (details.problem) {
+    case 'too_big': {
+      const [size, max] = bytes(details.size, details.max);
+      return `文件大小为 ${size ?? ''}，导入的文件最大为 ${max ?? ''}。`;
+    }
+    case 'not_json':
+      return `文件不是有效的 JSON（${details.reason}）。`;
+    case 'not_a_session':
+      return '文件既不是 contextcord 导出文件（来自 /export），也不是 chat-completions 的 `messages` 数组。';
+    case 'unknown_format':
+      return `文件的格式是“${details.format}”；我能导入 \`contextcord-session\` 文件和 \`messages\` 数组。`;
+    case 'unknown_version':
+      return `文件是该格式的第 ${details.version} 版；本机器人只能读取第 ${String(details.supported)} 版。`;
+    case 'too_many_messages':
+      return `文件有 ${String(details.count)} 条消息，超过了上限 ${String(details.limit)}：请先用 /limit 提高上限。`;
+    case 'bad_role':
+      return `${inMessage(details.at)}角色是“${details.role}”，必须是 ${details.allowed.map((r) => `\`${r}\``).join('、')}。`;
+    case 'system_not_first':
+      return `${inMessage(details.at)}\`system\` 消息只能放在最前面（它会成为系统提示词）。`;
+    case 'empty_content':
+      return `${inMessage(details.at)}内容为空。`;
+    case 'not_text':
+      return `${inMessage(details.at)}内容不是文本；只能导入文本。`;
+    case 'content_too_long':
+      return `${inMessage(details.at)}内容有 ${String(details.length)} 个字符，导入最多接受 ${String(details.max)} 个。`;
+    case 'bad_field':
+      return details.field === ''
+        ? `${inMessage(details.at)}格式无效${details.expected === undefined ? '' : `（应为 \`${details.expected}\`）`}。`
+        : `${inMessage(details.at)}\`${details.field}\` 无效${details.expected === undefined ? '' : `（应为 \`${details.expected}\`）`}。`;
+    case 'unknown_field':
+      return `${inMessage(details.at)}未知字段 \`${details.field}\`。`;
+    case 'missing_field':
+      return `${inMessage(details.at)}缺少 \`${details.field}\`。`;
+    case 'download_failed':
+      return '无法从 Discord 下载该文件，请重试。';
+  }
+}
 
 function waitText(waitMs: number): string {
   const s = Math.ceil(waitMs / 1000);
@@ -50,6 +93,15 @@ export const zhCN: Catalogue = {
       `系统提示、已固定的消息和你的消息${images ? '（连同其中的图片）' : ''}共需要 ${String(needed)} 个 token，但一次请求的预算只有 ${String(budget)} 个。请取消固定一些消息（/unpin）或发送更短的消息。没有加入记忆。`,
     question_over_budget: ({ limit, budget }) =>
       `你的消息需要超过 ${String(limit)} 个 token，但整个请求的预算只有 ${String(budget)} 个。请发送更短的消息或更小的文件。没有加入记忆。`,
+    bad_choice: ({ value, allowed }) => `“${value}”不是 ${allowed.map((a) => `\`${a}\``).join('、')} 之一。`,
+    file_failed: ({ action, path, reason }) => `无法${action === 'read' ? '读取' : '写入'} ${path}（${reason}）。没有做任何更改。`,
+    bad_memory_tokens: ({ reason, tokens, min, max }) =>
+      reason === 'missing'
+        ? `token 模式需要一个 token 上限：请给出 \`tokens\`（${String(min)} 到 ${String(max)}）。没有做任何更改。`
+        : reason === 'not_tokens_mode'
+          ? `\`tokens\` 只适用于 token 模式；窗口模式请不要给出。没有做任何更改。`
+          : `token 上限必须是 ${String(min)} 到 ${String(max)} 之间的整数，收到了 ${String(tokens ?? 0)}。没有做任何更改。`,
+    bad_import: (details) => `${importProblem(details)}没有做任何更改。`,
     bad_forge: () => '请至少给出一条要添加的消息。',
     unknown_command: ({ name }) => `我不认识命令 /${name}，它可能来自旧版本的机器人。`,
   },
@@ -144,6 +196,25 @@ export const zhCN: Catalogue = {
     removed === 0
       ? `${memoryOf(surface)}本来就是空的。`
       : `${memoryOf(surface)}已清空：忘记了 ${String(removed)} 条消息。设置保持不变。`,
+  memoryModes: { window: '窗口（按消息条数上限）', tokens: 'token（按 token 上限）' },
+  memoryModeSet: (surface, mode, tokens, removed) =>
+    `${memoryOf(surface)}现在${
+      mode === 'tokens' ? `在消息条数上限之内，保留能放进 ${String(tokens ?? 0)} 个 token 的最新消息（包括固定的消息）` : '按消息条数上限保留消息'
+    }。${removed === 0 ? '没有需要删除的消息。' : `删除了最早的 ${String(removed)} 条未固定消息。`}`,
+  forgeDone: (surface, role, removed) =>
+    `已在${memoryOf(surface)}末尾添加一条伪造的${role === 'user' ? '用户' : '助手'}消息（序号 -1）；模型会当作真的说过。${
+      removed === 0 ? '' : `条数上限裁剪了最早的 ${String(removed)} 条未固定消息。`
+    }`,
+  exported: (surface, messages, pinned) =>
+    `${memoryOf(surface)}：${String(messages)} 条消息（${String(pinned)} 条已固定）及其设置，都在文件里。用 /import 可以在这里或别处读回。`,
+  imported: (surface, kind, messages, pinned, forgotten) =>
+    `${memoryOf(surface)}已由文件替换：${String(messages)} 条消息（${String(pinned)} 条已固定）${kind === 'export' ? '及其设置' : '，设置保持不变'}；忘记了之前的 ${String(forgotten)} 条消息。`,
+  importConfirm: (surface, held, heldPinned, incoming, incomingPinned) =>
+    `${memoryOf(surface)}里有 ${String(held)} 条消息（${String(heldPinned)} 条已固定）。导入会用文件中的 ${String(incoming)} 条消息（${String(incomingPinned)} 条已固定）替换它们、它们的固定状态和设置。要替换吗？`,
+  importButtons: { replace: '替换记忆', cancel: '取消' },
+  importCancelled: '已取消导入：没有做任何更改。',
+  importExpired: '这次导入已不再等待回答（已经回答过，或机器人重启了）：没有做任何更改。请重新运行 /import。',
+  importNotYours: '只有运行 /import 的人才能回答。',
 
   terminalHelp: [
     '输入问题并按回车，回答会显示在下方。',
@@ -153,6 +224,9 @@ export const zhCN: Catalogue = {
     '  /pin I…  /unpin I…  按序号固定或取消固定消息（0 = 最早，-1 = 最新）',
     '  /limit [messages]   查看或设置记忆保留的消息条数',
     '  /reset              忘记这段对话（设置保留）',
+    '  /forge user|assistant TEXT   在记忆末尾添加一条编造的消息',
+    '  /memory window | /memory tokens N   按消息条数上限保留记忆，或另加 N 个 token 的上限',
+    '  /export FILE  /import FILE   把记忆保存到文件，或用文件替换记忆（会先询问：y/n）',
     '  /quit               退出（或按 Ctrl-D）',
     '以 // 开头的问题会以一个斜杠开头。',
   ],
@@ -188,5 +262,27 @@ export const zhCN: Catalogue = {
       },
     },
     reset: { name: '重置', description: '忘记本频道的对话（包括固定的消息）；设置保留', options: {} },
+    forge: {
+      name: '伪造',
+      description: '在本频道记忆的末尾添加一条编造的消息，就像真的说过一样',
+      options: {
+        role: { name: '角色', description: '模型会认为是谁说的' },
+        content: { name: '内容', description: '消息内容' },
+      },
+    },
+    memory: {
+      name: '记忆',
+      description: '选择本频道记忆的保留方式：按消息条数上限，或按 token 上限',
+      options: {
+        mode: { name: '模式', description: 'window：消息条数上限；tokens：另加 token 上限' },
+        tokens: { name: 'token数', description: 'token 模式的 token 上限（固定的消息也计入）' },
+      },
+    },
+    export: { name: '导出', description: '把本频道的记忆保存为文件：历史、固定的消息、设置（仅你可见）', options: {} },
+    import: {
+      name: '导入',
+      description: '用 /export 的文件或 chat-completions 的 messages 数组替换本频道的记忆',
+      options: { file: { name: '文件', description: '一个最大 8 MB 的 .json 文件' } },
+    },
   },
 };

@@ -1,10 +1,27 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { userError } from '../domain/errors.js';
+import { exportText, type ImportedSession, MAX_IMPORT_BYTES } from '../domain/portable.js';
 import { rounds } from '../domain/session.js';
 import type { Engine } from '../engine/engine.js';
 import { historyView } from '../engine/history-view.js';
 import { en } from '../presenters/en.js';
 import { commandFailureText } from '../presenters/render.js';
 import { parseLine } from './commands.js';
-import { HELP, historyText, limitSetText, limitShownText, pinText, resetText, rollbackText } from './presenter.js';
+import {
+  exportedText,
+  forgeText,
+  HELP,
+  historyText,
+  IMPORT_CANCELLED,
+  importConfirmText,
+  importedText,
+  limitSetText,
+  limitShownText,
+  memoryModeText,
+  pinText,
+  resetText,
+  rollbackText,
+} from './presenter.js';
 import { type TerminalOutput, TerminalSink } from './sink.js';
 
 export interface TerminalChatOptions {
@@ -22,6 +39,8 @@ export type LineResult = 'ok' | 'failed' | 'quit';
 /** The terminal surface: each line is parsed, run on the engine, and its result written out. */
 export class TerminalChat {
   private asked = 0;
+  /** An /import waiting for its answer: the next line says yes or no. */
+  private pendingImport: ImportedSession | undefined;
 
   constructor(private readonly options: TerminalChatOptions) {}
 
@@ -40,11 +59,17 @@ export class TerminalChat {
   private async run(line: string): Promise<LineResult> {
     const { engine, session: key, out } = this.options;
     const { memory } = engine;
-    const input = parseLine(line);
     const print = (text: string): LineResult => {
       out.write(`${text}\n`);
       return 'ok';
     };
+    if (this.pendingImport !== undefined) {
+      const imported = this.pendingImport;
+      this.pendingImport = undefined;
+      if (!/^\s*y(es)?\s*$/i.test(line)) return print(IMPORT_CANCELLED);
+      return print(importedText(await memory.replace(key, imported)));
+    }
+    const input = parseLine(line);
     switch (input.kind) {
       case 'blank':
         return 'ok';
@@ -75,7 +100,31 @@ export class TerminalChat {
         const session = await memory.read(key);
         return print(historyText(historyView(session, memory.settings(session), memory.tokens, input.page)));
       }
+      case 'forge':
+        return print(forgeText(input.role, await memory.forge(key, [{ role: input.role, content: input.content }])));
+      case 'memory':
+        return print(memoryModeText(await memory.setMemoryMode(key, input.mode, input.tokens)));
+      case 'export': {
+        const file = await memory.export(key);
+        await writeFile(input.path, exportText(file)).catch((error: unknown) => {
+          throw userError('file_failed', { action: 'write', path: input.path, reason: codeOf(error) });
+        });
+        return print(exportedText(file, input.path));
+      }
+      case 'import': {
+        const file = await readImportFile(input.path);
+        const imported = memory.parseImport(file.text, file.size);
+        const preview = await memory.previewImport(key, imported);
+        if (preview.before.messages === 0) return print(importedText(await memory.replace(key, imported)));
+        this.pendingImport = imported;
+        return print(importConfirmText(preview));
+      }
     }
+  }
+
+  /** Whether an /import waits for its yes or no (the next line). */
+  get asking(): boolean {
+    return this.pendingImport !== undefined;
   }
 
   private async ask(text: string): Promise<LineResult> {
@@ -94,4 +143,19 @@ export class TerminalChat {
     );
     return outcome === 'answered' && !sink.problem ? 'ok' : 'failed';
   }
+}
+
+/** A file for /import, within the bound (a larger one is refused by its size, unread). */
+async function readImportFile(path: string): Promise<{ text: string; size: number }> {
+  try {
+    const { size } = await stat(path);
+    if (size > MAX_IMPORT_BYTES) return { text: '', size };
+    return { text: await readFile(path, 'utf8'), size };
+  } catch (error) {
+    throw userError('file_failed', { action: 'read', path, reason: codeOf(error) });
+  }
+}
+
+function codeOf(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : 'EIO';
 }

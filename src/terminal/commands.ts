@@ -1,6 +1,7 @@
 import { parseIndices } from '../domain/indices.js';
 import { userError } from '../domain/errors.js';
-import { MAX_LIMIT, MAX_ROLLBACK, MIN_LIMIT, validateLimit } from '../domain/session.js';
+import { MAX_MEMORY_TOKENS, MEMORY_MODES, MIN_MEMORY_TOKENS } from '../domain/memory-mode.js';
+import { MAX_LIMIT, MAX_ROLLBACK, type MemoryMode, MIN_LIMIT, validateLimit } from '../domain/session.js';
 
 /** A line typed at the terminal: a question, or one of the memory commands with positional arguments. */
 export type TerminalInput =
@@ -10,6 +11,9 @@ export type TerminalInput =
   | { readonly kind: 'limit'; readonly limit: number | undefined }
   | { readonly kind: 'reset' }
   | { readonly kind: 'history'; readonly page: number }
+  | { readonly kind: 'forge'; readonly role: 'user' | 'assistant'; readonly content: string }
+  | { readonly kind: 'memory'; readonly mode: MemoryMode; readonly tokens: number | undefined }
+  | { readonly kind: 'export' | 'import'; readonly path: string }
   | { readonly kind: 'help' }
   | { readonly kind: 'quit' }
   | { readonly kind: 'blank' };
@@ -37,6 +41,26 @@ export function parseLine(line: string): TerminalInput {
       return { kind: 'reset' };
     case 'history':
       return { kind: 'history', page: args === '' ? 1 : wholeNumber(args, 'page', 1, Number.MAX_SAFE_INTEGER) };
+    case 'forge': {
+      const [role = '', ...words] = rest;
+      if (role !== 'user' && role !== 'assistant') throw userError('bad_choice', { value: role, allowed: ['user', 'assistant'] });
+      // The text as typed after the role, inner spacing kept.
+      const content = text.slice(1).replace(/^forge\s+\S+\s?/, '');
+      return { kind: 'forge', role, content: words.length === 0 ? '' : content };
+    }
+    case 'memory': {
+      const [mode = '', tokens] = rest;
+      if (mode !== 'window' && mode !== 'tokens') throw userError('bad_choice', { value: mode, allowed: [...MEMORY_MODES] });
+      const cap = tokens === undefined ? undefined : /^\d{1,9}$/.test(tokens) ? Number(tokens) : Number.NaN;
+      if (cap !== undefined && !Number.isInteger(cap)) {
+        throw userError('bad_memory_tokens', { reason: 'range', tokens: 0, min: MIN_MEMORY_TOKENS, max: MAX_MEMORY_TOKENS });
+      }
+      return { kind: 'memory', mode, tokens: cap };
+    }
+    case 'export':
+    case 'import':
+      if (args === '') throw userError('bad_choice', { value: '', allowed: ['FILE'] });
+      return { kind: name, path: args };
     case 'help':
       return { kind: 'help' };
     case 'quit':

@@ -2,7 +2,9 @@
  * What the terminal chat says: plain lines in the English catalogue's words (src/presenters/en.ts),
  * the same phrases Discord shows, with none of Discord's markup. Only layout is added here.
  */
+import type { MemoryModeResult } from '../domain/memory-mode.js';
 import type { HistoryMessage } from '../domain/message.js';
+import type { ExportedSession, ReplaceResult } from '../domain/portable.js';
 import type { PinResult, Removed } from '../domain/session.js';
 import type { HistoryView } from '../engine/history-view.js';
 import { en as t } from '../presenters/en.js';
@@ -53,3 +55,25 @@ export function resetText(removed: Removed): string {
 }
 
 export const HELP = t.terminalHelp.join('\n');
+
+export function forgeText(role: 'user' | 'assistant', removed: Removed): string {
+  return t.forgeDone('terminal', role, removed.length);
+}
+
+export function memoryModeText(result: MemoryModeResult): string {
+  return t.memoryModeSet('terminal', result.mode, result.tokens, result.removed.length);
+}
+
+export function exportedText(file: ExportedSession, path: string): string {
+  return t.labelled(path, t.exported('terminal', file.messages.length, file.messages.filter((m) => m.pinned).length));
+}
+
+export function importedText(result: ReplaceResult): string {
+  return t.imported('terminal', result.kind, result.messages, result.pinned, result.before.messages);
+}
+
+export function importConfirmText(result: ReplaceResult): string {
+  return t.importConfirm('terminal', result.before.messages, result.before.pinned, result.messages, result.pinned);
+}
+
+export const IMPORT_CANCELLED = t.importCancelled;

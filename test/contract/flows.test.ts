@@ -118,6 +118,32 @@ describe('every exchange conforms to the API descriptions', () => {
     expectConforming(contract, [CALLBACK]);
   });
 
+  it('/export: a file uploaded with the interaction callback (multipart/form-data, payload_json checked)', async () => {
+    const { world, contract } = await start();
+    world.openai.setResponder(() => 'ok');
+    await world.ask(GENERAL, 'something to remember');
+    const exported = await world.discord.command({ channelId: GENERAL, user: ada, name: 'export' });
+    const reply = await world.discord.waitFor(() => exported.reply());
+    expect(reply.attachments).toHaveLength(1);
+    const callback = world.discord.requests.find((r) => r.path.endsWith('/callback') && r.files.length > 0);
+    expect(String(callback?.headers['content-type'])).toMatch(/^multipart\/form-data/);
+    expectConforming(contract, [CALLBACK]);
+  });
+
+  it('/import: an attachment option, a confirmation with buttons, the click deferred (type 6) and its result edited in', async () => {
+    const { world, contract } = await start();
+    world.openai.setResponder(() => 'ok');
+    await world.ask(GENERAL, 'something to remember');
+    const file = JSON.stringify([{ role: 'user', content: 'imported' }]);
+    const asked = await world.discord.command({ channelId: GENERAL, user: ada, name: 'import', options: [{ name: 'file', type: 11, attachment: { filename: 'm.json', content: file } }] });
+    const question = await world.discord.waitFor(() => asked.reply());
+    const replace = (question.components as Array<{ components: Array<{ custom_id: string }> }>)[0]?.components[0]?.custom_id ?? '';
+    const click = await world.discord.clickButton({ on: asked, customId: replace });
+    await world.discord.waitFor(() => /replaced from the file/.test(click.reply()?.content ?? ''));
+    expect(click.callbacks.map((c) => c.type)).toEqual([6]);
+    expectConforming(contract, [CALLBACK, 'PATCH /webhooks/{webhook_id}/{webhook_token}/messages/@original']);
+  });
+
   it('a failed interaction callback (10062 Unknown interaction): what the command did is logged, never reported as a failure', async () => {
     const { world, contract } = await start();
     world.discord.failNext({ method: 'POST', path: /\/callback$/ }, { status: 404, code: 10062, message: 'Unknown interaction' });

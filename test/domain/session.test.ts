@@ -241,6 +241,10 @@ describe('forge', () => {
   it('refuses nothing to add', () => {
     expectUserError(() => forge(emptySession(), [], 10), 'bad_forge');
   });
+
+  it('refuses a blank message, whatever its role (an empty answer would be sent to the model as said)', () => {
+    expectUserError(() => forge(emptySession(), [assistant(' \u200B ')], 10), 'empty_message');
+  });
 });
 
 describe('changes', () => {

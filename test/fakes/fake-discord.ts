@@ -12,18 +12,21 @@ import { randomBytes } from 'node:crypto';
 import {
   type APIApplication,
   type APIApplicationCommandInteractionMetadata,
+  type APIAttachment,
+  type APIMessageComponentInteractionMetadata,
   type GatewayGuildMembersChunkDispatchData,
   type GatewayReadyDispatchData,
   InteractionType,
 } from 'discord-api-types/v10';
 import { type CommandScope, channelRoutes } from './fake-discord/channel-routes.js';
 import { FakeGateway, type GatewayHost, type GatewaySessionView, type IdentifyRefusal } from './fake-discord/gateway.js';
-import { InteractionRecord, chatInputPayload, interactionRoutes } from './fake-discord/interactions.js';
+import { InteractionRecord, buttonPayload, buttonsOf, chatInputPayload, interactionRoutes } from './fake-discord/interactions.js';
 import { parseContentMentions } from './fake-discord/message-rules.js';
 import { Messaging } from './fake-discord/messaging.js';
 import { RestServer } from './fake-discord/rest-server.js';
 import type {
   FailureSpec,
+  FakeButtonClick,
   FakeCommandInput,
   FakeDiscordOptions,
   FakeGuildSpec,
@@ -38,6 +41,7 @@ import { discordLocale, FakeWorld, type StoredChannel, type StoredMessage, userT
 export type {
   FailureSpec,
   FakeAttachmentInput,
+  FakeButtonClick,
   FakeChannelSpec,
   FakeCommandInput,
   FakeCommandOption,
@@ -338,6 +342,22 @@ export class FakeDiscord {
     const token = Buffer.from(`interaction:${id}:${randomBytes(48).toString('hex')}`).toString('base64url');
     const registered = this.#registeredCommand(input.name, channel.guildId);
     const commandId = input.commandId ?? registered?.id ?? this.#world.ids.next();
+    // The Discord client uploads a picked file first; the command names it by id.
+    const attachments = new Map<string, APIAttachment>();
+    const options = input.options?.map((option) => {
+      if (option.attachment === undefined) return option;
+      const file = option.attachment;
+      const attachment =
+        'content' in file
+          ? this.#messaging.storeUserFile(channel, {
+              filename: file.filename,
+              data: typeof file.content === 'string' ? Buffer.from(file.content) : file.content,
+              ...(file.content_type !== undefined && { contentType: file.content_type }),
+            })
+          : { id: this.#world.ids.next(), filename: file.filename, size: file.size, url: file.url, proxy_url: file.url, ...(file.content_type !== undefined && { content_type: file.content_type }) };
+      attachments.set(attachment.id, attachment);
+      return { name: option.name, type: option.type, value: attachment.id };
+    });
     const payload = chatInputPayload({
       world: this.#world,
       applicationId: this.applicationId,
@@ -346,7 +366,8 @@ export class FakeDiscord {
       commandId,
       commandGuildId: registered?.guildId,
       channel,
-      command: input,
+      command: options === undefined ? input : { ...input, options },
+      attachments,
     });
     const metadata = {
       id,
@@ -357,6 +378,55 @@ export class FakeDiscord {
     const record = new InteractionRecord(id, token, Date.now(), channel, input.user, input.name, metadata, payload);
     this.#interactions.set(id, record);
     await this.#gateway.dispatch('INTERACTION_CREATE', () => payload, channel.guildId);
+    return record;
+  }
+
+  /**
+   * A user clicks a button on the response `click.on` shows: INTERACTION_CREATE type 3. As in
+   * Discord's client, a button that is not there or is disabled cannot be clicked (this throws),
+   * and an ephemeral response is seen, so clicked, only by the user it was for.
+   */
+  async clickButton(click: FakeButtonClick): Promise<FakeInteraction> {
+    const on = this.#interactions.get(click.on.id);
+    if (on === undefined) throw new Error(`clickButton: unknown interaction ${click.on.id}`);
+    const shown = on.reply();
+    const message = on.messages.find((m) => m.id === shown?.messageId);
+    if (message === undefined) throw new Error(`clickButton: interaction ${on.id} shows no message`);
+    const user = click.user ?? on.user;
+    if (message.ephemeral && user.id !== on.user.id) throw new Error(`clickButton: ${user.username} cannot see an ephemeral message shown to ${on.user.username}`);
+    const button = buttonsOf(message).find((b) => b.custom_id === click.customId);
+    if (button === undefined) throw new Error(`clickButton: message ${message.id} has no button ${click.customId}`);
+    if (button.disabled === true) throw new Error(`clickButton: button ${click.customId} is disabled`);
+    this.#world.rememberUser(user);
+    const id = this.#world.ids.next();
+    const token = Buffer.from(`interaction:${id}:${randomBytes(48).toString('hex')}`).toString('base64url');
+    const command = chatInputPayload({
+      world: this.#world,
+      applicationId: this.applicationId,
+      id,
+      token,
+      commandId: this.#world.ids.next(),
+      commandGuildId: undefined,
+      channel: on.channel,
+      command: {
+        channelId: on.channel.id,
+        user,
+        name: on.name,
+        ...(click.locale !== undefined && { locale: click.locale }),
+        ...(click.permissions !== undefined && { permissions: click.permissions }),
+      },
+    });
+    const payload = buttonPayload({ command, id, token, customId: click.customId, message });
+    const metadata = {
+      id,
+      type: InteractionType.MessageComponent,
+      user: userToApi(user),
+      authorizing_integration_owners: payload.authorizing_integration_owners,
+      interacted_message_id: message.id,
+    } satisfies APIMessageComponentInteractionMetadata;
+    const record = new InteractionRecord(id, token, Date.now(), on.channel, user, on.name, metadata, payload, message);
+    this.#interactions.set(id, record);
+    await this.#gateway.dispatch('INTERACTION_CREATE', () => payload, on.channel.guildId);
     return record;
   }
 

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ada, GENERAL, RANDOM, World } from '../e2e/harness.js';
 import { FakeOpenAI } from '../fakes/fake-openai.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -107,5 +109,91 @@ describe('npm run chat, piped', () => {
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toContain('OPENAI_API_KEY: is required');
     expect(run.stderr).not.toContain('DISCORD_TOKEN');
+  });
+
+  it('/forge, /memory, /export FILE and /import FILE: the same results and refusals as on Discord', async () => {
+    openai.setResponder((req) => `answer ${String(req.body.messages.length)}`);
+    const file = join(dir.path, 'memory.json');
+    const first = await chat(['remember the code 4711', '/forge user The launch is on 4 March.', '/forge assistant Noted.', '/pin 0', '/memory tokens 5000', `/export ${file}`], env, ['--name', 'Ada']);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('Added a forged user message at the end of memory (index -1)');
+    expect(first.stdout).toContain('This session now keeps the newest messages that fit 5000 tokens');
+    expect(first.stdout).toContain(`${file}: Memory: 4 messages (1 pinned) and its settings, in the file.`);
+    const exported = JSON.parse(readFileSync(file, 'utf8')) as { settings: unknown; messages: Array<{ content: string; forged?: boolean }> };
+    expect(exported.settings).toEqual({ memoryMode: 'tokens', memoryTokens: 5000 });
+    expect(exported.messages.map((m) => [m.content, m.forged ?? false])).toEqual([
+      ['remember the code 4711', false],
+      ['answer 2', false],
+      ['The launch is on 4 March.', true],
+      ['Noted.', true],
+    ]);
+
+    // Into an empty session at once; the next request carries what the first one held.
+    const second = await chat([`/import ${file}`, '/history', 'what is the code?'], { ...env }, ['--session', 'copy', '--name', 'Ada']);
+    expect(second.stderr).toBe('');
+    expect(second.stdout).toContain('Memory replaced from the file: 4 messages (1 pinned) and its settings; 0 earlier messages forgotten.');
+    expect(second.stdout).toMatch(/2 user \(forged\): The launch is on 4 March\./);
+    expect(openai.requests.at(-1)?.body.messages.map((m) => m.content)).toEqual([
+      expect.any(String),
+      'Ada: remember the code 4711',
+      'answer 2',
+      'The launch is on 4 March.',
+      'Noted.',
+      'Ada: what is the code?',
+    ]);
+
+    // Over a memory that is not empty it asks first: anything but y cancels.
+    const third = await chat([`/import ${file}`, 'n', '/history', `/import ${file}`, 'y', '/history'], env, ['--session', 'copy']);
+    expect(third.stderr).toBe('');
+    expect(third.stdout).toContain('Memory holds 6 messages (1 pinned). Importing replaces them');
+    expect(third.stdout).toContain('Import cancelled: nothing was changed.');
+    expect(third.stdout).toContain('Memory: 6 messages (1 pinned)');
+    expect(third.stdout).toContain('6 earlier messages forgotten');
+    expect(third.stdout).toContain('Memory: 4 messages (1 pinned)');
+  });
+
+  it('a bad file, a missing file and a bad role are refused on stderr, nothing changed, exit 1', async () => {
+    const bad = join(dir.path, 'bad.json');
+    writeFileSync(bad, JSON.stringify([{ role: 'user', content: 'a' }, { role: 'assistant', content: '' }]));
+    const run = await chat([`/import ${bad}`, `/import ${join(dir.path, 'none.json')}`, '/forge robot hi', '/memory tokens', '/history'], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('error: Message 1: content is empty. Nothing was changed.');
+    expect(run.stderr).toMatch(/error: Could not read .*none\.json \(ENOENT\)\. Nothing was changed\./);
+    expect(run.stderr).toContain('error: "robot" is not one of `user`, `assistant`.');
+    expect(run.stderr).toContain('error: Tokens mode needs a token cap');
+    expect(run.stdout).toContain('Nothing in memory yet');
+  });
+
+  it('a session exported in Discord imports in the terminal, and its export imports back into Discord the same', async () => {
+    const world = await World.create();
+    try {
+      await world.start();
+      world.openai.setResponder(() => 'the answer');
+      await world.ask(GENERAL, 'remember the code 4711');
+      const interaction = await world.discord.command({ channelId: GENERAL, user: ada, name: 'pin', options: [{ name: 'indices', type: 3, value: '0' }] });
+      await world.discord.waitFor(() => interaction.reply());
+      const exported = await world.discord.command({ channelId: GENERAL, user: ada, name: 'export' });
+      const reply = await world.discord.waitFor(() => exported.reply());
+      const fromDiscord = await (await fetch(reply.attachments[0]?.url ?? '')).text();
+      const inFile = join(dir.path, 'from-discord.json');
+      const outFile = join(dir.path, 'from-terminal.json');
+      writeFileSync(inFile, fromDiscord);
+
+      const run = await chat([`/import ${inFile}`, '/history', `/export ${outFile}`], env);
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toMatch(/\[pinned\] Ada: remember the code 4711/);
+      const fromTerminal = readFileSync(outFile, 'utf8');
+      const messages = (text: string) => (JSON.parse(text) as { messages: unknown[]; settings: unknown });
+      expect(messages(fromTerminal).messages).toEqual(messages(fromDiscord).messages);
+
+      const back = await world.discord.command({ channelId: RANDOM, user: ada, name: 'import', options: [{ name: 'file', type: 11, attachment: { filename: 'back.json', content: fromTerminal } }] });
+      expect((await world.discord.waitFor(() => back.reply())).content).toMatch(/1 pinned/);
+      const [a, b] = [await world.app?.ctx.engine.memory.read(GENERAL), await world.app?.ctx.engine.memory.read(RANDOM)];
+      const shape = (session: typeof a) => session?.history.map((m) => [m.role, m.content, m.pinned, m.authorId, m.authorName, m.createdAt, m.tokens]);
+      expect(shape(b)).toEqual(shape(a));
+    } finally {
+      await world.close();
+    }
   });
 });

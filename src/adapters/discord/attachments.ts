@@ -5,6 +5,7 @@
  * with details (src/engine/attachment-notes.ts); the presenter words them in the reader's language.
  */
 import type { ReadableStream } from 'node:stream/web';
+import { isUserError, userError } from '../../domain/errors.js';
 import type { AttachmentNote } from '../../engine/attachment-notes.js';
 
 /** What Discord tells us about an attachment; discord.js's `Attachment` fits as it is. */
@@ -252,4 +253,31 @@ function ignored(note: AttachmentNote): AttachmentClass {
 
 function errorName(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string' ? error.name : undefined;
+}
+
+/**
+ * Downloads a file given to /import, within `maxBytes` (the declared size is checked first, and
+ * the download stops as soon as it passes the bound, in case the declaration was wrong). Refuses
+ * with bad_import (too_big, download_failed); the text is decoded as UTF-8 for the parser.
+ */
+export async function downloadImportFile(
+  attachment: FetchableAttachment,
+  options: { readonly maxBytes: number; readonly timeoutMs: number; readonly fetch?: typeof fetch },
+): Promise<{ text: string; size: number }> {
+  const { maxBytes } = options;
+  if (attachment.size > maxBytes) throw userError('bad_import', { problem: 'too_big', size: attachment.size, max: maxBytes });
+  let body: Uint8Array | undefined;
+  try {
+    const response = await (options.fetch ?? fetch)(attachment.url, { signal: AbortSignal.timeout(options.timeoutMs) });
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw userError('bad_import', { problem: 'download_failed' });
+    }
+    body = await readCapped(response, maxBytes);
+  } catch (error) {
+    if (isUserError(error)) throw error;
+    throw userError('bad_import', { problem: 'download_failed' });
+  }
+  if (body === undefined) throw userError('bad_import', { problem: 'too_big', size: maxBytes + 1, max: maxBytes });
+  return { text: new TextDecoder('utf-8').decode(body), size: body.byteLength };
 }

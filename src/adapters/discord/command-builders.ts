@@ -56,3 +56,8 @@ export function memoryCommand(key: CommandKey): SlashCommandBuilder {
 export function indicesOption(command: 'pin' | 'unpin') {
   return (option: SlashCommandStringOption) => localizedOption(command, 'indices')(option).setRequired(true).setMaxLength(400);
 }
+
+/** Choices named by a catalogue entry for each value, with every translation (`/forge role:`). */
+export function localizedChoices<V extends string>(values: readonly V[], pick: (catalogue: Catalogue, value: V) => string) {
+  return values.map((value) => ({ name: pick(en, value), name_localizations: localized((c) => pick(c, value)), value }));
+}

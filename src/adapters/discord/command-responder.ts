@@ -1,4 +1,6 @@
 import {
+  type APIActionRowComponent,
+  type APIComponentInMessageActionRow,
   type ChatInputCommandInteraction,
   type InteractionEditReplyOptions,
   type InteractionReplyOptions,
@@ -17,8 +19,22 @@ export interface Visibility {
   readonly ephemeral: boolean;
 }
 
+/** A file sent with a command's result (an export). */
+export interface ReplyFile {
+  readonly name: string;
+  readonly data: Buffer;
+}
+
+/** A command's result: its text, and files or buttons when it has them. */
+export interface CommandReply {
+  readonly content: string;
+  readonly files?: readonly ReplyFile[];
+  /** Rows of buttons, as Discord's component JSON (the presenter builds them). */
+  readonly components?: readonly APIActionRowComponent<APIComponentInMessageActionRow>[];
+}
+
 /** What a command hands its result to (public unless said otherwise); the responder delivers it. */
-export type Respond = (content: string, visibility?: Visibility) => Promise<void>;
+export type Respond = (reply: string | CommandReply, visibility?: Visibility) => Promise<void>;
 
 const PUBLIC: Visibility = { ephemeral: false };
 const EPHEMERAL: Visibility = { ephemeral: true };
@@ -59,13 +75,14 @@ export class CommandResponder {
   }
 
   /** The command's result (a memory change already made, or a view). */
-  readonly respond: Respond = async (content, visibility = PUBLIC) => {
+  readonly respond: Respond = async (reply, visibility = PUBLIC) => {
     if (this.answered) throw new Error('a command answers once');
     this.answered = true;
+    const result = typeof reply === 'string' ? { content: reply } : reply;
     try {
-      await this.deliver(content, visibility);
+      await this.deliver(result, visibility);
     } catch (error) {
-      this.log.error({ err: error, result: content }, 'the command was done but its reply could not be delivered; this is what it reported');
+      this.log.error({ err: error, result: result.content }, 'the command was done but its reply could not be delivered; this is what it reported');
     }
   };
 
@@ -74,17 +91,22 @@ export class CommandResponder {
     if (this.answered) return;
     this.answered = true;
     try {
-      await this.deliver(content, EPHEMERAL);
+      await this.deliver({ content }, EPHEMERAL);
     } catch (error) {
       this.log.warn({ err: error }, 'could not send the error reply');
     }
   }
 
-  private async deliver(content: string, visibility: Visibility): Promise<void> {
+  private async deliver(reply: CommandReply, visibility: Visibility): Promise<void> {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     await this.deferring;
-    const message = { content, allowedMentions: { parse: [] } } satisfies InteractionEditReplyOptions;
+    const message = {
+      content: reply.content,
+      allowedMentions: { parse: [] },
+      ...(reply.files === undefined ? {} : { files: reply.files.map((file) => ({ attachment: file.data, name: file.name })) }),
+      ...(reply.components === undefined ? {} : { components: [...reply.components] }),
+    } satisfies InteractionEditReplyOptions;
     const sent: InteractionReplyOptions = visibility.ephemeral ? { ...message, flags: MessageFlags.Ephemeral } : message;
     if (this.interaction.replied) {
       // Already answered (a command that replied itself, then failed): one more message.

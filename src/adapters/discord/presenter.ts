@@ -4,9 +4,11 @@
  * interaction's locale for commands, the guild's preferred locale for mentions; see
  * src/presenters/index.ts). Only markup is added here: emoji, `**`, `-#`, backticks, newlines.
  */
-import { escapeMarkdown } from 'discord.js';
+import { ButtonStyle, ComponentType, escapeMarkdown } from 'discord.js';
 import { isUserError, isUserErrorOf, type UserError } from '../../domain/errors.js';
 import type { HistoryMessage } from '../../domain/message.js';
+import type { MemoryModeResult } from '../../domain/memory-mode.js';
+import type { ExportedSession, ReplaceResult } from '../../domain/portable.js';
 import type { PinResult, Removed } from '../../domain/session.js';
 import type { AttachmentNote } from '../../engine/attachment-notes.js';
 import type { HistoryView } from '../../engine/history-view.js';
@@ -14,6 +16,8 @@ import type { AnswerProblem } from '../../engine/problems.js';
 import type { Catalogue } from '../../presenters/catalogue.js';
 import { catalogueFor } from '../../presenters/index.js';
 import { answerProblemText, attachmentNoteText, commandFailureText, oneLine, userErrorText } from '../../presenters/render.js';
+import type { CommandReply } from './command-responder.js';
+import { importButtonId } from './import-buttons.js';
 import { DISCORD_MESSAGE_LIMIT } from './split-message.js';
 
 /** A Discord locale code (`zh-CN`, `en-US`, …), or undefined where there is none (a DM's mention). */
@@ -130,6 +134,39 @@ export function limitSetReply(limit: number, removed: Removed, locale: DiscordLo
 
 export function resetReply(removed: Removed, locale: DiscordLocale): string {
   return `🧹 ${catalogueFor(locale).resetDone('discord', removed.length)}`;
+}
+
+export function memoryModeReply(result: MemoryModeResult, locale: DiscordLocale): string {
+  return `🧠 ${catalogueFor(locale).memoryModeSet('discord', result.mode, result.tokens, result.removed.length)}`;
+}
+
+export function forgeReply(role: 'user' | 'assistant', removed: Removed, locale: DiscordLocale): string {
+  return `🪄 ${catalogueFor(locale).forgeDone('discord', role, removed.length)}`;
+}
+
+export function exportedReply(file: ExportedSession, locale: DiscordLocale): string {
+  const pinned = file.messages.filter((m) => m.pinned).length;
+  return `📦 ${catalogueFor(locale).exported('discord', file.messages.length, pinned)}`;
+}
+
+export function importedReply(result: ReplaceResult, locale: DiscordLocale): string {
+  return `📥 ${catalogueFor(locale).imported('discord', result.kind, result.messages, result.pinned, result.before.messages)}`;
+}
+
+/** The question asked before an import replaces a memory that is not empty, with its two buttons. */
+export function importConfirmReply(result: ReplaceResult, id: string, locale: DiscordLocale): CommandReply {
+  const t = catalogueFor(locale);
+  const button = (action: 'replace' | 'cancel', style: ButtonStyle.Danger | ButtonStyle.Secondary) =>
+    ({ type: ComponentType.Button, style, custom_id: importButtonId(action, id), label: t.importButtons[action] }) as const;
+  return {
+    content: `⚠️ ${t.importConfirm('discord', result.before.messages, result.before.pinned, result.messages, result.pinned)}`,
+    components: [{ type: ComponentType.ActionRow, components: [button('replace', ButtonStyle.Danger), button('cancel', ButtonStyle.Secondary)] }],
+  };
+}
+
+export function importAnsweredReply(answer: 'cancelled' | 'expired' | 'not_yours', locale: DiscordLocale): string {
+  const t = catalogueFor(locale);
+  return answer === 'cancelled' ? t.importCancelled : answer === 'expired' ? t.importExpired : t.importNotYours;
 }
 
 /** A command's result, with the note that it cut off the answer being written, if it did. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { PartSummary } from '../../domain/context.js';
 import type { HistoryMessage } from '../../domain/message.js';
 import type { PendingDelivery, SessionSettings } from '../../domain/session.js';
+import { settingsSchema } from '../../domain/settings.js';
 
 /**
  * How a session is stored: a head (`session:{key}`) holding the settings, the version, the seqs
@@ -117,12 +118,6 @@ export function encodeHeadWith(head: Omit<HeadRecord, 'chunks'>, entries: readon
 
 const seq = z.number().int().nonnegative();
 
-const settingsSchema = z.object({
-  limit: z.number().int().positive().optional(),
-  systemPrompt: z.string().optional(),
-  model: z.string().min(1).optional(),
-  tokenBudget: z.number().int().positive().optional(),
-});
 
 const messageFields = {
   role: z.enum(['user', 'assistant']),

@@ -14,6 +14,9 @@ import {
   type APIInteractionDataResolved,
   type APIInteractionDataResolvedChannel,
   type APIInteractionDataResolvedGuildMember,
+  type APIAttachment,
+  type APIMessageComponentButtonInteraction,
+  ComponentType,
   type APIRole,
   type APIUser,
   ApplicationCommandOptionType,
@@ -58,7 +61,9 @@ export class InteractionRecord implements FakeInteraction {
     /** `interaction_metadata` for the messages this interaction creates. */
     readonly metadata: Record<string, unknown>,
     /** The full INTERACTION_CREATE `d` as dispatched. */
-    readonly payload: APIChatInputApplicationCommandInteraction,
+    readonly payload: APIChatInputApplicationCommandInteraction | APIMessageComponentButtonInteraction,
+    /** For a button click: the message clicked, which UPDATE_MESSAGE responses edit. */
+    readonly clicked?: StoredMessage,
   ) {}
 
   get loading(): boolean {
@@ -73,6 +78,15 @@ export class InteractionRecord implements FakeInteraction {
       content: shown.content,
       ephemeral: ((shown.api.flags ?? 0) & EPHEMERAL) !== 0,
       embeds: shown.api.embeds,
+      attachments: shown.api.attachments.map((a) => ({
+        id: a.id,
+        filename: a.filename,
+        size: a.size,
+        url: a.url,
+        ...(a.content_type !== undefined && { content_type: a.content_type }),
+      })),
+      components: shown.api.components ?? [],
+      messageId: shown.id,
     };
   }
 }
@@ -96,9 +110,13 @@ export function chatInputPayload(input: {
   commandGuildId: string | undefined;
   channel: StoredChannel;
   command: FakeCommandInput;
+  /** Files picked for attachment options, by the id each option's value names. */
+  attachments?: ReadonlyMap<string, APIAttachment>;
 }): APIChatInputApplicationCommandGuildInteraction | APIChatInputApplicationCommandDMInteraction {
   const { world, channel, command } = input;
-  const resolved = resolvedFor(world, channel, command.options ?? []);
+  const options = resolvedFor(world, channel, command.options ?? []);
+  const attachments = input.attachments === undefined || input.attachments.size === 0 ? undefined : Object.fromEntries(input.attachments);
+  const resolved = attachments === undefined ? options : { ...options, attachments };
   const data: APIChatInputApplicationCommandInteractionData = {
     id: input.commandId,
     name: command.name,
@@ -149,6 +167,38 @@ export function chatInputPayload(input: {
     authorizing_integration_owners: { [ApplicationIntegrationType.GuildInstall]: channel.guildId },
     context: InteractionContextType.Guild,
   } satisfies APIChatInputApplicationCommandGuildInteraction;
+}
+
+/**
+ * The INTERACTION_CREATE `d` for a button click (type 3, MESSAGE_COMPONENT): the same member,
+ * channel, locale and tokens as a slash command, `data: { custom_id, component_type: 2 }`, and the
+ * clicked message as a full message object.
+ */
+export function buttonPayload(input: {
+  command: APIChatInputApplicationCommandGuildInteraction | APIChatInputApplicationCommandDMInteraction;
+  id: string;
+  token: string;
+  customId: string;
+  message: StoredMessage;
+}): APIMessageComponentButtonInteraction {
+  const { data: _data, type: _type, ...rest } = input.command;
+  return {
+    ...rest,
+    id: input.id,
+    token: input.token,
+    type: InteractionType.MessageComponent,
+    data: { custom_id: input.customId, component_type: ComponentType.Button },
+    message: input.message.payload as unknown as APIMessageComponentButtonInteraction['message'],
+  };
+}
+
+/** The buttons of a message's action rows, as the bot sent them. */
+export function buttonsOf(message: StoredMessage): Array<{ custom_id?: string; disabled?: boolean }> {
+  const rows = (message.api.components ?? []) as unknown[];
+  return rows.flatMap((row) => {
+    const components = isRecord(row) && Array.isArray(row['components']) ? row['components'] : [];
+    return components.filter(isRecord).filter((c) => c['type'] === ComponentType.Button);
+  });
 }
 
 /** Tests give option types as plain numbers; Discord's payload types want the enum. */
@@ -311,22 +361,31 @@ async function callback(host: InteractionHost, ctx: RestContext): Promise<RestRe
     case 9:
       // A modal acknowledges without creating a message.
       break;
+    case 6:
+    case 7: {
+      // Only a component's interaction may update the message it was clicked on.
+      const clicked = record.clicked;
+      if (clicked === undefined) throw invalidResponseType();
+      if (type === 7) {
+        const parsed = parseMessageBody(data, ['data']);
+        host.messaging.editBotMessage(clicked, parsed, ctx.files, undefined);
+      }
+      record.original = clicked;
+      break;
+    }
     default:
-      // PONG, UPDATE_MESSAGE, DEFERRED_UPDATE_MESSAGE and autocomplete results do not apply to a slash command.
-      throw new DiscordHttpError(400, {
-        message: 'Invalid Form Body',
-        code: 50035,
-        errors: { type: { _errors: [{ code: 'INTERACTION_RESPONSE_TYPE_INVALID', message: 'Interaction response type is invalid for this interaction.' }] } },
-      });
+      // PONG and autocomplete results do not apply to a slash command or a button.
+      throw invalidResponseType();
   }
 
   record.acknowledged = true;
   record.callbacks.push(data === undefined ? { type } : { type, data });
-  if (record.original) await host.messaging.dispatchMessage('MESSAGE_CREATE', record.original);
+  if (type === 7 && record.original) await host.messaging.dispatchMessage('MESSAGE_UPDATE', record.original);
+  else if (type !== 6 && record.original) await host.messaging.dispatchMessage('MESSAGE_CREATE', record.original);
 
   if (ctx.query.get('with_response') !== 'true') return noContent();
   const original = record.original;
-  const interaction: Record<string, unknown> = { id: record.id, type: 2 };
+  const interaction: Record<string, unknown> = { id: record.id, type: record.payload.type };
   if (original) {
     interaction['response_message_id'] = original.id;
     interaction['response_message_loading'] = ((original.api.flags ?? 0) & LOADING) !== 0;
@@ -335,6 +394,14 @@ async function callback(host: InteractionHost, ctx: RestContext): Promise<RestRe
   const resource: Record<string, unknown> = { type };
   if (original) resource['message'] = original.payload;
   return ok({ interaction, resource });
+}
+
+function invalidResponseType(): DiscordHttpError {
+  return new DiscordHttpError(400, {
+    message: 'Invalid Form Body',
+    code: 50035,
+    errors: { type: { _errors: [{ code: 'INTERACTION_RESPONSE_TYPE_INVALID', message: 'Interaction response type is invalid for this interaction.' }] } },
+  });
 }
 
 function interactionFields(host: InteractionHost, record: InteractionRecord): Record<string, unknown> {

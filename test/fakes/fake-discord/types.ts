@@ -2,7 +2,7 @@
  * The public shapes of the fake Discord: what tests pass in and what they read back.
  * Payloads on the wire use discord-api-types' shapes; these are the test-facing views.
  */
-import type { APIChatInputApplicationCommandInteraction } from 'discord-api-types/v10';
+import type { APIChatInputApplicationCommandInteraction, APIMessageComponentButtonInteraction } from 'discord-api-types/v10';
 
 export interface FakeUser {
   id: string;
@@ -91,6 +91,23 @@ export interface FakeCommandOption {
   /** Nested options of a sub-command (type 1) or group (type 2). */
   options?: FakeCommandOption[];
   focused?: boolean;
+  /**
+   * For an attachment option (type 11): the file the user picked. The fake uploads it to its CDN
+   * route, as the Discord client does before sending the command, and puts its id in `value` and
+   * its description in `data.resolved.attachments`.
+   */
+  attachment?: FakeAttachmentInput;
+}
+
+/** A user clicks a button on a message an interaction's response shows (MESSAGE_COMPONENT). */
+export interface FakeButtonClick {
+  /** The interaction whose shown response carries the button. */
+  on: FakeInteraction;
+  customId: string;
+  /** Who clicks; default the user of `on`. Only they see an ephemeral response, so only they can click it. */
+  user?: FakeUser;
+  locale?: string;
+  permissions?: string;
 }
 
 export interface FakeUserMessageInput {
@@ -154,6 +171,12 @@ export interface FakeInteractionReply {
   content: string;
   ephemeral: boolean;
   embeds: unknown[];
+  /** Files sent with it, as Discord describes them (`url` serves the bytes, as the CDN would). */
+  attachments: Array<{ id: string; filename: string; size: number; url: string; content_type?: string }>;
+  /** Its message components (action rows of buttons), as the bot sent them. */
+  components: unknown[];
+  /** The id of the message shown. */
+  messageId: string;
 }
 
 export interface FakeInteraction {
@@ -168,7 +191,7 @@ export interface FakeInteraction {
   /** The original response and follow-ups as messages (ephemeral ones included), in creation order. */
   messages: FakeMessage[];
   /** The INTERACTION_CREATE `d` as dispatched. */
-  payload: APIChatInputApplicationCommandInteraction;
+  payload: APIChatInputApplicationCommandInteraction | APIMessageComponentButtonInteraction;
   /** What the user sees last: the last separate follow-up, else the original response; undefined while only "thinking". */
   reply(): FakeInteractionReply | undefined;
 }
