@@ -3,8 +3,6 @@ import type { RecordBackend } from './backend.js';
 import { CachingSessionStore } from './caching-store.js';
 import { type ChunkedStoreOptions, ChunkedSessionStore } from './chunked-store.js';
 import { MemoryDatabase } from './memory-backend.js';
-import { PostgresBackend } from './postgres-backend.js';
-import { RedisBackend } from './redis-backend.js';
 import { SqliteBackend } from './sqlite-backend.js';
 import { parseStoreUrl, type StoreLocation } from './store-url.js';
 
@@ -32,10 +30,11 @@ export async function openBackend(location: StoreLocation, logger?: Logger, opti
       return new MemoryDatabase().connect();
     case 'sqlite':
       return SqliteBackend.open(location.path, readOnly);
+    // Loaded only when named: a bot on SQLite does not load the Redis and PostgreSQL clients at start.
     case 'redis':
-      return RedisBackend.open(location, logger, readOnly);
+      return (await import('./redis-backend.js')).RedisBackend.open(location, logger, readOnly);
     case 'postgres':
-      return PostgresBackend.open(location, logger, readOnly);
+      return (await import('./postgres-backend.js')).PostgresBackend.open(location, logger, readOnly);
   }
 }
 

@@ -19,6 +19,11 @@ const POOL_SIZE = 10;
  */
 const UNAVAILABLE_CODES = /^(08...|57P0[1-4]|53300|25006)$/;
 
+/** The least text above every text that starts with `prefix` (not empty): its last character raised by one. */
+function raised(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
 /** Tries of a read on connections the server ended while they were idle (the pool drops each one that fails). */
 const READ_ATTEMPTS = 3;
 
@@ -219,7 +224,7 @@ export class PostgresBackend implements RecordBackend {
 
   async keys(prefix: string, after: string, limit: number): Promise<string[]> {
     // A range on the key: [prefix, prefix with its last character raised), or after `after` in it.
-    const high = NAMESPACE + prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    const high = raised(NAMESPACE + prefix);
     const result =
       after > prefix
         ? await this.query<{ key: string }>('keysAfter', [NAMESPACE + after, high, limit], true)
