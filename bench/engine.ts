@@ -33,6 +33,7 @@ import {
 } from './fixtures.js';
 import { type BenchOptions, bytes, checkTarget, count, ms, ratio, type SectionResult, type Table, targetText } from './report.js';
 import { type SampleOptions, sample, sampleAlternating, sleep, summarize, type Summary } from './stats.js';
+import { storesTable } from './stores.js';
 
 const KEY = '1399999999999999999';
 /** A second session in the same store, for timing the store's writes one by one. */
@@ -536,6 +537,7 @@ export async function engineSection(options: BenchOptions): Promise<SectionResul
   const steps = await breakdown(1000, false, rounds, options);
   const stressLoad = await breakdown(10_000, true, rounds, options);
   const others = await otherSessions(rounds, options);
+  const stores = await storesTable(rounds, options);
 
   const pool = messagePool();
   const meanTokens = pool.reduce((sum, m) => sum + m.tokens, 0) / pool.length;
@@ -543,6 +545,7 @@ export async function engineSection(options: BenchOptions): Promise<SectionResul
   const warmAt1000 = figures.find((f) => f.messages === 1000 && f.mode === 'warm');
   const coldAt1000 = figures.find((f) => f.messages === 1000 && f.mode === 'cold');
   const targets = warmAt1000 === undefined ? [] : [checkTarget('Engine turn p99 at 1 000 messages (warm)', warmAt1000.turn.p99, 2, 'ms')];
+  const storeTargets = stores.targets;
   const turnTable: Table = {
     title: 'Engine turn: Memory.context + Memory.commitRound, SQLite (WAL) temp file',
     columns: [
@@ -635,9 +638,10 @@ export async function engineSection(options: BenchOptions): Promise<SectionResul
   };
   return {
     name: 'engine',
-    tables: [turnTable, stepTable, stressTable, othersTable],
-    targets,
+    tables: [turnTable, stores.table, stepTable, stressTable, othersTable],
+    targets: [...targets, ...storeTargets],
     data: {
+      stores: stores.figures,
       histories: figures,
       breakdownAt1000: steps,
       coldLoadAt10000: stressLoad,

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { storeSecrets } from './adapters/store/store-url.js';
 import { startApp } from './app.js';
 import { type Config, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -15,7 +16,7 @@ try {
   process.exit(1);
 }
 
-const secrets = [config.DISCORD_TOKEN, ...config.OPENAI_API_KEY];
+const secrets = [config.DISCORD_TOKEN, ...config.OPENAI_API_KEY, ...storeSecrets(config.STORE_URL)];
 const logger = createLogger({ level: config.LOG_LEVEL, secrets, pretty: process.stdout.isTTY });
 
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));

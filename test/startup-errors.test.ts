@@ -122,6 +122,36 @@ const cases: Array<[name: string, error: unknown, context: StartupContext, line:
     'Discord refused to register the slash commands in server 100000000000000001 (50001 Missing Access): the bot is not in that server, or was invited without the applications.commands scope. Invite it with both scopes bot and applications.commands (see the README), or unset DISCORD_GUILD_ID to register globally.',
   ],
   [
+    'PostgreSQL refuses the password',
+    new StartupError(
+      { kind: 'store-server', server: 'PostgreSQL', store: 'postgresql://bot:***@db:5432/cc' },
+      { cause: Object.assign(new Error('password authentication failed for user "bot"'), { code: '28P01', severity: 'FATAL' }) },
+    ),
+    {},
+    'cannot use the store postgresql://bot:***@db:5432/cc (STORE_URL): it refused the password (28P01): check the user name and password in STORE_URL.',
+  ],
+  [
+    'the PostgreSQL database does not exist',
+    new StartupError(
+      { kind: 'store-server', server: 'PostgreSQL', store: 'postgresql://bot@db:5432/cc' },
+      { cause: Object.assign(new Error('database "cc" does not exist'), { code: '3D000' }) },
+    ),
+    {},
+    'cannot use the store postgresql://bot@db:5432/cc (STORE_URL): the database does not exist (3D000): create it (createdb NAME) or name another in STORE_URL.',
+  ],
+  [
+    'Redis refuses the password',
+    new StartupError({ kind: 'store-server', server: 'Redis', store: 'redis://:***@cache:6379/0' }, { cause: new Error('WRONGPASS invalid username-password pair or user is disabled.') }),
+    {},
+    'cannot use the store redis://:***@cache:6379/0 (STORE_URL): it refused the user name or password (WRONGPASS): check them in STORE_URL.',
+  ],
+  [
+    'Redis is a read-only replica',
+    new StartupError({ kind: 'store-server', server: 'Redis', store: 'redis://replica:6379/0' }, { cause: new Error("READONLY You can't write against a read only replica.") }),
+    {},
+    'cannot use the store redis://replica:6379/0 (STORE_URL): it is a read-only replica (READONLY): point STORE_URL at the primary.',
+  ],
+  [
     'the store path is a folder',
     store('/srv/bot/data/', systemError('SQLITE_CANTOPEN: unable to open database file', { errno: 14, code: 'SQLITE_CANTOPEN' }), true),
     {},

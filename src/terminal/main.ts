@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { type Config, loadConfig } from '../config.js';
 import { startupLine } from '../startup-errors.js';
 import { createLogger } from '../logger.js';
+import { storeSecrets } from '../adapters/store/store-url.js';
 import { configuredEngine, configuredModel, configuredStore } from '../wiring.js';
 import { COMMAND_FAILED } from '../presenters/en.js';
 import { TerminalChat } from './chat.js';
@@ -51,11 +52,11 @@ const interactive = process.stdin.isTTY && process.stdout.isTTY;
 // Logs go to stderr, quietly unless asked for: stdout is for answers.
 const logger = createLogger({
   level: process.env['LOG_LEVEL'] === undefined ? 'warn' : config.LOG_LEVEL,
-  secrets: config.OPENAI_API_KEY,
+  secrets: [...config.OPENAI_API_KEY, ...storeSecrets(config.STORE_URL)],
   destination: pino.destination({ dest: 2, sync: true }),
 });
 const store = await configuredStore(config, logger).catch((error: unknown) => {
-  console.error(startupLine(error, { secrets: config.OPENAI_API_KEY }));
+  console.error(startupLine(error, { secrets: [...config.OPENAI_API_KEY, ...storeSecrets(config.STORE_URL)] }));
   process.exit(1);
 });
 const engine = configuredEngine(config, { store, model: configuredModel(config, logger), logger, preconditions: [] });

@@ -85,6 +85,21 @@ describe('the bot process, when it cannot start', () => {
       );
     });
 
+    it('a Redis or PostgreSQL store that nothing answers at: the URL without its password, and what to check', async () => {
+      const port = await world.loopback.closedPort();
+      const password = 'store-password-not-to-print';
+      for (const [url, shown, server] of [
+        [`redis://:${password}@127.0.0.1:${String(port)}/0`, `redis://:***@127.0.0.1:${String(port)}/0`, 'Redis'],
+        [`postgresql://bot:${password}@127.0.0.1:${String(port)}/contextcord`, `postgresql://bot:***@127.0.0.1:${String(port)}/contextcord`, 'PostgreSQL'],
+      ] as const) {
+        const line = await world.failedStart({ DISCORD_API_URL: apiUrl, STORE_URL: url });
+        expect(line).toBe(
+          `contextcord: cannot use the store ${shown} (STORE_URL): the connection was refused (ECONNREFUSED). Check that ${server} runs there and that this machine may reach it, or fix STORE_URL.`,
+        );
+        expect(line).not.toContain(password);
+      }
+    });
+
     it('a file that is not an SQLite database, given as a relative path', async () => {
       writeFileSync(join(world.dir.path, 'notes.sqlite'), 'plain text, not a database '.repeat(40));
       expect(await world.failedStart({ DISCORD_API_URL: apiUrl, STORE_URL: 'sqlite://notes.sqlite' })).toBe(

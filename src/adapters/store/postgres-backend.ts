@@ -19,6 +19,20 @@ const POOL_SIZE = 10;
  */
 const UNAVAILABLE_CODES = /^(08...|57P0[1-4]|53300|25006)$/;
 
+/** The least text above every text that starts with `prefix` (not empty): its last character raised by one. */
+function raised(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
+/** Tries of a read on connections the server ended while they were idle (the pool drops each one that fails). */
+const READ_ATTEMPTS = 3;
+
+/** A connection that was ended (by the server, an administrator, the network), as opposed to one that cannot be made or timed out. */
+function brokenConnection(error: unknown): boolean {
+  if (error instanceof pg.DatabaseError) return /^(57P01|57P02|08006|08003)$/.test(error.code ?? '');
+  return error instanceof Error && /Connection terminated unexpectedly|not queryable|ECONNRESET|EPIPE/.test(`${error.message} ${String((error as { code?: unknown }).code)}`);
+}
+
 /** record.ts versionOfText in SQL: the digits after VERSION_PREFIX at the start (at most 15), else 0. */
 function versionOf(column: string): string {
   const pattern = `^${VERSION_PREFIX.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}([0-9]{1,15})`;
@@ -141,30 +155,39 @@ export class PostgresBackend implements RecordBackend {
     }
   }
 
-  private async query<R extends pg.QueryResultRow>(which: keyof PostgresBackend['statements'], values: readonly unknown[]): Promise<pg.QueryResult<R>> {
-    try {
-      // Named, so each connection parses and plans each statement once.
-      return await this.pool.query<R>({ name: `contextcord-${which}-${this.table}`, text: this.statements[which], values: [...values] });
-    } catch (error) {
-      if (error instanceof pg.DatabaseError && !UNAVAILABLE_CODES.test(error.code ?? '')) throw error;
-      throw new StoreUnavailableError('store_unavailable', { reason: 'unreachable', store: this.display }, { cause: error });
+  /**
+   * Runs a statement; a connection-level failure becomes StoreUnavailableError. A read whose
+   * connection turns out to have been ended while idle (the pool had not heard yet) is sent
+   * again on another: reading twice changes nothing. A write is never sent twice, since the
+   * first may have been carried out.
+   */
+  private async query<R extends pg.QueryResultRow>(which: keyof PostgresBackend['statements'], values: readonly unknown[], read = false): Promise<pg.QueryResult<R>> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        // Named, so each connection parses and plans each statement once.
+        return await this.pool.query<R>({ name: `contextcord-${which}-${this.table}`, text: this.statements[which], values: [...values] });
+      } catch (error) {
+        if (error instanceof pg.DatabaseError && !UNAVAILABLE_CODES.test(error.code ?? '')) throw error;
+        if (read && attempt < READ_ATTEMPTS && brokenConnection(error)) continue;
+        throw new StoreUnavailableError('store_unavailable', { reason: 'unreachable', store: this.display }, { cause: error });
+      }
     }
   }
 
   async get(key: string): Promise<string | undefined> {
-    const result = await this.query<{ value: string }>('get', [NAMESPACE + key]);
+    const result = await this.query<{ value: string }>('get', [NAMESPACE + key], true);
     return result.rows[0]?.value;
   }
 
   async getMany(keys: readonly string[]): Promise<Array<string | undefined>> {
     if (keys.length === 0) return [];
-    const result = await this.query<{ key: string; value: string }>('getMany', [keys.map((key) => NAMESPACE + key)]);
+    const result = await this.query<{ key: string; value: string }>('getMany', [keys.map((key) => NAMESPACE + key)], true);
     const byKey = new Map(result.rows.map((row) => [row.key, row.value]));
     return keys.map((key) => byKey.get(NAMESPACE + key));
   }
 
   async version(key: string): Promise<number> {
-    const result = await this.query<{ ver: string }>('version', [NAMESPACE + key]);
+    const result = await this.query<{ ver: string }>('version', [NAMESPACE + key], true);
     const ver = result.rows[0]?.ver;
     return ver === undefined ? 0 : Number(ver);
   }
@@ -201,11 +224,11 @@ export class PostgresBackend implements RecordBackend {
 
   async keys(prefix: string, after: string, limit: number): Promise<string[]> {
     // A range on the key: [prefix, prefix with its last character raised), or after `after` in it.
-    const high = NAMESPACE + prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    const high = raised(NAMESPACE + prefix);
     const result =
       after > prefix
-        ? await this.query<{ key: string }>('keysAfter', [NAMESPACE + after, high, limit])
-        : await this.query<{ key: string }>('keysFrom', [NAMESPACE + prefix, high, limit]);
+        ? await this.query<{ key: string }>('keysAfter', [NAMESPACE + after, high, limit], true)
+        : await this.query<{ key: string }>('keysFrom', [NAMESPACE + prefix, high, limit], true);
     return result.rows.map((row) => row.key.slice(NAMESPACE.length));
   }
 

@@ -233,9 +233,9 @@ export class RedisBackend implements RecordBackend {
   }
 
   async keys(prefix: string, after: string, limit: number): Promise<string[]> {
-    // A range of the index, by name: [prefix, prefix with its last character raised).
+    // A range of the index, by name: [prefix, prefix with its last character raised), or all of it.
     const low = after > prefix ? `(${after}` : `[${prefix}`;
-    const high = `(${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`;
+    const high = prefix === '' ? '+' : `(${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`;
     const names = await this.send(['ZRANGEBYLEX', this.index, low, high, 'LIMIT', '0', String(limit)]);
     return (names as unknown[]).filter((name): name is string => typeof name === 'string');
   }

@@ -88,6 +88,19 @@ export function storeUrlPassword(text: string): string | undefined {
   }
 }
 
+/** What of a STORE_URL the logs must never show: its password, as written and decoded. */
+export function storeSecrets(text: string): string[] {
+  const decoded = storeUrlPassword(text);
+  if (decoded === undefined) return [];
+  let written = decoded;
+  try {
+    written = new URL(text.trim()).password;
+  } catch {
+    // storeUrlPassword read it, so the URL parses.
+  }
+  return [...new Set([decoded, written])];
+}
+
 function url(text: string): URL {
   try {
     return new URL(text);

@@ -123,6 +123,9 @@ for (const remote of remotes) {
         expect(await prefixed('chunk:', '', 100)).toEqual(['chunk:B:1', 'chunk:a:1', 'chunk:a:2', 'chunk:b:1']);
         expect(await backend.keys('chunk:a:', 'chunk:a:1', 10)).toEqual(['chunk:a:2']);
         expect(await backend.keys('chunk:a:', '', 1)).toEqual(['chunk:a:1']);
+        // An empty prefix is every record of the store (and only those).
+        expect(await backend.keys('', 'chunk:a:2', 2)).toEqual(['chunk:b:1', 'chunk:big:w.0']);
+        expect(await backend.keys('', '', 1)).toEqual(['chunj:x']);
         await backend.deleteMany(['chunk:a:1', 'chunk:a:2']);
         expect(await backend.keys('chunk:a:', '', 10)).toEqual([]);
       });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { displayStoreUrl, parseStoreUrl, storeUrlPassword } from '../../../src/adapters/store/store-url.js';
+import { displayStoreUrl, parseStoreUrl, storeSecrets, storeUrlPassword } from '../../../src/adapters/store/store-url.js';
 
 describe('STORE_URL', () => {
   it.each([
@@ -73,6 +73,8 @@ describe('STORE_URL', () => {
     expect(displayStoreUrl('postgres://bot:p%40ss@db/x')).toBe('postgres://bot:***@db/x');
     expect(storeUrlPassword('postgres://bot:p%40ss@db/x')).toBe('p@ss');
     expect(storeUrlPassword('redis://127.0.0.1')).toBeUndefined();
+    expect(storeSecrets('postgres://bot:p%40ss-word@db/x')).toEqual(['p@ss-word', 'p%40ss-word']);
+    expect(storeSecrets('sqlite://data/x.sqlite')).toEqual([]);
     expect(displayStoreUrl('sqlite://data/x.sqlite')).toBe('sqlite://data/x.sqlite');
   });
 });
