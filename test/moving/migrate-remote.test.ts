@@ -57,7 +57,7 @@ withService('POSTGRES_URL', 'migrate: a read-only PostgreSQL source', (url) => {
         await writer.put({ key: 'session:x', text: 'kept' });
         await writer.close();
         const reader = await database.connect({ readOnly: true });
-        await expect(reader.put({ key: 'session:x', text: 'changed' })).rejects.toThrow(/read-only transaction/);
+        await expect(reader.put({ key: 'session:x', text: 'changed' })).rejects.toThrow();
         expect(await reader.get('session:x')).toBe('kept');
         await reader.close();
       } finally {
