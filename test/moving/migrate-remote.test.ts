@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { PostgresBackend } from '../../src/adapters/store/postgres-backend.js';
 import { RedisBackend } from '../../src/adapters/store/redis-backend.js';
 import { SqliteBackend } from '../../src/adapters/store/sqlite-backend.js';
@@ -45,4 +46,23 @@ withService('POSTGRES_URL', 'migrate: Redis and PostgreSQL', (postgresUrl) => {
   if (redisUrl !== undefined) {
     describeMigration('Redis to PostgreSQL', () => Promise.resolve({ source: redis(redisUrl), target: postgres(postgresUrl) }));
   }
+});
+
+withService('POSTGRES_URL', 'migrate: a read-only PostgreSQL source', (url) => {
+  describe('PostgreSQL opened for reading only', () => {
+    it('the server itself refuses a write', async () => {
+      const database = postgres(url);
+      try {
+        const writer = await database.connect();
+        await writer.put({ key: 'session:x', text: 'kept' });
+        await writer.close();
+        const reader = await database.connect({ readOnly: true });
+        await expect(reader.put({ key: 'session:x', text: 'changed' })).rejects.toThrow();
+        expect(await reader.get('session:x')).toBe('kept');
+        await reader.close();
+      } finally {
+        await database.cleanup();
+      }
+    });
+  });
 });
