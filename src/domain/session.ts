@@ -296,9 +296,9 @@ export function storeAnswered(session: Session, round: readonly DraftMessage[], 
   return changed(session, { append, pending: { seq: reply, since } }, { question, reply });
 }
 
-/** The answer `reply` was shown in full: its mark goes, and the session is trimmed to the limit. */
-export function confirmDelivered(session: Session, reply: number, limit: number): Changed<Removed> {
-  const removed = trimmed(session.history, limit);
+/** The answer `reply` was shown in full: its mark goes, and the session is trimmed to the limit (and the token cap, in tokens mode). */
+export function confirmDelivered(session: Session, reply: number, limit: number, maxTokens?: number): Changed<Removed> {
+  const removed = overflow(session.history, limit, maxTokens);
   const marked = session.pending?.some((mark) => mark.seq === reply) === true;
   const change: SessionChange = { ...(marked ? { delivered: [reply] } : {}), ...(removed.length > 0 ? { remove: removed.map((m) => m.seq) } : {}) };
   return changed(session, change, removed);

@@ -160,7 +160,7 @@ export class Memory {
 
   /** The answer was shown in full: its mark goes and the limit applies (confirmDelivered). */
   confirmDelivered(key: string, reply: number): Promise<Removed> {
-    return this.change(key, (session, settings) => confirmDelivered(session, reply, settings.limit));
+    return this.change(key, (session, settings) => confirmDelivered(session, reply, settings.limit, tokenCap(settings)));
   }
 
   /** The answer could not be shown: its round leaves memory (withdrawUndelivered). */
