@@ -24,6 +24,15 @@ const idList = z
   .pipe(z.array(z.string().regex(/^\d{17,20}$/, 'expected Discord ids (17 to 20 digits) separated by commas')))
   .transform((ids) => new Set(ids));
 
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -44,6 +53,29 @@ const configFields = {
     OPENAI_BASE_URL: url.optional(),
     OPENAI_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
     SYSTEM_PROMPT: z.string().default(DEFAULT_SYSTEM_PROMPT),
+    MODELS: z
+      .string()
+      .trim()
+      .transform((v) => [...new Set(v.split(',').map((m) => m.trim()).filter((m) => m !== ''))])
+      .pipe(z.array(z.string().max(100, 'expected model names of at most 100 characters')).min(1, 'expected model names separated by commas'))
+      .optional(),
+    OPENAI_EXTRA_BODY: z
+      .string()
+      .transform((v, ctx) => {
+        try {
+          return JSON.parse(v) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'expected a JSON object, e.g. {"keep_alive":"5m"}' });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.record(z.string(), z.unknown(), { error: 'expected a JSON object, e.g. {"keep_alive":"5m"}' }))
+      .optional(),
+    TIMEZONE: z
+      .string()
+      .trim()
+      .refine(isTimeZone, 'expected an IANA time zone such as Europe/Berlin or UTC')
+      .optional(),
     HISTORY_LIMIT: int(1, 1000).default(100),
     CONTEXT_TOKENS: int(256, 2_000_000).default(8192),
     MAX_REPLY_TOKENS: int(16, 1_000_000).default(1024),

@@ -32,6 +32,7 @@ export function configuredModel(config: Config, logger: Logger, observer?: Model
     apiKeys: config.OPENAI_API_KEY,
     baseURL: config.OPENAI_BASE_URL,
     maxTokensParam: config.MAX_TOKENS_PARAM,
+    extraBody: config.OPENAI_EXTRA_BODY,
     maxRetries: config.OPENAI_MAX_RETRIES,
     timeoutMs: config.OPENAI_TIMEOUT_MS,
     idleTimeoutMs: config.OPENAI_IDLE_TIMEOUT_MS,
@@ -43,9 +44,15 @@ export function configuredModel(config: Config, logger: Logger, observer?: Model
 export function configuredMemory(config: Config, store: SessionStore): Memory {
   return new Memory(
     store,
-    { limit: config.HISTORY_LIMIT, systemPrompt: config.SYSTEM_PROMPT, model: config.OPENAI_MODEL, tokenBudget: promptBudget(config) },
+    { limit: config.HISTORY_LIMIT, systemPrompt: config.SYSTEM_PROMPT, model: defaultModel(config), tokenBudget: promptBudget(config) },
     { tokens: gptTokenCounter, maxMessageChars: config.MAX_MESSAGE_CHARS, tokenBudget: promptBudget(config), now: Date.now },
+    { models: config.MODELS ?? [], maxReplyTokens: config.MAX_REPLY_TOKENS },
   );
+}
+
+/** The model a channel uses until it chooses one: the first of MODELS, else OPENAI_MODEL. */
+export function defaultModel(config: Pick<Config, 'MODELS' | 'OPENAI_MODEL'>): string {
+  return config.MODELS?.[0] ?? config.OPENAI_MODEL;
 }
 
 /** The allow-lists, block-list and question rate limit the configuration sets: what Discord users pass. */
@@ -70,6 +77,7 @@ export function configuredEngine(
     maxReplyTokens: config.MAX_REPLY_TOKENS,
     maxConcurrent: config.MAX_CONCURRENT_COMPLETIONS,
     preconditions: parts.preconditions,
+    timeZone: config.TIMEZONE,
     ...(parts.observer === undefined ? {} : { observer: parts.observer }),
   });
 }

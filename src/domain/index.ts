@@ -4,3 +4,6 @@ export * from './indices.js';
 export * from './message.js';
 export * from './session.js';
 export * from './tokens.js';
+export * from './channel-settings.js';
+export * from './model-params.js';
+export * from './placeholders.js';

@@ -1,5 +1,6 @@
 import { userError } from './errors.js';
 import { resolveIndices } from './indices.js';
+import type { ModelParams } from './model-params.js';
 import type { DraftMessage, HistoryMessage } from './message.js';
 
 /** Per-session overrides; anything unset follows the bot's configured defaults. */
@@ -9,7 +10,16 @@ export interface SessionSettings {
   readonly model?: string;
   /** Prompt tokens a completion may carry (history + system prompt + question). */
   readonly tokenBudget?: number;
+
+  // ---- per-channel control (issue 14): no configured default, so unset means "not sent" / off ----
+  /** Completion parameters this channel set with /model set; only these are sent. */
+  readonly params?: ModelParams;
+  /** Answer every message from a person here, without a mention (/listen). */
+  readonly listen?: boolean;
 }
+
+/** Settings without a configured default: unset stays unset when resolved. */
+export type UnresolvedSettingKey = 'params' | 'listen';
 
 export interface Session {
   /** In order, oldest first; `seq` grows along it. */
@@ -19,7 +29,8 @@ export interface Session {
   readonly next: number;
 }
 
-export type ResolvedSettings = Required<SessionSettings>;
+/** A session's settings with the configured defaults filled in (where there are defaults). */
+export type ResolvedSettings = Required<Omit<SessionSettings, UnresolvedSettingKey>> & Pick<SessionSettings, UnresolvedSettingKey>;
 
 export const MIN_LIMIT = 1;
 export const MAX_LIMIT = 1000;

@@ -2,6 +2,8 @@ import type { Asker } from '../domain/access.js';
 import type { Context } from '../domain/context.js';
 import { isUserError, type UserError } from '../domain/errors.js';
 import type { DraftMessage } from '../domain/message.js';
+import type { ModelParams } from '../domain/model-params.js';
+import { fillPlaceholders, type Place, placeholderValues } from '../domain/placeholders.js';
 import type { Logger } from '../logger.js';
 import type { AttachmentNote } from './attachment-notes.js';
 import { type ChatModel, type Completion, type CompletionRequest, ModelError } from './chat-model.js';
@@ -32,6 +34,8 @@ export interface Question {
   readonly content: string;
   /** The surface's id of the message that asked (a Discord message id), kept with the round. */
   readonly sourceId: string;
+  /** Where it was asked, for the system prompt's placeholders; none are filled without it. */
+  readonly place?: Place;
   /** Reads the attachments; called in the session's turn, so a slow download keeps arrival order. */
   readonly attachments?: () => Promise<Attached>;
 }
@@ -61,6 +65,8 @@ export interface EngineOptions {
   readonly now?: () => number;
   /** Told how each turn went (metrics); nothing by default. */
   readonly observer?: TurnObserver;
+  /** TIMEZONE: the zone of `{date}` and `{time}` in system prompts; the host's when unset. */
+  readonly timeZone?: string | undefined;
 }
 
 type Attempt = { ok: true; completion: Completion } | { ok: false; error: unknown };
@@ -217,13 +223,13 @@ export class Engine {
       await fail({ code: 'refused', error: prepared });
       return 'rejected';
     }
-    const { asked, context, model } = prepared;
+    const { asked, context, model, params } = prepared;
 
     const abort = new AbortController();
     this.inFlight.set(abort, { key: question.sessionKey, authorName: question.authorName, question: question.content });
     let completed: Awaited<ReturnType<Engine['complete']>>;
     try {
-      completed = await this.complete(question, asked, attached, context, model, sink, abort.signal, started, log);
+      completed = await this.complete(question, asked, attached, context, { model, params }, sink, abort.signal, started, log);
     } finally {
       this.inFlight.delete(abort);
     }
@@ -268,7 +274,7 @@ export class Engine {
     question: Question,
     attached: Attached,
     sink: ReplySink,
-  ): Promise<{ asked: DraftMessage; context: Context; model: string } | UserError> {
+  ): Promise<{ asked: DraftMessage; context: Context; model: string; params: ModelParams } | UserError> {
     try {
       const asked = this.memory.message({
         role: 'user',
@@ -280,9 +286,14 @@ export class Engine {
       });
       // Typing as soon as the question is known to be valid, before any store or model work.
       await sink.start();
-      const { context, settings } = await this.strategy.build(this.memory, { key: question.sessionKey, question: asked, images: attached.images });
+      const { context, settings } = await this.strategy.build(this.memory, {
+        key: question.sessionKey,
+        question: asked,
+        images: attached.images,
+        fillSystemPrompt: this.placeholdersFor(question),
+      });
       this.logger.debug({ session: question.sessionKey, promptTokens: context.tokens, omitted: context.omitted }, 'context built');
-      return { asked, context, model: settings.model };
+      return { asked, context, model: settings.model, params: settings.params ?? {} };
     } catch (error) {
       if (isUserError(error)) return error;
       throw error;
@@ -299,7 +310,7 @@ export class Engine {
     asked: DraftMessage,
     attached: Attached,
     context: Context,
-    model: string,
+    chosen: { readonly model: string; readonly params: ModelParams },
     sink: ReplySink,
     signal: AbortSignal,
     started: number,
@@ -311,12 +322,19 @@ export class Engine {
       shown = soFar;
       sink.progress(soFar);
     };
-    const request: CompletionRequest = { model, messages: context.messages, maxTokens: this.options.maxReplyTokens, signal };
+    const { maxTokens = this.options.maxReplyTokens, ...params } = chosen.params;
+    const request: CompletionRequest = { model: chosen.model, messages: context.messages, maxTokens, params, signal };
     const first = await this.attempt(request, onText);
     if (first.ok || !isContextLength(first.error) || shown !== '' || signal.aborted) return { result: first, shown, promptTokens: context.tokens };
     const budget = this.smallerBudget(context, first.error, log);
     try {
-      const smaller = await this.strategy.build(this.memory, { key: question.sessionKey, question: asked, images: attached.images, budget });
+      const smaller = await this.strategy.build(this.memory, {
+        key: question.sessionKey,
+        question: asked,
+        images: attached.images,
+        budget,
+        fillSystemPrompt: this.placeholdersFor(question),
+      });
       const result = await this.attempt({ ...request, messages: smaller.context.messages }, onText);
       return { result, shown, promptTokens: smaller.context.tokens };
     } catch (error) {
@@ -331,6 +349,13 @@ export class Engine {
     } catch (error) {
       return { ok: false, error };
     }
+  }
+
+  /** Fills a system prompt's placeholders for `question`, at the time it is answered. */
+  private placeholdersFor(question: Question): ((template: string) => string) | undefined {
+    const place = question.place;
+    if (place === undefined) return undefined;
+    return (template) => fillPlaceholders(template, placeholderValues(this.now(), this.options.timeZone, place));
   }
 
   /** What the server says it holds, else three quarters of what was sent. */

@@ -1,4 +1,4 @@
-import type { Interaction } from 'discord.js';
+import type { AutocompleteInteraction, Interaction } from 'discord.js';
 import type { AppContext } from '../app-context.js';
 import { CommandResponder } from '../adapters/discord/command-responder.js';
 import type { Command } from '../command.js';
@@ -16,6 +16,10 @@ import { askerOf } from './access.js';
 export function onInteractionCreate(ctx: AppContext, commands: ReadonlyMap<string, Command>) {
   const seen = new RecentIds(1000);
   return async (interaction: Interaction): Promise<void> => {
+    if (interaction.isAutocomplete()) {
+      await suggest(ctx, commands, interaction);
+      return;
+    }
     if (!interaction.isChatInputCommand()) return;
     // Discord sends an interaction once, but a gateway that replays events after a resume may
     // hand it over again: a command is never applied twice for one interaction.
@@ -56,6 +60,22 @@ export function onInteractionCreate(ctx: AppContext, commands: ReadonlyMap<strin
       await responder.fail(told ?? commandFailedReply(locale));
     }
   };
+}
+
+/**
+ * Answers an autocomplete request with the command's suggestions; one that fails answers with
+ * none (Discord then shows no suggestions) and is logged.
+ */
+async function suggest(ctx: AppContext, commands: ReadonlyMap<string, Command>, interaction: AutocompleteInteraction): Promise<void> {
+  const log = ctx.logger.child({ interaction: interaction.id, command: interaction.commandName, session: interaction.channelId });
+  const command = commands.get(interaction.commandName);
+  try {
+    if (command?.autocomplete === undefined) await interaction.respond([]);
+    else await command.autocomplete(interaction, ctx);
+  } catch (error) {
+    log.warn({ err: error }, 'autocomplete failed');
+    if (!interaction.responded) await interaction.respond([]).catch((err: unknown) => log.debug({ err }, 'could not answer the autocomplete'));
+  }
 }
 
 /** The last `size` ids added, to tell a repeat from a new one. */

@@ -197,6 +197,17 @@ describe('the bot end to end (real discord.js and openai SDK against fakes)', ()
     await world.start({ REGISTER_COMMANDS_ON_START: 'true', DISCORD_GUILD_ID: GUILD });
     const registered = world.discord.registeredCommands(GUILD) as Array<{ name: string; default_member_permissions: string | null }>;
     const perms = Object.fromEntries(registered.map((c) => [c.name, c.default_member_permissions ?? null]));
-    expect(perms).toEqual({ rollback: '8192', pin: '8192', unpin: '8192', limit: '8192', reset: '8192', history: null });
+    expect(perms).toEqual({
+      rollback: '8192',
+      pin: '8192',
+      unpin: '8192',
+      limit: '8192',
+      reset: '8192',
+      history: null,
+      settings: null,
+      system: '8192',
+      model: '8192',
+      listen: '8192',
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { PartSummary } from '../../domain/context.js';
 import type { HistoryMessage } from '../../domain/message.js';
+import { REASONING_EFFORTS } from '../../domain/model-params.js';
 import type { SessionSettings } from '../../domain/session.js';
 
 /**
@@ -117,6 +118,18 @@ const settingsSchema = z.object({
   systemPrompt: z.string().optional(),
   model: z.string().min(1).optional(),
   tokenBudget: z.number().int().positive().optional(),
+  params: z
+    .object({
+      temperature: z.number().optional(),
+      topP: z.number().optional(),
+      maxTokens: z.number().int().positive().optional(),
+      frequencyPenalty: z.number().optional(),
+      presencePenalty: z.number().optional(),
+      seed: z.number().int().optional(),
+      reasoningEffort: z.enum(REASONING_EFFORTS).optional(),
+    })
+    .optional(),
+  listen: z.boolean().optional(),
 });
 
 const messageFields = {
