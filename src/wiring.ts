@@ -1,5 +1,6 @@
 import { gptTokenCounter } from './adapters/gpt-tokenizer.js';
 import { KeyPoolChatModel, type ModelObserver } from './adapters/key-pool-chat-model.js';
+import { type PooledChatModel, ProviderChatModel } from './adapters/provider-chat-model.js';
 import type { CachingSessionStore } from './adapters/store/caching-store.js';
 import { storeOpenFailure } from './adapters/store/open-failure.js';
 import { openSessionStore } from './adapters/store/open-session-store.js';
@@ -26,11 +27,28 @@ export async function configuredStore(config: Config, logger: Logger): Promise<C
   }
 }
 
-/** The configured model server: the OpenAI SDK over the key pool, telling `observer` of faults and retries. */
-export function configuredModel(config: Config, logger: Logger, observer?: ModelObserver): KeyPoolChatModel {
+/**
+ * The configured model servers: the OpenAI SDK over a key pool for the main server and one for
+ * each provider MODELS names, telling `observer` of faults and retries.
+ */
+export function configuredModel(config: Config, logger: Logger, observer?: ModelObserver): PooledChatModel {
+  const main = configuredPool(config, { apiKeys: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL }, logger, observer);
+  if (config.providers.length === 0) return main;
+  const providers = new Map(
+    config.providers.map((p) => [p.name, configuredPool(config, { apiKeys: p.apiKeys, baseURL: p.baseURL }, logger.child({ provider: p.name }), observer)]),
+  );
+  return new ProviderChatModel(main, providers);
+}
+
+function configuredPool(
+  config: Config,
+  server: { readonly apiKeys: readonly string[]; readonly baseURL: string | undefined },
+  logger: Logger,
+  observer: ModelObserver | undefined,
+): KeyPoolChatModel {
   return new KeyPoolChatModel({
-    apiKeys: config.OPENAI_API_KEY,
-    baseURL: config.OPENAI_BASE_URL,
+    apiKeys: server.apiKeys,
+    baseURL: server.baseURL,
     maxTokensParam: config.MAX_TOKENS_PARAM,
     extraBody: config.OPENAI_EXTRA_BODY,
     maxRetries: config.OPENAI_MAX_RETRIES,

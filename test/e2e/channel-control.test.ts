@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commandsByName } from '../../commands/index.js';
 import type { FakeCommandOption, FakeUser } from '../fakes/fake-discord.js';
+import { FakeOpenAI } from '../fakes/fake-openai.js';
 import { ada, bob, GENERAL, RANDOM, THREAD, World } from './harness.js';
 
 const SUB = 1;
@@ -227,6 +228,36 @@ describe('per-channel control end to end', () => {
         { name: 'smart-model', value: 'smart-model' },
       ]);
       expect(await typing('nothing like it')).toEqual([]);
+    });
+  });
+
+  describe('providers and OPENAI_EXTRA_BODY', () => {
+    it('sends provider/model to that provider’s server with its own key, the rest to the main one; extra fields go with every request', async () => {
+      const ollama = await FakeOpenAI.start({ apiKeys: ['ollama-key-1', 'ollama-key-2'] });
+      ollama.setResponder(() => 'from ollama');
+      try {
+        await world.stopBot();
+        await world.start({
+          MODELS: 'fake-model,ollama/llama3.1,meta-llama/llama-3-70b',
+          OLLAMA_BASE_URL: ollama.baseURL,
+          OLLAMA_API_KEY: 'ollama-key-1, ollama-key-2',
+          OPENAI_EXTRA_BODY: '{"keep_alive":"5m","model":"not this one"}',
+        });
+        await run('model', sub('set', [{ name: 'name', type: STRING, value: 'ollama/llama3.1' }, { name: 'temperature', type: NUMBER, value: 0.2 }]));
+        const [answer] = await world.ask(GENERAL, 'local please');
+        expect(answer?.content).toBe('from ollama');
+        expect(ollama.requests.map((r) => r.body)).toMatchObject([{ model: 'llama3.1', temperature: 0.2, keep_alive: '5m' }]);
+        await world.ask(RANDOM, 'main server');
+        // An entry whose prefix has no _BASE_URL is a model name of the main server, slash and all.
+        await run('model', sub('set', [{ name: 'name', type: STRING, value: 'meta-llama/llama-3-70b' }]), ada, RANDOM);
+        await world.ask(RANDOM, 'still the main server');
+        expect(world.openai.requests.map((r) => r.body.model)).toEqual(['fake-model', 'meta-llama/llama-3-70b']);
+        expect(world.openai.requests[0]?.body).toMatchObject({ keep_alive: '5m' });
+        expect(ollama.requests).toHaveLength(1);
+      } finally {
+        await world.stopBot();
+        await ollama.close();
+      }
     });
   });
 

@@ -112,6 +112,23 @@ describe('npm run chat, piped', () => {
     expect(again.stdout.split('\n').slice(0, 2)).toEqual(['This session uses the default system prompt again.', 'This session already uses the default system prompt.']);
   });
 
+  it('/model works as on Discord: only the parameters set are sent, MODELS decides, refusals name the range', async () => {
+    const run = await chat(
+      ['/model set smart temperature=0.5 seed=3', 'hi', '/model', '/model set smart top_p=2', '/model set smart temp=1', '/model set other', '/model reset', 'again'],
+      { ...env, MODELS: 'fast,smart' },
+    );
+    expect(run.stdout).toContain('This session now uses smart. Parameters: temperature 0.5, seed 3.');
+    expect(run.stdout).toContain('This session uses its own choice of model smart. Parameters: temperature 0.5, seed 3.\nModels offered: fast, smart.');
+    expect(run.stderr).toContain('error: top_p must be a number from 0 to 1; got 2. Nothing was changed.');
+    expect(run.stderr).toContain('error: There is no parameter "temp"');
+    expect(run.stderr).toContain('error: The model "other" is not offered here: choose one of fast, smart. Nothing was changed.');
+    expect(run.stdout).toContain('This session uses the default model fast again, with no parameters of its own.');
+    const [tuned, plain] = openai.requests.map((r) => r.body as Record<string, unknown>);
+    expect(tuned).toMatchObject({ model: 'smart', temperature: 0.5, seed: 3 });
+    expect(Object.keys(plain ?? {}).filter((k) => !['messages', 'stream', 'stream_options'].includes(k)).sort()).toEqual(['max_tokens', 'model']);
+    expect(plain?.['model']).toBe('fast');
+  });
+
   it('--session picks another session in the same store', async () => {
     await chat(['one'], env);
     const other = await chat(['/history'], env, ['--session', 'elsewhere']);
