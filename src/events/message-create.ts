@@ -1,6 +1,7 @@
 import { cleanContent, type Message, MessageType } from 'discord.js';
 import type { AppContext } from '../app-context.js';
 import { type AttachmentRules, readAttachments } from '../adapters/discord/attachments.js';
+import { quoteOf, repliedToOther } from '../adapters/discord/reply-context.js';
 import { DiscordReplySink } from '../adapters/discord/reply-sink.js';
 import type { Question } from '../engine/engine.js';
 import { askerOf } from './access.js';
@@ -54,6 +55,7 @@ export function questionText(message: Message, botId: string): string {
 
 export function toQuestion(message: Message, botId: string, rules: AttachmentRules): Question {
   const attachments = [...message.attachments.values()];
+  const replies = message.reference?.messageId !== undefined;
   return {
     sessionKey: message.channelId,
     asker: askerOf({
@@ -71,12 +73,15 @@ export function toQuestion(message: Message, botId: string, rules: AttachmentRul
       channel: 'name' in message.channel && message.channel.name !== null ? message.channel.name : '',
       bot: message.guild?.members.me?.displayName ?? message.client.user.displayName,
     },
-    ...(attachments.length === 0
+    ...(attachments.length === 0 && !replies
       ? {}
       : {
           attachments: async () => {
             const read = await readAttachments(attachments, { ...rules, timeoutMs: ATTACHMENT_TIMEOUT_MS });
-            return { text: read.text, images: read.images.map((i) => i.url), notes: read.notes };
+            // A reply to someone else's message brings that message in, quoted, before the files.
+            const referenced = replies ? await repliedToOther(message, botId) : undefined;
+            const quote = referenced === undefined ? '' : await quoteOf(referenced, { ...rules, timeoutMs: ATTACHMENT_TIMEOUT_MS });
+            return { text: quote + read.text, images: read.images.map((i) => i.url), notes: read.notes };
           },
         }),
   };

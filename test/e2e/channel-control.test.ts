@@ -261,6 +261,33 @@ describe('per-channel control end to end', () => {
     });
   });
 
+  describe('reply context', () => {
+    it('a mention in a reply to someone else’s message carries that message, quoted, and keeps it with the question', async () => {
+      const theirs = await world.discord.userMessage({
+        channelId: GENERAL,
+        author: bob,
+        content: 'The sky is green.\nTrust me.',
+        attachments: [{ filename: 'proof.txt', content: 'green, obviously' }],
+      });
+      const before = world.botMessages(GENERAL).length;
+      await world.discord.userMessage({ channelId: GENERAL, author: ada, content: 'is this right?', mentionBot: true, replyTo: theirs.id });
+      await world.discord.waitFor(() => world.botMessages(GENERAL).length > before);
+      await world.settled();
+      const asked = world.sentToModel().at(-1) ?? '';
+      expect(asked).toMatch(/^user: Ada: is this right\?\n\n\[quoted message from Bob\]\n> The sky is green\.\n> Trust me\.\n\n\[attachment proof\.txt\]\n```\w*\ngreen, obviously\n```$/);
+      const stored = (await world.app?.ctx.engine.memory.read(GENERAL))?.history[0]?.content;
+      expect(stored).toContain('[quoted message from Bob]\n> The sky is green.');
+
+      // A reply to the bot's own answer continues the conversation: nothing is quoted.
+      const answer = world.botMessages(GENERAL).at(-1);
+      const more = world.botMessages(GENERAL).length;
+      await world.discord.userMessage({ channelId: GENERAL, author: ada, content: 'and why?', mentionBot: true, replyTo: answer?.id ?? '' });
+      await world.discord.waitFor(() => world.botMessages(GENERAL).length > more);
+      await world.settled();
+      expect(world.sentToModel().at(-1)).toBe('user: Ada: and why?');
+    });
+  });
+
   describe('/listen', () => {
     /** Posts without a mention, then asks with one: the answers in between show whether the first was heard. */
     async function unmentioned(channelId: string, content: string, author: FakeUser = ada): Promise<void> {
