@@ -5,7 +5,7 @@ import type { DraftMessage } from '../domain/message.js';
 import type { ModelParams } from '../domain/model-params.js';
 import { fillPlaceholders, type Place, placeholderValues } from '../domain/placeholders.js';
 import type { Logger } from '../logger.js';
-import type { AttachmentNote } from './attachment-notes.js';
+import type { AnswerNote, AttachmentNote } from './attachment-notes.js';
 import { type ChatModel, type Completion, type CompletionRequest, ModelError } from './chat-model.js';
 import { type ContextStrategy, windowStrategy } from './context-strategy.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -47,7 +47,7 @@ export interface ReplySink {
   /** The reply so far; called often, the sink decides how often to show it. */
   progress(textSoFar: string): void;
   /** The full reply and notes to show under it; returns the ids of what it was delivered as. */
-  finish(text: string, notes: readonly AttachmentNote[]): Promise<readonly string[]>;
+  finish(text: string, notes: readonly AnswerNote[]): Promise<readonly string[]>;
   /** Nothing (more) will come; `partial` is what was already shown, if anything. */
   fail(problem: AnswerProblem, partial: string, notes: readonly AttachmentNote[]): Promise<void>;
 }
@@ -263,7 +263,7 @@ export class Engine {
     // Made before delivery so its tokens (counted once, here) are reported even if delivery fails.
     const reply = this.memory.message({ role: 'assistant', content: text });
     this.observer.tokens(completed.promptTokens, reply.tokens);
-    const delivered = await this.deliver(sink, text, attached.notes, log);
+    const delivered = await this.deliver(sink, text, [...attached.notes, ...contextNotes(completed.omitted, finishReason)], log);
     if (delivered === undefined) return 'undelivered';
     this.observer.finished(performance.now() - started);
     return this.commit(question, asked, { ...reply, discordMessageIds: delivered }, sink, log);
@@ -315,7 +315,7 @@ export class Engine {
     signal: AbortSignal,
     started: number,
     log: Logger,
-  ): Promise<{ result: Attempt | UserError; shown: string; promptTokens: number }> {
+  ): Promise<{ result: Attempt | UserError; shown: string; promptTokens: number; omitted: number }> {
     let shown = '';
     const onText = (soFar: string): void => {
       if (shown === '' && soFar !== '') this.observer.firstText(performance.now() - started);
@@ -325,7 +325,7 @@ export class Engine {
     const { maxTokens = this.options.maxReplyTokens, ...params } = chosen.params;
     const request: CompletionRequest = { model: chosen.model, messages: context.messages, maxTokens, params, signal };
     const first = await this.attempt(request, onText);
-    if (first.ok || !isContextLength(first.error) || shown !== '' || signal.aborted) return { result: first, shown, promptTokens: context.tokens };
+    if (first.ok || !isContextLength(first.error) || shown !== '' || signal.aborted) return { result: first, shown, promptTokens: context.tokens, omitted: context.omitted };
     const budget = this.smallerBudget(context, first.error, log);
     try {
       const smaller = await this.strategy.build(this.memory, {
@@ -336,9 +336,9 @@ export class Engine {
         fillSystemPrompt: this.placeholdersFor(question),
       });
       const result = await this.attempt({ ...request, messages: smaller.context.messages }, onText);
-      return { result, shown, promptTokens: smaller.context.tokens };
+      return { result, shown, promptTokens: smaller.context.tokens, omitted: smaller.context.omitted };
     } catch (error) {
-      if (isUserError(error)) return { result: error, shown, promptTokens: context.tokens };
+      if (isUserError(error)) return { result: error, shown, promptTokens: context.tokens, omitted: context.omitted };
       throw error;
     }
   }
@@ -372,7 +372,7 @@ export class Engine {
   }
 
   /** The ids the answer was delivered as; undefined when the person never saw it. */
-  private async deliver(sink: ReplySink, text: string, notes: readonly AttachmentNote[], log: Logger): Promise<readonly string[] | undefined> {
+  private async deliver(sink: ReplySink, text: string, notes: readonly AnswerNote[], log: Logger): Promise<readonly string[] | undefined> {
     try {
       return await sink.finish(text, notes);
     } catch (error) {
@@ -408,6 +408,14 @@ class CutOff extends Error {
   constructor(readonly by: 'stopping' | 'reset' | 'rollback') {
     super(by === 'stopping' ? 'the bot is stopping' : `cancelled by /${by}`);
   }
+}
+
+/** Notes under an answer for what it could not say in full: messages the budget left out, a reply cut at its limit. */
+function contextNotes(omitted: number, finishReason: string | null): AnswerNote[] {
+  const notes: AnswerNote[] = [];
+  if (omitted > 0) notes.push({ code: 'left_out', count: omitted });
+  if (finishReason === 'length') notes.push({ code: 'cut_off' });
+  return notes;
 }
 
 function isContextLength(error: unknown): boolean {

@@ -97,6 +97,10 @@ export interface Catalogue {
   /** Said in /history while an answer is being written (`name` already formatted). */
   answering(name: string): string;
   readonly attachmentNote: { readonly [C in AttachmentNoteCode]: (note: Extract<AttachmentNote, { code: C }>) => string };
+  /** Under an answer: the token budget left out `count` stored messages. */
+  leftOut(count: number): string;
+  /** Under an answer that stopped at its token limit. */
+  readonly cutOff: string;
   /** Marks a streamed reply that was cut off. */
   readonly interrupted: string;
 

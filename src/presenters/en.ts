@@ -139,6 +139,8 @@ export const en: Catalogue = {
     not_utf8: ({ name }) => `${name} was ignored: it is not UTF-8 text`,
     empty: ({ name }) => `${name} was ignored: it is empty`,
   },
+  leftOut: (count) => `${count === 1 ? '1 older message' : `${String(count)} older messages`} left out to fit the context`,
+  cutOff: 'the answer was cut off at its length limit (max_tokens)',
   interrupted: 'interrupted',
 
   speaker: { assistant: 'assistant', user: 'user' },

@@ -3,7 +3,7 @@
  * calls these with the catalogue for the person's locale.
  */
 import { isUserError, type UserError, type UserErrorCode, type UserErrorDetails } from '../domain/errors.js';
-import type { AttachmentNote, AttachmentNoteCode } from '../engine/attachment-notes.js';
+import type { AnswerNote, AttachmentNote, AttachmentNoteCode } from '../engine/attachment-notes.js';
 import type { ModelErrorDetails, ModelErrorKind } from '../engine/chat-model.js';
 import { MemoryBusyError } from '../engine/memory.js';
 import type { AnswerProblem } from '../engine/problems.js';
@@ -61,6 +61,13 @@ export function commandFailureText(t: Catalogue, error: unknown): string | undef
   if (error instanceof StoreUnavailableError) return t.storeUnavailable;
   if (error instanceof MemoryBusyError) return t.memoryBusy;
   return undefined;
+}
+
+/** A note under an answer, in words. */
+export function answerNoteText(t: Catalogue, note: AnswerNote): string {
+  if (note.code === 'left_out') return t.leftOut(note.count);
+  if (note.code === 'cut_off') return t.cutOff;
+  return attachmentNoteText(t, note);
 }
 
 export function attachmentNoteText(t: Catalogue, note: AttachmentNote): string {

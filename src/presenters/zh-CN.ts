@@ -127,6 +127,8 @@ export const zhCN: Catalogue = {
     not_utf8: ({ name }) => `已忽略 ${name}：它不是 UTF-8 文本`,
     empty: ({ name }) => `已忽略 ${name}：文件是空的`,
   },
+  leftOut: (count) => `为了放进上下文，省略了 ${String(count)} 条较早的消息`,
+  cutOff: '回答达到长度上限（max_tokens）被截断了',
   interrupted: '已中断',
 
   speaker: { assistant: '助手', user: '用户' },

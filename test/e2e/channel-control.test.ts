@@ -261,6 +261,31 @@ describe('per-channel control end to end', () => {
     });
   });
 
+  describe('notes under an answer', () => {
+    it('says how many stored messages the budget left out, and that an answer stopped at max_tokens; neither is stored', async () => {
+      await world.stopBot();
+      await world.start({ CONTEXT_TOKENS: '400', MAX_REPLY_TOKENS: '100' });
+      world.openai.setResponder(() => 'short answer');
+      for (let i = 0; i < 4; i += 1) await world.ask(GENERAL, `question ${String(i)} ${'padding words here '.repeat(30)}`);
+      const [noted] = await world.ask(GENERAL, 'and now?');
+      const sent = world.openai.requests.at(-1)?.body.messages.length ?? 0;
+      const left = 8 - (sent - 2); // 8 stored messages; the request holds the system prompt, the kept ones and the question
+      expect(left).toBeGreaterThan(0);
+      expect(noted?.content).toBe(`short answer\n-# ${String(left)} older messages left out to fit the context`);
+
+      await world.stopBot();
+      await world.start();
+      await run('reset');
+      await run('model', sub('set', [{ name: 'name', type: STRING, value: 'fake-model' }, { name: 'max_tokens', type: INTEGER, value: 5 }]));
+      world.openai.setResponder(() => 'a long answer that goes on and on well past five tokens');
+      const [cut] = await world.ask(GENERAL, 'tell me everything');
+      expect(cut?.content).toMatch(/\n-# the answer was cut off at its length limit \(max_tokens\)$/);
+      const stored = (await world.app?.ctx.engine.memory.read(GENERAL))?.history ?? [];
+      expect(stored.map((m) => m.content).join('\n')).not.toMatch(/left out|cut off/);
+      expect(stored.at(-1)?.content).toBe(cut?.content.split('\n-# ')[0]);
+    });
+  });
+
   describe('reply context', () => {
     it('a mention in a reply to someone else’s message carries that message, quoted, and keeps it with the question', async () => {
       const theirs = await world.discord.userMessage({

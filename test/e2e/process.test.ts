@@ -43,9 +43,9 @@ describe('the bot process', () => {
     );
     child = run.child;
     expect(await run.exited).toBe(0);
-    expect(run.output()).toMatch(/Registered 6 commands to guild/);
+    expect(run.output()).toMatch(/Registered 10 commands to guild/);
     const names = (world.discord.registeredCommands(GUILD) as Array<{ name: string }>).map((c) => c.name);
-    expect(names.sort()).toEqual(['history', 'limit', 'pin', 'reset', 'rollback', 'unpin']);
+    expect(names.sort()).toEqual(['history', 'limit', 'listen', 'model', 'pin', 'reset', 'rollback', 'settings', 'system', 'unpin']);
   });
 
   it('on SIGTERM it finishes the answer in flight, stores it, and exits 0', async () => {

@@ -132,6 +132,8 @@ export const RENDER: { readonly [K in keyof Catalogue]: (t: Catalogue) => readon
   answerCancelled: (t) => [t.answerCancelled('reset'), t.answerCancelled('rollback')],
   answering: (t) => [t.answering('**Ada**')],
   attachmentNote: (t) => each(ATTACHMENT_NOTE_EXAMPLES, (code, n) => (t.attachmentNote[code as AttachmentNoteCode] as (n: unknown) => string)(n)),
+  leftOut: (t) => [t.leftOut(1), t.leftOut(12)],
+  cutOff: (t) => [t.cutOff],
   interrupted: (t) => [t.interrupted],
   speaker: (t) => [t.speaker.assistant, t.speaker.user],
   forged: (t) => [t.forged],

@@ -8,7 +8,7 @@ import { escapeMarkdown } from 'discord.js';
 import { isUserError, isUserErrorOf, type UserError } from '../../domain/errors.js';
 import type { HistoryMessage } from '../../domain/message.js';
 import type { PinResult, Removed } from '../../domain/session.js';
-import type { AttachmentNote } from '../../engine/attachment-notes.js';
+import { type AnswerNote, type AttachmentNote, isContextNote } from '../../engine/attachment-notes.js';
 import type { HistoryView } from '../../engine/history-view.js';
 import type { AnswerProblem } from '../../engine/problems.js';
 import type { Catalogue } from '../../presenters/catalogue.js';
@@ -16,6 +16,7 @@ import { catalogueFor } from '../../presenters/index.js';
 import type { ModelChoice, SettingsView } from '../../domain/channel-settings.js';
 import { SETTING_NAMES } from '../../presenters/catalogue.js';
 import {
+  answerNoteText,
   answerProblemText,
   attachmentNoteText,
   commandFailureText,
@@ -71,9 +72,9 @@ export function commandFailureReply(error: unknown, locale: DiscordLocale): stri
 }
 
 /** Notes under a reply (an attachment that was not read), in Discord's small print. */
-export function noteLines(notes: readonly AttachmentNote[], locale: DiscordLocale): string[] {
+export function noteLines(notes: readonly AnswerNote[], locale: DiscordLocale): string[] {
   const t = catalogueFor(locale);
-  return notes.map((n) => `-# 📎 ${attachmentNoteText(t, n)}`);
+  return notes.map((n) => (isContextNote(n) ? `-# ${answerNoteText(t, n)}` : `-# 📎 ${attachmentNoteText(t, n)}`));
 }
 
 /** Why an answer failed, with the attachment notes under it. */
