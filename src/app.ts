@@ -5,6 +5,7 @@ import { discordRedeliver } from './adapters/discord/redeliver.js';
 import { COMMAND_DEFER_MS } from './adapters/discord/command-responder.js';
 import { TYPING_DELAY_MS } from './adapters/discord/reply-sink.js';
 import { KeyPoolChatModel } from './adapters/key-pool-chat-model.js';
+import { ProviderChatModel } from './adapters/provider-chat-model.js';
 import { type HealthServer, startHealthServer } from './adapters/metrics/http-server.js';
 import { PrometheusMetrics } from './adapters/metrics/prometheus.js';
 import { Readiness } from './adapters/metrics/readiness.js';
@@ -137,7 +138,7 @@ async function startEndpoints(
 ): Promise<HealthServer> {
   const { client, engine, store, model } = parts;
   watchClient(client, metrics.discord);
-  metrics.gauges({ engine, cache: store, keysAlive: model instanceof KeyPoolChatModel ? () => model.liveKeys : undefined });
+  metrics.gauges({ engine, cache: store, keysAlive: model instanceof KeyPoolChatModel || model instanceof ProviderChatModel ? () => model.liveKeys : undefined });
   const readiness = new Readiness(
     {
       gateway: () => (parts.isStopping() ? 'the bot is stopping' : gatewayProblem(client)),

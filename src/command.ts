@@ -1,4 +1,4 @@
-import type { ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import type { AutocompleteInteraction, ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import type { Respond, Visibility } from './adapters/discord/command-responder.js';
 import type { AppContext } from './app-context.js';
 
@@ -9,4 +9,6 @@ export interface Command {
   visibility?(interaction: ChatInputCommandInteraction): Visibility;
   /** Reads the options, makes one call into the engine, and hands the result to `respond` once. */
   execute(interaction: ChatInputCommandInteraction, ctx: AppContext, respond: Respond): Promise<void>;
+  /** Answers the option being typed with suggestions (Discord allows no deferral: within 3 s). */
+  autocomplete?(interaction: AutocompleteInteraction, ctx: AppContext): Promise<void>;
 }

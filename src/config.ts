@@ -37,6 +37,15 @@ const shardIds = z
   )
   .transform((ids) => ids.map(Number));
 
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -57,6 +66,29 @@ const configFields = {
     OPENAI_BASE_URL: url.optional(),
     OPENAI_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
     SYSTEM_PROMPT: z.string().default(DEFAULT_SYSTEM_PROMPT),
+    MODELS: z
+      .string()
+      .trim()
+      .transform((v) => [...new Set(v.split(',').map((m) => m.trim()).filter((m) => m !== ''))])
+      .pipe(z.array(z.string().max(100, 'expected model names of at most 100 characters')).min(1, 'expected model names separated by commas'))
+      .optional(),
+    OPENAI_EXTRA_BODY: z
+      .string()
+      .transform((v, ctx) => {
+        try {
+          return JSON.parse(v) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'expected a JSON object, e.g. {"keep_alive":"5m"}' });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.record(z.string(), z.unknown(), { error: 'expected a JSON object, e.g. {"keep_alive":"5m"}' }))
+      .optional(),
+    TIMEZONE: z
+      .string()
+      .trim()
+      .refine(isTimeZone, 'expected an IANA time zone such as Europe/Berlin or UTC')
+      .optional(),
     HISTORY_LIMIT: int(1, 1000).default(100),
     CONTEXT_TOKENS: int(256, 2_000_000).default(8192),
     MAX_REPLY_TOKENS: int(16, 1_000_000).default(1024),
@@ -151,7 +183,18 @@ function shardIdsProblem(ids: readonly number[] | undefined, count: 'auto' | num
 
 export const configSchema = withRules(z.object(configFields));
 
-export type Config = z.infer<typeof configSchema>;
+/** A model server named in MODELS as `provider/model`, with its own base URL and key pool. */
+export interface Provider {
+  /** As MODELS writes it (`ollama` in `ollama/llama3.1`). */
+  readonly name: string;
+  readonly baseURL: string;
+  readonly apiKeys: readonly string[];
+}
+
+export type Config = z.infer<typeof configSchema> & {
+  /** From `<PROVIDER>_BASE_URL` and `<PROVIDER>_API_KEY`, for the providers MODELS names. */
+  readonly providers: readonly Provider[];
+};
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -170,8 +213,44 @@ const EMPTY_IS_A_VALUE: ReadonlySet<string> = new Set(['SYSTEM_PROMPT']);
  */
 export function loadConfig(env: NodeJS.ProcessEnv, options: { surface?: 'discord' | 'terminal' } = {}): Config {
   // The terminal chat never talks to Discord, so it does not ask for a token it would not use.
-  if (options.surface === 'terminal') return readEnvironment(withRules(z.object({ ...configFields, DISCORD_TOKEN: z.string().default('') })), env);
-  return readEnvironment(configSchema, env);
+  const schema = options.surface === 'terminal' ? withRules(z.object({ ...configFields, DISCORD_TOKEN: z.string().default('') })) : configSchema;
+  const config = readEnvironment(schema, env);
+  return { ...config, providers: readProviders(env, config.MODELS ?? []) };
+}
+
+/**
+ * The providers MODELS names: an entry `name/model` whose `NAME_BASE_URL` is set (the name upper
+ * cased, `-` and `.` as `_`) goes to that server, with `NAME_API_KEY` (comma-separated keys, a pool
+ * of its own; servers that need none, such as Ollama, may leave it unset). Any other entry is a
+ * model name of the main server, slashes and all (OpenRouter's `meta-llama/…`). `openai/` names
+ * the main server itself, so it is never a provider of its own.
+ */
+export function readProviders(env: NodeJS.ProcessEnv, models: readonly string[]): Provider[] {
+  const providers = new Map<string, Provider>();
+  const problems: string[] = [];
+  for (const model of models) {
+    const slash = model.indexOf('/');
+    if (slash <= 0) continue;
+    const name = model.slice(0, slash);
+    const prefix = providerPrefix(name);
+    if (prefix === 'OPENAI' || providers.has(name)) continue;
+    const baseURL = env[`${prefix}_BASE_URL`]?.trim() ?? '';
+    if (baseURL === '') continue;
+    if (!url.safeParse(baseURL).success) {
+      problems.push(`${prefix}_BASE_URL: expected an http(s) URL`);
+      continue;
+    }
+    const apiKeys = (env[`${prefix}_API_KEY`] ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '');
+    // The SDK wants some key; a server that checks none ignores this one.
+    providers.set(name, { name, baseURL, apiKeys: apiKeys.length > 0 ? apiKeys : ['none'] });
+  }
+  if (problems.length > 0) throw new ConfigError(`Configuration problem${problems.length > 1 ? 's' : ''}: ${problems.join('; ')}`);
+  return [...providers.values()];
+}
+
+/** `ollama` → `OLLAMA`, `lm-studio` → `LM_STUDIO`: the prefix of a provider's variables. */
+export function providerPrefix(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 }
 
 /** What `npm run deploy-commands` reads: it logs in and registers commands, nothing more. */

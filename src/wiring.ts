@@ -1,5 +1,6 @@
 import { gptTokenCounter } from './adapters/gpt-tokenizer.js';
 import { KeyPoolChatModel, type ModelObserver } from './adapters/key-pool-chat-model.js';
+import { type PooledChatModel, ProviderChatModel } from './adapters/provider-chat-model.js';
 import type { CachingSessionStore } from './adapters/store/caching-store.js';
 import { storeOpenFailure } from './adapters/store/open-failure.js';
 import { openSessionStore } from './adapters/store/open-session-store.js';
@@ -26,12 +27,30 @@ export async function configuredStore(config: Config, logger: Logger): Promise<C
   }
 }
 
-/** The configured model server: the OpenAI SDK over the key pool, telling `observer` of faults and retries. */
-export function configuredModel(config: Config, logger: Logger, observer?: ModelObserver): KeyPoolChatModel {
+/**
+ * The configured model servers: the OpenAI SDK over a key pool for the main server and one for
+ * each provider MODELS names, telling `observer` of faults and retries.
+ */
+export function configuredModel(config: Config, logger: Logger, observer?: ModelObserver): PooledChatModel {
+  const main = configuredPool(config, { apiKeys: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL }, logger, observer);
+  if (config.providers.length === 0) return main;
+  const providers = new Map(
+    config.providers.map((p) => [p.name, configuredPool(config, { apiKeys: p.apiKeys, baseURL: p.baseURL }, logger.child({ provider: p.name }), observer)]),
+  );
+  return new ProviderChatModel(main, providers);
+}
+
+function configuredPool(
+  config: Config,
+  server: { readonly apiKeys: readonly string[]; readonly baseURL: string | undefined },
+  logger: Logger,
+  observer: ModelObserver | undefined,
+): KeyPoolChatModel {
   return new KeyPoolChatModel({
-    apiKeys: config.OPENAI_API_KEY,
-    baseURL: config.OPENAI_BASE_URL,
+    apiKeys: server.apiKeys,
+    baseURL: server.baseURL,
     maxTokensParam: config.MAX_TOKENS_PARAM,
+    extraBody: config.OPENAI_EXTRA_BODY,
     maxRetries: config.OPENAI_MAX_RETRIES,
     timeoutMs: config.OPENAI_TIMEOUT_MS,
     idleTimeoutMs: config.OPENAI_IDLE_TIMEOUT_MS,
@@ -43,9 +62,15 @@ export function configuredModel(config: Config, logger: Logger, observer?: Model
 export function configuredMemory(config: Config, store: SessionStore): Memory {
   return new Memory(
     store,
-    { limit: config.HISTORY_LIMIT, systemPrompt: config.SYSTEM_PROMPT, model: config.OPENAI_MODEL, tokenBudget: promptBudget(config) },
+    { limit: config.HISTORY_LIMIT, systemPrompt: config.SYSTEM_PROMPT, model: defaultModel(config), tokenBudget: promptBudget(config) },
     { tokens: gptTokenCounter, maxMessageChars: config.MAX_MESSAGE_CHARS, tokenBudget: promptBudget(config), now: Date.now },
+    { models: config.MODELS ?? [], maxReplyTokens: config.MAX_REPLY_TOKENS },
   );
+}
+
+/** The model a channel uses until it chooses one: the first of MODELS, else OPENAI_MODEL. */
+export function defaultModel(config: Pick<Config, 'MODELS' | 'OPENAI_MODEL'>): string {
+  return config.MODELS?.[0] ?? config.OPENAI_MODEL;
 }
 
 /** The allow-lists, block-list and question rate limit the configuration sets: what Discord users pass. */
@@ -70,6 +95,7 @@ export function configuredEngine(
     maxReplyTokens: config.MAX_REPLY_TOKENS,
     maxConcurrent: config.MAX_CONCURRENT_COMPLETIONS,
     preconditions: parts.preconditions,
+    timeZone: config.TIMEZONE,
     ...(parts.observer === undefined ? {} : { observer: parts.observer }),
   });
 }

@@ -153,3 +153,33 @@ describe('the logger', () => {
     expect(lines.join('')).toContain('[redacted]');
   });
 });
+
+describe('per-channel control variables', () => {
+  const base = { DISCORD_TOKEN: 'token', OPENAI_API_KEY: 'sk-one' };
+
+  it('MODELS: a de-duplicated list; the providers it names are those with a _BASE_URL, each with its own keys', () => {
+    const config = loadConfig({
+      ...base,
+      MODELS: 'gpt-4o-mini, ollama/llama3.1, ollama/qwen2, lm-studio/phi, meta-llama/llama-3-70b, openai/gpt-4o, gpt-4o-mini',
+      OLLAMA_BASE_URL: 'http://127.0.0.1:11434/v1',
+      LM_STUDIO_BASE_URL: 'http://127.0.0.1:1234/v1',
+      LM_STUDIO_API_KEY: 'k1, k2',
+      OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
+    });
+    expect(config.MODELS).toEqual(['gpt-4o-mini', 'ollama/llama3.1', 'ollama/qwen2', 'lm-studio/phi', 'meta-llama/llama-3-70b', 'openai/gpt-4o']);
+    expect(config.providers).toEqual([
+      { name: 'ollama', baseURL: 'http://127.0.0.1:11434/v1', apiKeys: ['none'] },
+      { name: 'lm-studio', baseURL: 'http://127.0.0.1:1234/v1', apiKeys: ['k1', 'k2'] },
+    ]);
+  });
+
+  it('a provider with a bad URL, a non-object OPENAI_EXTRA_BODY and an unknown TIMEZONE each stop start-up with their name', () => {
+    expect(() => loadConfig({ ...base, MODELS: 'ollama/x', OLLAMA_BASE_URL: 'not a url' })).toThrow('OLLAMA_BASE_URL: expected an http(s) URL');
+    for (const body of ['[1]', '"text"', '{not json']) {
+      expect(() => loadConfig({ ...base, OPENAI_EXTRA_BODY: body })).toThrow(/OPENAI_EXTRA_BODY: expected a JSON object/);
+    }
+    expect(loadConfig({ ...base, OPENAI_EXTRA_BODY: '{"keep_alive":"5m"}' }).OPENAI_EXTRA_BODY).toEqual({ keep_alive: '5m' });
+    expect(() => loadConfig({ ...base, TIMEZONE: 'Mars/Olympus' })).toThrow('TIMEZONE: expected an IANA time zone');
+    expect(loadConfig({ ...base, TIMEZONE: 'Asia/Shanghai' }).TIMEZONE).toBe('Asia/Shanghai');
+  });
+});

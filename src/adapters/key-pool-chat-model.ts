@@ -9,6 +9,8 @@ export interface KeyPoolChatModelOptions {
   readonly baseURL?: string | undefined;
   /** MAX_TOKENS_PARAM: how the reply limit is sent. Default `auto`. */
   readonly maxTokensParam?: MaxTokensParamSetting | undefined;
+  /** OPENAI_EXTRA_BODY: fields added to every request. */
+  readonly extraBody?: Readonly<Record<string, unknown>> | undefined;
   /**
    * Re-sends after a transient fault (429, 5xx, reset, timeout, silent stream). A key refused
    * with 401/403 does not use one up: the request never reached a working key.
@@ -79,6 +81,7 @@ export class KeyPoolChatModel implements ChatModel {
         apiKey,
         baseURL: options.baseURL,
         maxTokensParam: options.maxTokensParam,
+        extraBody: options.extraBody,
         maxRetries: 0,
         timeoutMs: options.timeoutMs,
         idleTimeoutMs: options.idleTimeoutMs,

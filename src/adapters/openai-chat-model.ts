@@ -1,5 +1,6 @@
 import OpenAI, { type APIError } from 'openai';
-import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { ModelParams } from '../domain/model-params.js';
 import type { ChatMessage } from '../domain/context.js';
 import type { ChatModel, Completion, CompletionRequest } from '../engine/chat-model.js';
 import { ModelError } from '../engine/chat-model.js';
@@ -40,6 +41,11 @@ export interface OpenAIChatModelOptions {
   /** How the reply limit is sent (see chooseMaxTokensParam). Default `auto`. */
   readonly maxTokensParam?: MaxTokensParamSetting | undefined;
   /**
+   * OPENAI_EXTRA_BODY: operator-level fields added to every request (provider-specific options);
+   * the fields the bot sets itself win.
+   */
+  readonly extraBody?: Readonly<Record<string, unknown>> | undefined;
+  /**
    * The SDK's own retries of a request that failed before streaming began (default 2).
    * KeyPoolChatModel passes 0 and retries itself, across keys.
    */
@@ -64,6 +70,7 @@ export class OpenAIChatModel implements ChatModel {
   private readonly idleTimeoutMs: number;
   private readonly baseURL: string | undefined;
   private readonly maxTokensParam: MaxTokensParamSetting;
+  private readonly extraBody: Readonly<Record<string, unknown>>;
 
   constructor(options: OpenAIChatModelOptions) {
     this.client = new OpenAI({
@@ -75,6 +82,7 @@ export class OpenAIChatModel implements ChatModel {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
     this.baseURL = options.baseURL;
     this.maxTokensParam = options.maxTokensParam ?? 'auto';
+    this.extraBody = options.extraBody ?? {};
   }
 
   async complete(request: CompletionRequest, onText: (textSoFar: string) => void): Promise<Completion> {
@@ -95,7 +103,14 @@ export class OpenAIChatModel implements ChatModel {
           { max_tokens: request.maxTokens };
     try {
       const stream = await this.client.chat.completions.create(
-        { model: request.model, messages: request.messages.map(toOpenAIMessage), ...limit, stream: true },
+        {
+          ...this.extraBody,
+          model: request.model,
+          messages: request.messages.map(toOpenAIMessage),
+          ...limit,
+          ...paramsBody(request.params ?? {}),
+          stream: true,
+        },
         { signal },
       );
       rearm();
@@ -120,6 +135,23 @@ export class OpenAIChatModel implements ChatModel {
     }
     return { text, finishReason };
   }
+}
+
+/**
+ * The parameters a session set, in the API's names; one it did not set is left out, so the
+ * server's own default applies (some servers refuse parameters they do not know).
+ */
+export function paramsBody(params: Omit<ModelParams, 'maxTokens'>): Partial<ChatCompletionCreateParamsStreaming> {
+  const body: Partial<ChatCompletionCreateParamsStreaming> = {};
+  if (params.temperature !== undefined) body.temperature = params.temperature;
+  if (params.topP !== undefined) body.top_p = params.topP;
+  if (params.frequencyPenalty !== undefined) body.frequency_penalty = params.frequencyPenalty;
+  if (params.presencePenalty !== undefined) body.presence_penalty = params.presencePenalty;
+  // Deprecated on OpenAI's own API (it may ignore it), but honoured by other servers (vLLM, llama.cpp): a channel asked for it.
+  // eslint-disable-next-line @typescript-eslint/no-deprecated
+  if (params.seed !== undefined) body.seed = params.seed;
+  if (params.reasoningEffort !== undefined) body.reasoning_effort = params.reasoningEffort;
+  return body;
 }
 
 /**

@@ -48,6 +48,24 @@ export interface UserErrorDetails {
   /** A file /import was given is not a session it can take; nothing was changed. */
   readonly bad_import: ImportProblem;
   readonly unknown_command: { readonly name: string };
+
+  // ---- per-channel control ----
+  readonly system_prompt_too_long: { readonly length: number; readonly max: number };
+  /** The system prompt alone (with the reply priming) needs `tokens`, over the request budget. */
+  readonly system_prompt_over_budget: { readonly tokens: number; readonly budget: number };
+  /** `models` is MODELS; empty when any name is accepted (then `name` was blank). */
+  readonly model_not_offered: { readonly name: string; readonly models: readonly string[] };
+  readonly bad_model_param: {
+    readonly param: 'temperature' | 'topP' | 'maxTokens' | 'frequencyPenalty' | 'presencePenalty' | 'seed';
+    /** The value given; text when it was not a number at all (typed in the terminal). */
+    readonly value: number | string;
+    readonly min: number;
+    readonly max: number;
+    readonly integer: boolean;
+  };
+  readonly bad_reasoning_effort: { readonly value: string; readonly allowed: readonly string[] };
+  /** A parameter /model set does not take (typed in the terminal as name=value). */
+  readonly unknown_model_param: { readonly name: string; readonly allowed: readonly string[] };
 }
 
 export type UserErrorCode = keyof UserErrorDetails;

@@ -7,3 +7,6 @@ export * from './tokens.js';
 export * from './portable.js';
 export * from './settings.js';
 export * from './memory-mode.js';
+export * from './channel-settings.js';
+export * from './model-params.js';
+export * from './placeholders.js';

@@ -2,6 +2,7 @@ import { userError } from './errors.js';
 import { resolveIndices } from './indices.js';
 import { TOKENS_PER_MESSAGE } from './tokens.js';
 import { type DraftMessage, type HistoryMessage, isBlank } from './message.js';
+import type { ModelParams } from './model-params.js';
 
 /** How a session's memory is kept (memory-mode.ts): by the message limit alone, or also by tokens. */
 export type MemoryMode = 'window' | 'tokens';
@@ -20,7 +21,16 @@ export interface SessionSettings extends MemoryModeSettings {
   readonly model?: string;
   /** Prompt tokens a completion may carry (history + system prompt + question). */
   readonly tokenBudget?: number;
+
+  // ---- per-channel control (issue 14): no configured default, so unset means "not sent" / off ----
+  /** Completion parameters this channel set with /model set; only these are sent. */
+  readonly params?: ModelParams;
+  /** Answer every message from a person here, without a mention (/listen). */
+  readonly listen?: boolean;
 }
+
+/** Settings without a configured default: unset stays unset when resolved. */
+export type UnresolvedSettingKey = 'params' | 'listen';
 
 export interface Session {
   /** In order, oldest first; `seq` grows along it. */
@@ -45,8 +55,9 @@ export interface PendingDelivery {
   readonly since: number;
 }
 
-/** Every setting with its value; the memory mode settings stay optional (window mode when absent). */
-export type ResolvedSettings = Required<Omit<SessionSettings, keyof MemoryModeSettings>> & MemoryModeSettings;
+/** Settings without a configured default (the memory mode group, params, listen): unset stays unset when resolved. */
+export type ResolvedSettings = Required<Omit<SessionSettings, UnresolvedSettingKey | keyof MemoryModeSettings>> &
+  Pick<SessionSettings, UnresolvedSettingKey | keyof MemoryModeSettings>;
 
 export const MIN_LIMIT = 1;
 export const MAX_LIMIT = 1000;
@@ -402,11 +413,29 @@ export function sameSession(a: Session, b: Session): boolean {
 }
 
 function sameSettings(a: SessionSettings, b: SessionSettings): boolean {
-  return (Object.keys(SETTINGS_FIELDS) as Array<keyof SessionSettings>).every((field) => a[field] === b[field]);
+  return (Object.keys(SETTINGS_FIELDS) as Array<keyof SessionSettings>).every((field) =>
+    SETTINGS_FIELDS[field] === 'shallow' ? sameFields(a[field], b[field]) : a[field] === b[field],
+  );
 }
 
-/** Every settings field; a field added to SessionSettings does not compile until it is listed here. */
-const SETTINGS_FIELDS: Record<keyof SessionSettings, true> = { limit: true, systemPrompt: true, model: true, tokenBudget: true, memoryMode: true, memoryTokens: true };
+/** Two flat records with the same keys holding the same values. */
+function sameFields(a: unknown, b: unknown): boolean {
+  const [x, y] = [(a ?? {}) as Record<string, unknown>, (b ?? {}) as Record<string, unknown>];
+  const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
+  return [...keys].every((key) => x[key] === y[key]);
+}
+
+/** Every settings field and how it compares; a field added to SessionSettings does not compile until it is listed here. */
+const SETTINGS_FIELDS: Record<keyof SessionSettings, 'value' | 'shallow'> = {
+  limit: 'value',
+  systemPrompt: 'value',
+  model: 'value',
+  tokenBudget: 'value',
+  memoryMode: 'value',
+  memoryTokens: 'value',
+  params: 'shallow',
+  listen: 'value',
+};
 
 const same = <T>(a: T, b: T): boolean => a === b;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REASONING_EFFORTS } from './model-params.js';
 import type { SessionSettings } from './session.js';
 
 /**
@@ -14,11 +15,24 @@ export const settingsSchema = z.object({
   // The memory mode group (memory-mode.ts).
   memoryMode: z.enum(['window', 'tokens']).optional(),
   memoryTokens: z.number().int().positive().optional(),
+  // Per-channel control (channel-settings.ts, model-params.ts).
+  params: z
+    .object({
+      temperature: z.number().optional(),
+      topP: z.number().optional(),
+      maxTokens: z.number().int().positive().optional(),
+      frequencyPenalty: z.number().optional(),
+      presencePenalty: z.number().optional(),
+      seed: z.number().int().optional(),
+      reasoningEffort: z.enum(REASONING_EFFORTS).optional(),
+    })
+    .optional(),
+  listen: z.boolean().optional(),
 });
 
 // The schema must describe SessionSettings and nothing else: each side is checked against the other.
 type Parsed = z.infer<typeof settingsSchema>;
-type Exact<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
+type Exact<T> = { [K in keyof T]-?: Exclude<T[K], undefined> extends string | number | boolean ? Exclude<T[K], undefined> : Exact<Exclude<T[K], undefined>> };
 /** `true` only while the schema and SessionSettings have the same keys and types; else this file does not compile. */
 export type SettingsSchemaMatches = Exact<Parsed> extends Exact<SessionSettings> ? (Exact<SessionSettings> extends Exact<Parsed> ? true : never) : never;
 export const SETTINGS_SCHEMA_MATCHES: SettingsSchemaMatches = true;

@@ -24,3 +24,17 @@ export type AttachmentNote =
   | { readonly code: 'empty'; readonly name: string };
 
 export type AttachmentNoteCode = AttachmentNote['code'];
+
+/** What an answer could not say in full, as data: noted under it, never stored as the model's words. */
+export type ContextNote =
+  /** The token budget left `count` stored messages out of the request. */
+  | { readonly code: 'left_out'; readonly count: number }
+  /** The answer stopped at its token limit (`finish_reason: length`). */
+  | { readonly code: 'cut_off' };
+
+/** A note under an answer: an attachment that was not used, or what the answer left out. */
+export type AnswerNote = AttachmentNote | ContextNote;
+
+export function isContextNote(note: AnswerNote): note is ContextNote {
+  return note.code === 'left_out' || note.code === 'cut_off';
+}

@@ -1,10 +1,13 @@
 import type { ChatMessage } from '../domain/context.js';
 import { ContextcordError } from '../domain/errors.js';
+import type { ModelParams } from '../domain/model-params.js';
 
 export interface CompletionRequest {
   readonly model: string;
   readonly messages: readonly ChatMessage[];
   readonly maxTokens: number;
+  /** The parameters the session set (maxTokens aside, which is above); nothing else is sent. */
+  readonly params?: Omit<ModelParams, 'maxTokens'>;
   readonly signal?: AbortSignal;
 }
 

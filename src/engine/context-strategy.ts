@@ -8,6 +8,8 @@ export interface ContextRequest {
   readonly images: readonly string[];
   /** A smaller budget than the session's, for a server whose window is smaller than configured. */
   readonly budget?: number | undefined;
+  /** Fills the system prompt's placeholders for this request. */
+  readonly fillSystemPrompt?: ((template: string) => string) | undefined;
 }
 
 /**
@@ -23,5 +25,5 @@ export interface ContextStrategy {
  * to the token budget oldest unpinned first (buildContext).
  */
 export const windowStrategy: ContextStrategy = {
-  build: (memory, request) => memory.context(request.key, request.question, { budget: request.budget, images: request.images }),
+  build: (memory, request) => memory.context(request.key, request.question, { budget: request.budget, images: request.images, fillSystemPrompt: request.fillSystemPrompt }),
 };

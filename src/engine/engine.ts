@@ -3,8 +3,10 @@ import type { Context } from '../domain/context.js';
 import { isUserError, type UserError } from '../domain/errors.js';
 import type { DraftMessage, HistoryMessage } from '../domain/message.js';
 import type { StoredRound } from '../domain/session.js';
+import type { ModelParams } from '../domain/model-params.js';
+import { fillPlaceholders, type Place, placeholderValues } from '../domain/placeholders.js';
 import type { Logger } from '../logger.js';
-import type { AttachmentNote } from './attachment-notes.js';
+import type { AnswerNote, AttachmentNote } from './attachment-notes.js';
 import { type ChatModel, type Completion, type CompletionRequest, ModelError } from './chat-model.js';
 import { type ContextStrategy, windowStrategy } from './context-strategy.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -33,6 +35,8 @@ export interface Question {
   readonly content: string;
   /** The surface's id of the message that asked (a Discord message id), kept with the round. */
   readonly sourceId: string;
+  /** Where it was asked, for the system prompt's placeholders; none are filled without it. */
+  readonly place?: Place;
   /** Reads the attachments; called in the session's turn, so a slow download keeps arrival order. */
   readonly attachments?: () => Promise<Attached>;
 }
@@ -49,7 +53,7 @@ export interface ReplySink {
    */
   settle(): Promise<readonly string[]>;
   /** The full reply and notes to show under it; returns the ids of what it was delivered as. */
-  finish(text: string, notes: readonly AttachmentNote[]): Promise<readonly string[]>;
+  finish(text: string, notes: readonly AnswerNote[]): Promise<readonly string[]>;
   /** Nothing (more) will come; `partial` is what was already shown, if anything. */
   fail(problem: AnswerProblem, partial: string, notes: readonly AttachmentNote[]): Promise<void>;
 }
@@ -67,6 +71,8 @@ export interface EngineOptions {
   readonly now?: () => number;
   /** Told how each turn went (metrics); nothing by default. */
   readonly observer?: TurnObserver;
+  /** TIMEZONE: the zone of `{date}` and `{time}` in system prompts; the host's when unset. */
+  readonly timeZone?: string | undefined;
 }
 
 type Attempt = { ok: true; completion: Completion } | { ok: false; error: unknown };
@@ -225,13 +231,13 @@ export class Engine {
       await fail({ code: 'refused', error: prepared });
       return 'rejected';
     }
-    const { asked, context, model } = prepared;
+    const { asked, context, model, params } = prepared;
 
     const abort = new AbortController();
     this.inFlight.set(abort, { key: question.sessionKey, authorName: question.authorName, question: question.content });
     let completed: Awaited<ReturnType<Engine['complete']>>;
     try {
-      completed = await this.complete(question, asked, attached, context, model, sink, abort.signal, started, log);
+      completed = await this.complete(question, asked, attached, context, { model, params }, sink, abort.signal, started, log);
     } finally {
       this.inFlight.delete(abort);
     }
@@ -266,7 +272,7 @@ export class Engine {
     this.observer.tokens(completed.promptTokens, reply.tokens);
     // Acknowledged means stored: the round is committed before the person can see it complete.
     const stored = await this.storeAnswered(question.sessionKey, [asked, { ...reply, discordMessageIds: await sink.settle() }], log);
-    const delivered = await this.deliver(sink, text, attached.notes, log);
+    const delivered = await this.deliver(sink, text, [...attached.notes, ...contextNotes(completed.omitted, finishReason)], log);
     if (delivered === undefined) {
       if (!isProblem(stored)) await this.withdraw(question.sessionKey, stored, log);
       return 'undelivered';
@@ -286,7 +292,7 @@ export class Engine {
     question: Question,
     attached: Attached,
     sink: ReplySink,
-  ): Promise<{ asked: DraftMessage; context: Context; model: string } | UserError> {
+  ): Promise<{ asked: DraftMessage; context: Context; model: string; params: ModelParams } | UserError> {
     try {
       const asked = this.memory.message({
         role: 'user',
@@ -298,9 +304,14 @@ export class Engine {
       });
       // Typing as soon as the question is known to be valid, before any store or model work.
       await sink.start();
-      const { context, settings } = await this.strategy.build(this.memory, { key: question.sessionKey, question: asked, images: attached.images });
+      const { context, settings } = await this.strategy.build(this.memory, {
+        key: question.sessionKey,
+        question: asked,
+        images: attached.images,
+        fillSystemPrompt: this.placeholdersFor(question),
+      });
       this.logger.debug({ session: question.sessionKey, promptTokens: context.tokens, omitted: context.omitted }, 'context built');
-      return { asked, context, model: settings.model };
+      return { asked, context, model: settings.model, params: settings.params ?? {} };
     } catch (error) {
       if (isUserError(error)) return error;
       throw error;
@@ -317,28 +328,35 @@ export class Engine {
     asked: DraftMessage,
     attached: Attached,
     context: Context,
-    model: string,
+    chosen: { readonly model: string; readonly params: ModelParams },
     sink: ReplySink,
     signal: AbortSignal,
     started: number,
     log: Logger,
-  ): Promise<{ result: Attempt | UserError; shown: string; promptTokens: number }> {
+  ): Promise<{ result: Attempt | UserError; shown: string; promptTokens: number; omitted: number }> {
     let shown = '';
     const onText = (soFar: string): void => {
       if (shown === '' && soFar !== '') this.observer.firstText(performance.now() - started);
       shown = soFar;
       sink.progress(soFar);
     };
-    const request: CompletionRequest = { model, messages: context.messages, maxTokens: this.options.maxReplyTokens, signal };
+    const { maxTokens = this.options.maxReplyTokens, ...params } = chosen.params;
+    const request: CompletionRequest = { model: chosen.model, messages: context.messages, maxTokens, params, signal };
     const first = await this.attempt(request, onText);
-    if (first.ok || !isContextLength(first.error) || shown !== '' || signal.aborted) return { result: first, shown, promptTokens: context.tokens };
+    if (first.ok || !isContextLength(first.error) || shown !== '' || signal.aborted) return { result: first, shown, promptTokens: context.tokens, omitted: context.omitted };
     const budget = this.smallerBudget(context, first.error, log);
     try {
-      const smaller = await this.strategy.build(this.memory, { key: question.sessionKey, question: asked, images: attached.images, budget });
+      const smaller = await this.strategy.build(this.memory, {
+        key: question.sessionKey,
+        question: asked,
+        images: attached.images,
+        budget,
+        fillSystemPrompt: this.placeholdersFor(question),
+      });
       const result = await this.attempt({ ...request, messages: smaller.context.messages }, onText);
-      return { result, shown, promptTokens: smaller.context.tokens };
+      return { result, shown, promptTokens: smaller.context.tokens, omitted: smaller.context.omitted };
     } catch (error) {
-      if (isUserError(error)) return { result: error, shown, promptTokens: context.tokens };
+      if (isUserError(error)) return { result: error, shown, promptTokens: context.tokens, omitted: context.omitted };
       throw error;
     }
   }
@@ -349,6 +367,13 @@ export class Engine {
     } catch (error) {
       return { ok: false, error };
     }
+  }
+
+  /** Fills a system prompt's placeholders for `question`, at the time it is answered. */
+  private placeholdersFor(question: Question): ((template: string) => string) | undefined {
+    const place = question.place;
+    if (place === undefined) return undefined;
+    return (template) => fillPlaceholders(template, placeholderValues(this.now(), this.options.timeZone, place));
   }
 
   /** What the server says it holds, else three quarters of what was sent. */
@@ -365,7 +390,7 @@ export class Engine {
   }
 
   /** The ids the answer was delivered as; undefined when the person never saw it. */
-  private async deliver(sink: ReplySink, text: string, notes: readonly AttachmentNote[], log: Logger): Promise<readonly string[] | undefined> {
+  private async deliver(sink: ReplySink, text: string, notes: readonly AnswerNote[], log: Logger): Promise<readonly string[] | undefined> {
     try {
       return await sink.finish(text, notes);
     } catch (error) {
@@ -515,6 +540,14 @@ class CutOff extends Error {
   constructor(readonly by: 'stopping' | 'reset' | 'rollback') {
     super(by === 'stopping' ? 'the bot is stopping' : `cancelled by /${by}`);
   }
+}
+
+/** Notes under an answer for what it could not say in full: messages the budget left out, a reply cut at its limit. */
+function contextNotes(omitted: number, finishReason: string | null): AnswerNote[] {
+  const notes: AnswerNote[] = [];
+  if (omitted > 0) notes.push({ code: 'left_out', count: omitted });
+  if (finishReason === 'length') notes.push({ code: 'cut_off' });
+  return notes;
 }
 
 function isContextLength(error: unknown): boolean {

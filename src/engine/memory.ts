@@ -37,6 +37,14 @@ import {
   trimToLimit,
   unpin,
   withdrawUndelivered,
+  MAX_REPLY_TOKENS_BOUND,
+  type ModelChoice,
+  type ModelPolicy,
+  resetModel,
+  resetSystemPrompt,
+  setListen,
+  setModel,
+  setSystemPrompt,
 } from '../domain/index.js';
 import { ContextcordError } from '../domain/errors.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -69,6 +77,8 @@ export class Memory {
     private readonly store: SessionStore,
     private readonly defaults: SessionDefaults,
     private readonly rules: MessageRules,
+    /** What /model may choose: MODELS and the room for the reply. */
+    readonly policy: ModelPolicy = { models: [], maxReplyTokens: MAX_REPLY_TOKENS_BOUND },
   ) {
     this.promptTokens = rememberingCounter(rules.tokens, 64);
   }
@@ -80,6 +90,11 @@ export class Memory {
 
   settings(session: Pick<Session, 'settings'>): ResolvedSettings {
     return resolveSettings(session, this.defaults);
+  }
+
+  /** The model a session uses when it has chosen none. */
+  get defaultModel(): string {
+    return this.defaults.model;
   }
 
   get tokens(): TokenCounter {
@@ -97,20 +112,25 @@ export class Memory {
 
   /**
    * The context for answering `question`. `budget` overrides the session's token budget (for a
-   * server smaller than configured); `images` go with the question only. A session not in
+   * server smaller than configured); `images` go with the question only; `fillSystemPrompt`
+   * fills the system prompt's placeholders before it is counted. A session not in
    * memory is read only as far back as this context can reach.
    */
   async context(
     key: string,
     question: DraftMessage,
-    options: { budget?: number | undefined; images?: readonly string[] | undefined } = {},
+    options: {
+      budget?: number | undefined;
+      images?: readonly string[] | undefined;
+      fillSystemPrompt?: ((template: string) => string) | undefined;
+    } = {},
   ): Promise<{ context: Context; settings: ResolvedSettings }> {
     const budgetFor = (stored: SessionSettings): number => options.budget ?? stored.tokenBudget ?? this.defaults.tokenBudget;
     const { session, skipped } = await this.lock.run(key, () => this.store.loadForContext(key, budgetFor));
     const settings = this.settings(session);
     const context = buildContext({
       session,
-      systemPrompt: settings.systemPrompt,
+      systemPrompt: options.fillSystemPrompt?.(settings.systemPrompt) ?? settings.systemPrompt,
       question,
       questionImages: options.images,
       budget: budgetFor(session.settings),
@@ -236,6 +256,28 @@ export class Memory {
   /** Re-applies the limit, e.g. after the configured default was lowered. */
   trim(key: string): Promise<Removed> {
     return this.change(key, (session, settings) => trimToLimit(session, settings.limit, tokenCap(settings)));
+  }
+
+  /** Gives the session its own system prompt; returns what it costs in every request. */
+  setSystemPrompt(key: string, prompt: string): Promise<{ readonly tokens: number }> {
+    return this.change(key, (session, settings) => setSystemPrompt(session, prompt, settings, this.rules.tokens));
+  }
+
+  resetSystemPrompt(key: string): Promise<{ readonly hadOwn: boolean }> {
+    return this.change(key, resetSystemPrompt);
+  }
+
+  /** Gives the session its own model and parameters (within `policy`). */
+  setModel(key: string, choice: ModelChoice): Promise<ModelChoice> {
+    return this.change(key, (session) => setModel(session, choice, this.policy));
+  }
+
+  resetModel(key: string): Promise<{ readonly hadOwn: boolean }> {
+    return this.change(key, resetModel);
+  }
+
+  setListen(key: string, on: boolean): Promise<{ readonly was: boolean }> {
+    return this.change(key, (session) => setListen(session, on));
   }
 
   /** Resolves when every read and change queued so far is done. */

@@ -1,4 +1,4 @@
-import { type ButtonInteraction, type Interaction, MessageFlags } from 'discord.js';
+import { type AutocompleteInteraction, type ButtonInteraction, type Interaction, MessageFlags } from 'discord.js';
 import type { AppContext } from '../app-context.js';
 import { CommandResponder } from '../adapters/discord/command-responder.js';
 import type { Command } from '../command.js';
@@ -17,6 +17,10 @@ import { answerImportButton } from './import-confirmation.js';
 export function onInteractionCreate(ctx: AppContext, commands: ReadonlyMap<string, Command>) {
   const seen = new RecentIds(1000);
   return async (interaction: Interaction): Promise<void> => {
+    if (interaction.isAutocomplete()) {
+      await suggest(ctx, commands, interaction);
+      return;
+    }
     if (!interaction.isChatInputCommand() && !interaction.isButton()) return;
     // Discord sends an interaction once, but a gateway that replays events after a resume may
     // hand it over again: a command is never applied twice for one interaction.
@@ -81,6 +85,22 @@ async function onButton(ctx: AppContext, interaction: ButtonInteraction): Promis
     if (!(await answerImportButton(interaction, ctx, log))) log.warn('unknown button');
   } catch (error) {
     log.error({ err: error }, 'button failed');
+  }
+}
+
+/**
+ * Answers an autocomplete request with the command's suggestions; one that fails answers with
+ * none (Discord then shows no suggestions) and is logged.
+ */
+async function suggest(ctx: AppContext, commands: ReadonlyMap<string, Command>, interaction: AutocompleteInteraction): Promise<void> {
+  const log = ctx.logger.child({ interaction: interaction.id, command: interaction.commandName, session: interaction.channelId });
+  const command = commands.get(interaction.commandName);
+  try {
+    if (command?.autocomplete === undefined) await interaction.respond([]);
+    else await command.autocomplete(interaction, ctx);
+  } catch (error) {
+    log.warn({ err: error }, 'autocomplete failed');
+    if (!interaction.responded) await interaction.respond([]).catch((err: unknown) => log.debug({ err }, 'could not answer the autocomplete'));
   }
 }
 

@@ -11,6 +11,7 @@ import type { UserErrorCode, UserErrorDetails } from '../domain/errors.js';
 import type { AttachmentNote, AttachmentNoteCode } from '../engine/attachment-notes.js';
 import type { ModelErrorDetails, ModelErrorKind } from '../engine/chat-model.js';
 import type { AnswerProblem } from '../engine/problems.js';
+import type { ReasoningEffort } from '../domain/model-params.js';
 
 /** Where a phrase is shown: some say "this channel" on Discord and "this session" in a terminal. */
 export type Surface = 'discord' | 'terminal';
@@ -27,7 +28,29 @@ export interface CommandOptions {
   readonly import: 'file';
   readonly forge: 'role' | 'content';
   readonly memory: 'mode' | 'tokens';
+  readonly settings: never;
+  readonly system: 'show' | 'set' | 'reset' | 'prompt';
+  readonly model: ModelCommandOption;
+  readonly listen: 'on' | 'off';
 }
+
+/** /model's subcommands and the options of `/model set`, by their default (English) names. */
+export type ModelCommandOption =
+  | 'show'
+  | 'set'
+  | 'reset'
+  | 'name'
+  | 'temperature'
+  | 'top_p'
+  | 'max_tokens'
+  | 'frequency_penalty'
+  | 'presence_penalty'
+  | 'seed'
+  | 'reasoning_effort';
+
+/** The settings /settings lists, in its order. */
+export const SETTING_NAMES = ['systemPrompt', 'model', 'params', 'listen', 'limit', 'tokenBudget'] as const;
+export type SettingName = (typeof SETTING_NAMES)[number];
 
 export type CommandKey = keyof CommandOptions;
 
@@ -78,6 +101,10 @@ export interface Catalogue {
   /** Said in /history while an answer is being written (`name` already formatted). */
   answering(name: string): string;
   readonly attachmentNote: { readonly [C in AttachmentNoteCode]: (note: Extract<AttachmentNote, { code: C }>) => string };
+  /** Under an answer: the token budget left out `count` stored messages. */
+  leftOut(count: number): string;
+  /** Under an answer that stopped at its token limit. */
+  readonly cutOff: string;
   /** Marks a streamed reply that was cut off. */
   readonly interrupted: string;
   /** Marks a reply a restart cut short, shown in full from memory after it. */
@@ -125,6 +152,33 @@ export interface Catalogue {
   readonly importExpired: string;
   /** Someone other than who ran /import clicked its button. */
   readonly importNotYours: string;
+
+  // ---- per-channel control ----------------------------------------------------------------------
+  /** The heading of /settings. */
+  settingsOf(surface: Surface): string;
+  readonly settingLabels: { readonly [S in SettingName]: string };
+  /** After a setting's value: the channel set it, or it is the configured default. */
+  settingSource(own: boolean, surface: Surface): string;
+  /** The system prompt is empty: no system message is sent. */
+  readonly noSystemPrompt: string;
+  /** No parameters set: none are sent, so the server's defaults apply. */
+  readonly noParams: string;
+  listenState(on: boolean): string;
+  /** The choices of `/model set reasoning_effort:`, as Discord shows them. */
+  readonly reasoningEfforts: { readonly [E in ReasoningEffort]: string };
+  /** /system show's heading; the prompt follows it. */
+  systemShown(surface: Surface, own: boolean, tokens: number): string;
+  systemSet(surface: Surface, tokens: number): string;
+  systemReset(surface: Surface, hadOwn: boolean): string;
+  /** The placeholders a system prompt may use (`list` already formatted). */
+  placeholders(list: string): string;
+  /** /model show: the model, whose choice it is, and the parameters (`params` already formatted, or noParams). */
+  modelShown(surface: Surface, model: string, own: boolean, params: string): string;
+  modelSet(surface: Surface, model: string, params: string): string;
+  modelReset(surface: Surface, hadOwn: boolean, model: string): string;
+  /** The models /model offers (`list` already formatted). */
+  modelsOffered(list: string): string;
+  listenSet(surface: Surface, on: boolean, was: boolean): string;
 
   // ---- surfaces -------------------------------------------------------------------------------
   /** The terminal chat's /help, one line each. */

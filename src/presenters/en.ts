@@ -4,6 +4,7 @@
  */
 import type { UserError } from '../domain/errors.js';
 import type { ImportProblem } from '../domain/portable.js';
+import { PARAM_NAMES } from '../domain/model-params.js';
 import { MAX_LIMIT, MIN_LIMIT } from '../domain/session.js';
 import type { ModelErrorDetails, ModelErrorKind } from '../engine/chat-model.js';
 import type { AnswerProblem } from '../engine/problems.js';
@@ -111,6 +112,18 @@ export const en: Catalogue = {
           : `The token cap must be a whole number from ${String(min)} to ${String(max)}; got ${String(tokens ?? 0)}. Nothing was changed.`,
     bad_import: (details) => `${importProblem(details)} Nothing was changed.`,
     unknown_command: ({ name }) => `I don't know the command /${name}; it may be from an older version of the bot.`,
+    system_prompt_too_long: ({ length, max }) =>
+      `That system prompt is ${String(length)} characters long; the most I accept is ${String(max)}. Nothing was changed.`,
+    system_prompt_over_budget: ({ tokens, budget }) =>
+      `That system prompt alone needs ${String(tokens)} tokens, but the budget for a whole request is ${String(budget)}: no question could be answered. Shorten it. Nothing was changed.`,
+    model_not_offered: ({ name, models }) =>
+      models.length === 0
+        ? 'Give the name of a model.'
+        : `${name === '' ? 'A model name is needed' : `The model "${name}" is not offered here`}: choose one of ${models.join(', ')}. Nothing was changed.`,
+    bad_model_param: ({ param, value, min, max, integer }) =>
+      `${PARAM_NAMES[param]} must be ${integer ? 'a whole number' : 'a number'} from ${String(min)} to ${String(max)}; got ${typeof value === 'string' ? `"${value}"` : String(value)}. Nothing was changed.`,
+    bad_reasoning_effort: ({ value, allowed }) => `reasoning_effort must be one of ${allowed.join(', ')}; got "${value}". Nothing was changed.`,
+    unknown_model_param: ({ name, allowed }) => `There is no parameter "${name}": give name=value with one of ${allowed.join(', ')}. Nothing was changed.`,
   },
   emptyMention: 'The message is empty: say something after mentioning me.',
 
@@ -178,6 +191,8 @@ export const en: Catalogue = {
     not_utf8: ({ name }) => `${name} was ignored: it is not UTF-8 text`,
     empty: ({ name }) => `${name} was ignored: it is empty`,
   },
+  leftOut: (count) => `${count === 1 ? '1 older message' : `${String(count)} older messages`} left out to fit the context`,
+  cutOff: 'the answer was cut off at its length limit (max_tokens)',
   interrupted: 'interrupted',
   finishedAfterRestart: 'finished from memory after a restart',
 
@@ -229,6 +244,38 @@ export const en: Catalogue = {
   importExpired: 'This import is no longer waiting for an answer (it was answered, or the bot restarted): nothing was changed. Run /import again.',
   importNotYours: 'Only the person who ran /import can answer it.',
 
+  settingsOf: (surface) => (surface === 'discord' ? 'Settings of this channel' : 'Settings'),
+  settingLabels: {
+    systemPrompt: 'System prompt',
+    model: 'Model',
+    params: 'Parameters',
+    listen: 'Listen mode',
+    limit: 'Message limit',
+    tokenBudget: 'Token budget',
+  },
+  settingSource: (own, surface) => (own ? (surface === 'discord' ? '(this channel’s own)' : '(this session’s own)') : '(default)'),
+  noSystemPrompt: 'none (no system message is sent)',
+  noParams: 'none set (the server’s defaults apply)',
+  listenState: (on) => (on ? 'on: every message here is answered' : 'off: only mentions are answered'),
+  reasoningEfforts: { low: 'low', medium: 'medium', high: 'high' },
+  systemShown: (surface, own, tokens) =>
+    `${where(surface)} uses ${own ? 'its own' : 'the default'} system prompt (${plural(tokens, 'token')}):`,
+  systemSet: (surface, tokens) => `${where(surface)} now uses this system prompt (${plural(tokens, 'token')}) from the next question on.`,
+  systemReset: (surface, hadOwn) =>
+    hadOwn ? `${where(surface)} uses the default system prompt again.` : `${where(surface)} already uses the default system prompt.`,
+  placeholders: (list) => `Placeholders filled at each question: ${list}.`,
+  modelShown: (surface, model, own, params) => `${where(surface)} uses ${own ? 'its own choice of' : 'the default'} model ${model}. Parameters: ${params}.`,
+  modelSet: (surface, model, params) => `${where(surface)} now uses ${model}. Parameters: ${params}.`,
+  modelReset: (surface, hadOwn, model) =>
+    hadOwn ? `${where(surface)} uses the default model ${model} again, with no parameters of its own.` : `${where(surface)} already uses the default model ${model}.`,
+  modelsOffered: (list) => `Models offered: ${list}.`,
+  listenSet: (surface, on, was) => {
+    if (on === was) return on ? `${where(surface)} was already answering every message.` : `${where(surface)} was already answering mentions only.`;
+    return on
+      ? `${where(surface)} is now answered without a mention: every message from a person gets an answer.`
+      : `${where(surface)} is answered only when I am mentioned again.`;
+  },
+
   terminalHelp: [
     'Type a question and press Enter; the answer streams below it.',
     'Commands (the same as the Discord slash commands):',
@@ -240,6 +287,10 @@ export const en: Catalogue = {
     '  /forge user|assistant TEXT   add a made-up message at the end of memory',
     '  /memory window | /memory tokens N   keep memory by the message limit, or also by N tokens',
     '  /export FILE  /import FILE   save memory to a file, or replace it with one (asks first: y/n)',
+    '  /settings           this session’s settings, and which are its own',
+    '  /system [show|set PROMPT|reset]   show, set or reset the system prompt',
+    '  /model [show|set NAME [param=value…]|reset]   show, set or reset the model and its parameters',
+    '                      (temperature= top_p= max_tokens= frequency_penalty= presence_penalty= seed= reasoning_effort=)',
     '  /quit               leave (or Ctrl-D)',
     'Start a question with // to begin it with a slash.',
   ],
@@ -296,6 +347,42 @@ export const en: Catalogue = {
       name: 'import',
       description: 'Replace this channel’s memory with a file from /export or a chat-completions messages array',
       options: { file: { name: 'file', description: 'A .json file of at most 8 MB' } },
+    },
+    settings: { name: 'settings', description: 'Show this channel’s settings, and which are its own (only you see it)', options: {} },
+    system: {
+      name: 'system',
+      description: 'Show or change this channel’s system prompt (its persona)',
+      options: {
+        show: { name: 'show', description: 'Show the system prompt this channel uses (only you see it)' },
+        set: { name: 'set', description: 'Give this channel its own system prompt' },
+        reset: { name: 'reset', description: 'Go back to the default system prompt' },
+        prompt: { name: 'prompt', description: 'The system prompt; may use {date} {time} {server} {channel} {bot}' },
+      },
+    },
+    model: {
+      name: 'model',
+      description: 'Show or change the model this channel uses, and its parameters',
+      options: {
+        show: { name: 'show', description: 'Show the model and parameters this channel uses (only you see it)' },
+        set: { name: 'set', description: 'Choose this channel’s model; parameters not given are not sent' },
+        reset: { name: 'reset', description: 'Go back to the default model, with no parameters' },
+        name: { name: 'name', description: 'The model to use' },
+        temperature: { name: 'temperature', description: 'Randomness, 0–2' },
+        top_p: { name: 'top_p', description: 'Nucleus sampling, 0–1' },
+        max_tokens: { name: 'max_tokens', description: 'Longest reply in tokens' },
+        frequency_penalty: { name: 'frequency_penalty', description: 'Penalty for repeated tokens, −2 to 2' },
+        presence_penalty: { name: 'presence_penalty', description: 'Penalty for tokens already present, −2 to 2' },
+        seed: { name: 'seed', description: 'Seed for repeatable sampling, where the server supports it' },
+        reasoning_effort: { name: 'reasoning_effort', description: 'For reasoning models: low, medium or high' },
+      },
+    },
+    listen: {
+      name: 'listen',
+      description: 'Answer every message in this channel without a mention, or only mentions',
+      options: {
+        on: { name: 'on', description: 'Answer every message from a person here' },
+        off: { name: 'off', description: 'Answer only when mentioned (the default)' },
+      },
     },
   },
 };

@@ -3,12 +3,15 @@
  * calls these with the catalogue for the person's locale.
  */
 import { isUserError, type UserError, type UserErrorCode, type UserErrorDetails } from '../domain/errors.js';
-import type { AttachmentNote, AttachmentNoteCode } from '../engine/attachment-notes.js';
+import type { AnswerNote, AttachmentNote, AttachmentNoteCode } from '../engine/attachment-notes.js';
 import type { ModelErrorDetails, ModelErrorKind } from '../engine/chat-model.js';
 import { MemoryBusyError } from '../engine/memory.js';
 import type { AnswerProblem } from '../engine/problems.js';
 import { StoreUnavailableError } from '../engine/session-store.js';
-import type { Catalogue } from './catalogue.js';
+import { type ModelParams, PARAM_NAMES } from '../domain/model-params.js';
+import { PLACEHOLDERS } from '../domain/placeholders.js';
+import type { SettingsView } from '../domain/channel-settings.js';
+import type { Catalogue, SettingName } from './catalogue.js';
 
 export function userErrorText(t: Catalogue, error: UserError): string {
   // The table is keyed by code; a UserError's details always belong to its code.
@@ -60,6 +63,13 @@ export function commandFailureText(t: Catalogue, error: unknown): string | undef
   return undefined;
 }
 
+/** A note under an answer, in words. */
+export function answerNoteText(t: Catalogue, note: AnswerNote): string {
+  if (note.code === 'left_out') return t.leftOut(note.count);
+  if (note.code === 'cut_off') return t.cutOff;
+  return attachmentNoteText(t, note);
+}
+
 export function attachmentNoteText(t: Catalogue, note: AttachmentNote): string {
   const word = t.attachmentNote[note.code] as (note: Extract<AttachmentNote, { code: AttachmentNoteCode }>) => string;
   return word(note);
@@ -97,4 +107,48 @@ export function oneLine(content: string, max: number): string {
   const flat = content.replace(/\s+/g, ' ').trim();
   const points = Array.from(flat);
   return points.length > max ? `${points.slice(0, max - 1).join('')}…` : flat;
+}
+
+/**
+ * A channel's parameters as "temperature 0.2, top_p 0.9", in the API's names (each passed
+ * through `name`, for a surface's code spans); the catalogue's "none set" when there are none.
+ */
+export function paramsText(t: Catalogue, params: ModelParams | undefined, name: (text: string) => string = (n) => n): string {
+  // In the order /model set lists them, whatever order they were stored in.
+  const set = (Object.keys(PARAM_NAMES) as (keyof ModelParams)[]).flatMap((param) => {
+    const value = params?.[param];
+    return value === undefined ? [] : [[param, value] as const];
+  });
+  if (set.length === 0) return t.noParams;
+  return t.list(set.map(([param, value]) => `${name(PARAM_NAMES[param])} ${String(value)}`));
+}
+
+/** `{date}`, `{time}`, … through `name`, for the placeholders line. */
+export function placeholderList(t: Catalogue, name: (text: string) => string = (n) => n): string {
+  return t.list(PLACEHOLDERS.map((p) => name(`{${p}}`)));
+}
+
+/** How a surface shows parts of a setting: a name or number as code, a prompt as one short line. */
+export interface SettingFormat {
+  readonly code: (text: string) => string;
+  readonly prompt: (text: string) => string;
+}
+
+/** The value /settings shows for one setting. */
+export function settingValue(t: Catalogue, view: SettingsView, name: SettingName, format: SettingFormat): string {
+  const { resolved } = view;
+  switch (name) {
+    case 'systemPrompt':
+      return resolved.systemPrompt === '' ? t.noSystemPrompt : format.prompt(resolved.systemPrompt);
+    case 'model':
+      return format.code(resolved.model);
+    case 'params':
+      return paramsText(t, resolved.params, format.code);
+    case 'listen':
+      return t.listenState(resolved.listen === true);
+    case 'limit':
+      return String(resolved.limit);
+    case 'tokenBudget':
+      return String(resolved.tokenBudget);
+  }
 }

@@ -5,6 +5,7 @@
 import type { ImportProblem } from '../domain/portable.js';
 import { MAX_LIMIT, MIN_LIMIT } from '../domain/session.js';
 import type { Catalogue, Surface } from './catalogue.js';
+import { PARAM_NAMES } from '../domain/model-params.js';
 import { formatBytes, seconds } from './render.js';
 
 const INDICES_HELP = '（0 是最早的消息，-1 是最新的）';
@@ -104,6 +105,17 @@ export const zhCN: Catalogue = {
     bad_import: (details) => `${importProblem(details)}没有做任何更改。`,
     bad_forge: () => '请至少给出一条要添加的消息。',
     unknown_command: ({ name }) => `我不认识命令 /${name}，它可能来自旧版本的机器人。`,
+    system_prompt_too_long: ({ length, max }) => `这个系统提示有 ${String(length)} 个字符，我最多接受 ${String(max)} 个。没有做任何更改。`,
+    system_prompt_over_budget: ({ tokens, budget }) =>
+      `单是这个系统提示就需要 ${String(tokens)} 个 token，而整个请求的预算只有 ${String(budget)} 个：这样任何问题都无法回答。请缩短它。没有做任何更改。`,
+    model_not_offered: ({ name, models }) =>
+      models.length === 0
+        ? '请给出模型名称。'
+        : `${name === '' ? '需要给出模型名称' : `这里不提供模型“${name}”`}：请从 ${models.join('、')} 中选择。没有做任何更改。`,
+    bad_model_param: ({ param, value, min, max, integer }) =>
+      `${PARAM_NAMES[param]} 必须是 ${String(min)} 到 ${String(max)} 之间的${integer ? '整数' : '数'}，收到的是${typeof value === 'string' ? `“${value}”` : ` ${String(value)}`}。没有做任何更改。`,
+    bad_reasoning_effort: ({ value, allowed }) => `reasoning_effort 必须是 ${allowed.join('、')} 之一，收到的是“${value}”。没有做任何更改。`,
+    unknown_model_param: ({ name, allowed }) => `没有参数“${name}”：请用 名称=值 的形式，名称为 ${allowed.join('、')} 之一。没有做任何更改。`,
   },
   emptyMention: '消息是空的：请在提及我之后说点什么。',
 
@@ -167,6 +179,8 @@ export const zhCN: Catalogue = {
     not_utf8: ({ name }) => `已忽略 ${name}：它不是 UTF-8 文本`,
     empty: ({ name }) => `已忽略 ${name}：文件是空的`,
   },
+  leftOut: (count) => `为了放进上下文，省略了 ${String(count)} 条较早的消息`,
+  cutOff: '回答达到长度上限（max_tokens）被截断了',
   interrupted: '已中断',
   finishedAfterRestart: '重启后已从记忆中补全',
 
@@ -216,6 +230,34 @@ export const zhCN: Catalogue = {
   importExpired: '这次导入已不再等待回答（已经回答过，或机器人重启了）：没有做任何更改。请重新运行 /import。',
   importNotYours: '只有运行 /import 的人才能回答。',
 
+  settingsOf: (surface) => (surface === 'discord' ? '本频道的设置' : '设置'),
+  settingLabels: {
+    systemPrompt: '系统提示',
+    model: '模型',
+    params: '参数',
+    listen: '监听模式',
+    limit: '消息上限',
+    tokenBudget: 'token 预算',
+  },
+  settingSource: (own, surface) => (own ? (surface === 'discord' ? '（本频道自己的）' : '（本会话自己的）') : '（默认）'),
+  noSystemPrompt: '无（不发送系统消息）',
+  noParams: '未设置（使用服务器的默认值）',
+  listenState: (on) => (on ? '开：回答这里的每条消息' : '关：只回答提及我的消息'),
+  reasoningEfforts: { low: '低', medium: '中', high: '高' },
+  systemShown: (surface, own, tokens) => `${where(surface)}使用${own ? '自己的' : '默认的'}系统提示（${String(tokens)} 个 token）：`,
+  systemSet: (surface, tokens) => `${where(surface)}从下一个问题起使用这个系统提示（${String(tokens)} 个 token）。`,
+  systemReset: (surface, hadOwn) => (hadOwn ? `${where(surface)}重新使用默认的系统提示。` : `${where(surface)}本来就在使用默认的系统提示。`),
+  placeholders: (list) => `每次提问时会填入的占位符：${list}。`,
+  modelShown: (surface, model, own, params) => `${where(surface)}使用${own ? '自己选择的' : '默认的'}模型 ${model}。参数：${params}。`,
+  modelSet: (surface, model, params) => `${where(surface)}现在使用 ${model}。参数：${params}。`,
+  modelReset: (surface, hadOwn, model) =>
+    hadOwn ? `${where(surface)}重新使用默认模型 ${model}，不再有自己的参数。` : `${where(surface)}本来就在使用默认模型 ${model}。`,
+  modelsOffered: (list) => `可选的模型：${list}。`,
+  listenSet: (surface, on, was) => {
+    if (on === was) return on ? `${where(surface)}本来就会回答每条消息。` : `${where(surface)}本来就只回答提及我的消息。`;
+    return on ? `${where(surface)}现在无需提及：每个人的每条消息都会得到回答。` : `${where(surface)}恢复为只在提及我时回答。`;
+  },
+
   terminalHelp: [
     '输入问题并按回车，回答会显示在下方。',
     '命令（与 Discord 的斜杠命令相同）：',
@@ -227,6 +269,10 @@ export const zhCN: Catalogue = {
     '  /forge user|assistant TEXT   在记忆末尾添加一条编造的消息',
     '  /memory window | /memory tokens N   按消息条数上限保留记忆，或另加 N 个 token 的上限',
     '  /export FILE  /import FILE   把记忆保存到文件，或用文件替换记忆（会先询问：y/n）',
+    '  /settings           本会话的设置，以及哪些是它自己的',
+    '  /system [show|set PROMPT|reset]   查看、设置或重置系统提示',
+    '  /model [show|set NAME [参数=值…]|reset]   查看、设置或重置模型及其参数',
+    '                      （参数：temperature= top_p= max_tokens= frequency_penalty= presence_penalty= seed= reasoning_effort=）',
     '  /quit               退出（或按 Ctrl-D）',
     '以 // 开头的问题会以一个斜杠开头。',
   ],
@@ -283,6 +329,42 @@ export const zhCN: Catalogue = {
       name: '导入',
       description: '用 /export 的文件或 chat-completions 的 messages 数组替换本频道的记忆',
       options: { file: { name: '文件', description: '一个最大 8 MB 的 .json 文件' } },
+    },
+    settings: { name: '设置', description: '查看本频道的设置，以及哪些是它自己的（仅你可见）', options: {} },
+    system: {
+      name: '系统提示',
+      description: '查看或更改本频道的系统提示（人设）',
+      options: {
+        show: { name: '查看', description: '查看本频道使用的系统提示（仅你可见）' },
+        set: { name: '设定', description: '给本频道设置自己的系统提示' },
+        reset: { name: '重置', description: '恢复默认的系统提示' },
+        prompt: { name: '提示', description: '系统提示；可以使用 {date} {time} {server} {channel} {bot}' },
+      },
+    },
+    model: {
+      name: '模型',
+      description: '查看或更改本频道使用的模型及其参数',
+      options: {
+        show: { name: '查看', description: '查看本频道使用的模型和参数（仅你可见）' },
+        set: { name: '设定', description: '选择本频道的模型；未给出的参数不会发送' },
+        reset: { name: '重置', description: '恢复默认模型，不带任何参数' },
+        name: { name: '名称', description: '要使用的模型' },
+        temperature: { name: '温度', description: '随机性，0–2' },
+        top_p: { name: '核采样', description: '核采样，0–1' },
+        max_tokens: { name: '最大长度', description: '回答最多的 token 数' },
+        frequency_penalty: { name: '频率惩罚', description: '对重复 token 的惩罚，−2 到 2' },
+        presence_penalty: { name: '存在惩罚', description: '对已出现 token 的惩罚，−2 到 2' },
+        seed: { name: '种子', description: '可重复采样的种子（需服务器支持）' },
+        reasoning_effort: { name: '推理强度', description: '推理模型使用：low、medium 或 high' },
+      },
+    },
+    listen: {
+      name: '监听',
+      description: '无需提及即回答本频道的每条消息，或只回答提及',
+      options: {
+        on: { name: '开', description: '回答这里每个人的每条消息' },
+        off: { name: '关', description: '只在提及我时回答（默认）' },
+      },
     },
   },
 };

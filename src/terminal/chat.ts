@@ -7,6 +7,7 @@ import { historyView } from '../engine/history-view.js';
 import { en } from '../presenters/en.js';
 import { commandFailureText } from '../presenters/render.js';
 import { parseLine } from './commands.js';
+import { settingsView, systemPromptCost } from '../domain/channel-settings.js';
 import {
   exportedText,
   forgeText,
@@ -18,9 +19,16 @@ import {
   limitSetText,
   limitShownText,
   memoryModeText,
+  modelResetText,
+  modelSetText,
+  modelShownText,
   pinText,
   resetText,
   rollbackText,
+  settingsText,
+  systemResetText,
+  systemSetText,
+  systemShownText,
 } from './presenter.js';
 import { type TerminalOutput, TerminalSink } from './sink.js';
 
@@ -33,6 +41,9 @@ export interface TerminalChatOptions {
   readonly out: TerminalOutput;
   readonly err: TerminalOutput;
 }
+
+/** What `{bot}` is in a terminal session's system prompt. */
+const BOT_NAME = 'contextcord';
 
 export type LineResult = 'ok' | 'failed' | 'quit';
 
@@ -119,6 +130,25 @@ export class TerminalChat {
         this.pendingImport = imported;
         return print(importConfirmText(preview));
       }
+      case 'settings': {
+        const session = await memory.read(key);
+        return print(settingsText(settingsView(session, memory.settings(session))));
+      }
+      case 'system': {
+        if (input.action === 'set') return print(systemSetText((await memory.setSystemPrompt(key, input.prompt)).tokens));
+        if (input.action === 'reset') return print(systemResetText((await memory.resetSystemPrompt(key)).hadOwn));
+        const session = await memory.read(key);
+        const prompt = memory.settings(session).systemPrompt;
+        return print(systemShownText(prompt, session.settings.systemPrompt !== undefined, systemPromptCost(prompt, memory.tokens)));
+      }
+      case 'model': {
+        if (input.action === 'set') return print(modelSetText(await memory.setModel(key, input.choice)));
+        if (input.action === 'reset') return print(modelResetText((await memory.resetModel(key)).hadOwn, memory.defaultModel));
+        const session = await memory.read(key);
+        const settings = memory.settings(session);
+        const own = session.settings.model !== undefined || session.settings.params !== undefined;
+        return print(modelShownText({ name: settings.model, params: settings.params ?? {} }, own, memory.policy.models));
+      }
     }
   }
 
@@ -138,6 +168,7 @@ export class TerminalChat {
         authorName,
         content: text,
         sourceId: `terminal-${String(Date.now())}-${String(this.asked)}`,
+        place: { server: '', channel: session, bot: BOT_NAME },
       },
       sink,
     );

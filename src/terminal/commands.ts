@@ -1,7 +1,17 @@
 import { parseIndices } from '../domain/indices.js';
 import { userError } from '../domain/errors.js';
-import { MAX_MEMORY_TOKENS, MEMORY_MODES, MIN_MEMORY_TOKENS } from '../domain/memory-mode.js';
+import type { ModelChoice } from '../domain/channel-settings.js';
+import {
+  INTEGER_PARAMS,
+  MAX_REPLY_TOKENS_BOUND,
+  type ModelParams,
+  PARAM_NAMES,
+  paramBounds,
+  REASONING_EFFORTS,
+  type ReasoningEffort,
+} from '../domain/model-params.js';
 import { MAX_LIMIT, MAX_ROLLBACK, type MemoryMode, MIN_LIMIT, validateLimit } from '../domain/session.js';
+import { MAX_MEMORY_TOKENS, MEMORY_MODES, MIN_MEMORY_TOKENS } from '../domain/memory-mode.js';
 
 /** A line typed at the terminal: a question, or one of the memory commands with positional arguments. */
 export type TerminalInput =
@@ -14,6 +24,11 @@ export type TerminalInput =
   | { readonly kind: 'forge'; readonly role: 'user' | 'assistant'; readonly content: string }
   | { readonly kind: 'memory'; readonly mode: MemoryMode; readonly tokens: number | undefined }
   | { readonly kind: 'export' | 'import'; readonly path: string }
+  | { readonly kind: 'settings' }
+  | { readonly kind: 'system'; readonly action: 'show' | 'reset' }
+  | { readonly kind: 'system'; readonly action: 'set'; readonly prompt: string }
+  | { readonly kind: 'model'; readonly action: 'show' | 'reset' }
+  | { readonly kind: 'model'; readonly action: 'set'; readonly choice: ModelChoice }
   | { readonly kind: 'help' }
   | { readonly kind: 'quit' }
   | { readonly kind: 'blank' };
@@ -61,6 +76,12 @@ export function parseLine(line: string): TerminalInput {
     case 'import':
       if (args === '') throw userError('bad_choice', { value: '', allowed: ['FILE'] });
       return { kind: name, path: args };
+    case 'settings':
+      return { kind: 'settings' };
+    case 'system':
+      return systemInput(text);
+    case 'model':
+      return modelInput(rest);
     case 'help':
       return { kind: 'help' };
     case 'quit':
@@ -82,4 +103,48 @@ function wholeNumber(text: string, what: 'count' | 'limit' | 'page', min: number
   if (what === 'page') return Number.isInteger(value) ? value : 0;
   if (!Number.isInteger(value) || value < min || value > max) throw userError('bad_count', { count: value, min, max });
   return value;
+}
+
+/** `/system`, `/system show`, `/system reset`, `/system set PROMPT` (the prompt as typed, to the end of the line). */
+function systemInput(text: string): TerminalInput {
+  const match = /^\/system(?:\s+(\S+))?(?:\s+([\s\S]*))?$/.exec(text);
+  const action = match?.[1] ?? 'show';
+  if (action === 'set') return { kind: 'system', action, prompt: match?.[2] ?? '' };
+  if (action === 'show' || action === 'reset') return { kind: 'system', action };
+  throw userError('unknown_command', { name: `system ${action}` });
+}
+
+/** `/model`, `/model show`, `/model reset`, `/model set NAME [param=value…]` with the API's parameter names. */
+function modelInput(args: readonly string[]): TerminalInput {
+  const [action = 'show', name = '', ...pairs] = args;
+  if (action === 'show' || action === 'reset') return { kind: 'model', action };
+  if (action !== 'set') throw userError('unknown_command', { name: `model ${action}` });
+  const params: Record<string, number | string> = {};
+  for (const pair of pairs) {
+    const [key = '', value = ''] = pair.split('=', 2);
+    const param = PARAM_BY_NAME.get(key);
+    if (param === undefined) throw userError('unknown_model_param', { name: key, allowed: Object.values(PARAM_NAMES) });
+    params[param] = param === 'reasoningEffort' ? reasoningEffort(value) : paramNumber(param, value);
+  }
+  return { kind: 'model', action, choice: { name, params: params } };
+}
+
+const PARAM_BY_NAME: ReadonlyMap<string, keyof ModelParams> = new Map(
+  (Object.entries(PARAM_NAMES) as [keyof ModelParams, string][]).map(([param, name]) => [name, param]),
+);
+
+/** A number as typed; the domain checks its range (validateParams), this only that it is one. */
+function paramNumber(param: Exclude<keyof ModelParams, 'reasoningEffort'>, text: string): number {
+  const value = /^[+-]?(\d+\.?\d*|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
+  if (Number.isNaN(value)) {
+    const { min, max } = paramBounds(MAX_REPLY_TOKENS_BOUND)[param];
+    throw userError('bad_model_param', { param, value: text, min, max, integer: INTEGER_PARAMS.has(param) });
+  }
+  return value;
+}
+
+function reasoningEffort(text: string): ReasoningEffort {
+  const effort = REASONING_EFFORTS.find((e) => e === text);
+  if (effort === undefined) throw userError('bad_reasoning_effort', { value: text, allowed: REASONING_EFFORTS });
+  return effort;
 }

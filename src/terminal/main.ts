@@ -12,7 +12,7 @@ import { type Config, loadConfig } from '../config.js';
 import { startupLine } from '../startup-errors.js';
 import { createLogger } from '../logger.js';
 import { storeSecrets } from '../adapters/store/store-url.js';
-import { configuredEngine, configuredModel, configuredStore } from '../wiring.js';
+import { configuredEngine, configuredModel, configuredStore, defaultModel } from '../wiring.js';
 import { COMMAND_FAILED } from '../presenters/en.js';
 import { TerminalChat } from './chat.js';
 
@@ -69,7 +69,7 @@ const chat = new TerminalChat({ engine, session: args.session, authorName: args.
 
 const lines = createInterface({ input: process.stdin, terminal: interactive, ...(interactive ? { output: process.stdout, prompt: '> ' } : {}) });
 if (interactive) {
-  out.write(`contextcord chat — session "${args.session}", model ${config.OPENAI_MODEL}. /help for commands, Ctrl-D to leave.\n`);
+  out.write(`contextcord chat — session "${args.session}", model ${defaultModel(config)}. /help for commands, Ctrl-D to leave.\n`);
   lines.prompt();
 }
 let failures = 0;

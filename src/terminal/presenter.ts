@@ -8,7 +8,9 @@ import type { ExportedSession, ReplaceResult } from '../domain/portable.js';
 import type { PinResult, Removed } from '../domain/session.js';
 import type { HistoryView } from '../engine/history-view.js';
 import { en as t } from '../presenters/en.js';
-import { oneLine } from '../presenters/render.js';
+import type { ModelChoice, SettingsView } from '../domain/channel-settings.js';
+import { SETTING_NAMES } from '../presenters/catalogue.js';
+import { oneLine, paramsText, placeholderList, settingValue } from '../presenters/render.js';
 
 function speaker(message: HistoryMessage): string {
   return message.role === 'assistant' ? t.speaker.assistant : message.authorName ?? t.speaker.user;
@@ -52,6 +54,39 @@ export function limitSetText(limit: number, removed: Removed): string {
 
 export function resetText(removed: Removed): string {
   return t.resetDone('terminal', removed.length);
+}
+
+export function settingsText(view: SettingsView): string {
+  const format = { code: (text: string) => text, prompt: (text: string) => oneLine(text, 100) };
+  const lines = SETTING_NAMES.map(
+    (name) => `  ${t.labelled(t.settingLabels[name], settingValue(t, view, name, format))} ${t.settingSource(view.own.has(name), 'terminal')}`,
+  );
+  return [t.settingsOf('terminal'), ...lines].join('\n');
+}
+
+export function systemShownText(prompt: string, own: boolean, tokens: number): string {
+  return [t.systemShown('terminal', own, tokens), prompt === '' ? t.noSystemPrompt : prompt, t.placeholders(placeholderList(t))].join('\n');
+}
+
+export function systemSetText(tokens: number): string {
+  return t.systemSet('terminal', tokens);
+}
+
+export function systemResetText(hadOwn: boolean): string {
+  return t.systemReset('terminal', hadOwn);
+}
+
+export function modelShownText(choice: ModelChoice, own: boolean, offered: readonly string[]): string {
+  const shown = t.modelShown('terminal', choice.name, own, paramsText(t, choice.params));
+  return offered.length === 0 ? shown : `${shown}\n${t.modelsOffered(t.list([...offered]))}`;
+}
+
+export function modelSetText(choice: ModelChoice): string {
+  return t.modelSet('terminal', choice.name, paramsText(t, choice.params));
+}
+
+export function modelResetText(hadOwn: boolean, model: string): string {
+  return t.modelReset('terminal', hadOwn, model);
 }
 
 export const HELP = t.terminalHelp.join('\n');

@@ -1,8 +1,8 @@
-import type { AttachmentNote } from '../engine/attachment-notes.js';
+import type { AnswerNote, AttachmentNote } from '../engine/attachment-notes.js';
 import type { ReplySink } from '../engine/engine.js';
 import type { AnswerProblem } from '../engine/problems.js';
 import { answerProblemText, en } from '../presenters/en.js';
-import { attachmentNoteText } from '../presenters/render.js';
+import { answerNoteText, attachmentNoteText } from '../presenters/render.js';
 
 export interface TerminalOutput {
   write(text: string): void;
@@ -43,12 +43,12 @@ export class TerminalSink implements ReplySink {
     return Promise.resolve([]);
   }
 
-  finish(text: string, notes: readonly AttachmentNote[]): Promise<readonly string[]> {
+  finish(text: string, notes: readonly AnswerNote[]): Promise<readonly string[]> {
     if (text.startsWith(this.written)) this.out.write(text.slice(this.written.length));
     else this.out.write(`\n${text}`);
     this.out.write('\n');
     this.written = text;
-    for (const note of notes) this.err.write(`note: ${attachmentNoteText(en, note)}\n`);
+    for (const note of notes) this.err.write(`note: ${answerNoteText(en, note)}\n`);
     return Promise.resolve(['terminal']);
   }
 

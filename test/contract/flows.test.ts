@@ -144,6 +144,44 @@ describe('every exchange conforms to the API descriptions', () => {
     expectConforming(contract, [CALLBACK, 'PATCH /webhooks/{webhook_id}/{webhook_token}/messages/@original']);
   });
 
+  it('/model set with every parameter: the request carries them and conforms; the name autocompletes (callback type 8)', async () => {
+    const { world, contract } = await start({ env: { MODELS: 'fast-model,smart-model' } });
+    world.openai.setResponder(() => 'tuned');
+    const typed = await world.discord.autocomplete({
+      channelId: GENERAL,
+      user: ada,
+      name: 'model',
+      options: [{ name: 'set', type: 1, options: [{ name: 'name', type: 3, value: 'sm', focused: true }] }],
+    });
+    expect(await world.discord.waitFor(() => typed.choices())).toEqual([{ name: 'smart-model', value: 'smart-model' }]);
+    const set = await world.discord.command({
+      channelId: GENERAL,
+      user: ada,
+      name: 'model',
+      options: [
+        {
+          name: 'set',
+          type: 1,
+          options: [
+            { name: 'name', type: 3, value: 'smart-model' },
+            { name: 'temperature', type: 10, value: 0.7 },
+            { name: 'top_p', type: 10, value: 0.5 },
+            { name: 'max_tokens', type: 4, value: 300 },
+            { name: 'frequency_penalty', type: 10, value: 0.1 },
+            { name: 'presence_penalty', type: 10, value: -0.1 },
+            { name: 'seed', type: 4, value: 12345 },
+            { name: 'reasoning_effort', type: 3, value: 'medium' },
+          ],
+        },
+      ],
+    });
+    await world.discord.waitFor(() => set.reply());
+    await world.ask(GENERAL, 'with parameters');
+    expect(world.openai.requests.at(-1)?.body).toMatchObject({ model: 'smart-model', temperature: 0.7, seed: 12345, reasoning_effort: 'medium' });
+    expectConforming(contract, [CALLBACK, CHAT]);
+    expect(contract.discord.seen.get(CALLBACK)).toBe(2); // the autocomplete's type 8 and the command's reply
+  });
+
   it('a failed interaction callback (10062 Unknown interaction): what the command did is logged, never reported as a failure', async () => {
     const { world, contract } = await start();
     world.discord.failNext({ method: 'POST', path: /\/callback$/ }, { status: 404, code: 10062, message: 'Unknown interaction' });
@@ -232,8 +270,9 @@ describe('every exchange conforms to the API descriptions', () => {
     for (let i = 0; i < 3; i += 1) await world.ask(GENERAL, `question ${String(i)} ${'padding words '.repeat(40)}`);
     world.openai.contextWindow = 300;
     const [reply] = await world.ask(GENERAL, 'and now?');
-    expect(reply?.content).toBe('short');
     const [refused, retried] = world.openai.requests.slice(-2).map((r) => r.body.messages.length);
+    // The smaller context leaves stored messages out, and the answer says how many.
+    expect(reply?.content).toBe(`short\n-# ${String(6 - ((retried ?? 0) - 2))} older messages left out to fit the context`);
     expect(world.openai.requests).toHaveLength(5);
     expect(retried).toBeLessThan(refused ?? 0);
     expectConforming(contract, [CHAT]);

@@ -210,6 +210,10 @@ describe('the bot end to end (real discord.js and openai SDK against fakes)', ()
       memory: '8192',
       export: null,
       import: '8192',
+      settings: null,
+      system: '8192',
+      model: '8192',
+      listen: '8192',
     });
   });
 });

@@ -105,7 +105,9 @@ describe('reliability and safety end to end', () => {
     world.openai.contextWindow = 400; // about 1 600 characters of prompt
     const requestsBefore = world.openai.requests.length;
     const [reply] = await world.ask(GENERAL, 'and now?');
-    expect(reply?.content).toBe('short answer');
+    // The smaller context left messages out, which the answer says (the note is not stored).
+    const kept = (world.openai.requests.at(-1)?.body.messages.length ?? 0) - 2;
+    expect(reply?.content).toBe(`short answer\n-# ${String(8 - kept)} older messages left out to fit the context`);
     expect(world.openai.requests.length - requestsBefore).toBe(2);
     expect(world.openai.requests.at(-1)?.body.messages.length).toBeLessThan(world.openai.requests.at(-2)?.body.messages.length ?? 0);
     expect(world.logs.text()).toMatch(/Lower CONTEXT_TOKENS/);

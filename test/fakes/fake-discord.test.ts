@@ -12,6 +12,7 @@ import {
   MessageFlags,
   Partials,
   Routes,
+  type AutocompleteInteraction,
   type ChatInputCommandInteraction,
   type ClientEvents,
   type Message,
@@ -260,6 +261,47 @@ describe('FakeDiscord with the real discord.js client', () => {
     await interaction.followUp('done');
     expect(record.messages).toHaveLength(1);
     expect(record.reply()).toMatchObject({ content: 'done', ephemeral: true, embeds: [] });
+  });
+
+  it('delivers an autocomplete (type 4) with the focused option, and takes only a type-8 result within Discord’s limits', async () => {
+    const { fake: f, client: c } = await start();
+    const typing = async (): Promise<{ interaction: AutocompleteInteraction; record: Awaited<ReturnType<FakeDiscord['autocomplete']>> }> => {
+      const arrived = next(c, Events.InteractionCreate);
+      const record = await f.autocomplete({
+        channelId: CHANNEL,
+        user: alice,
+        name: 'model',
+        options: [{ name: 'set', type: 1, options: [{ name: 'name', type: 3, value: 'gp', focused: true }] }],
+      });
+      const [interaction] = await arrived;
+      if (!interaction.isAutocomplete()) throw new Error('expected an autocomplete');
+      return { interaction, record };
+    };
+    const { interaction, record } = await typing();
+    expect(interaction.options.getSubcommand()).toBe('set');
+    expect(interaction.options.getFocused(true)).toMatchObject({ name: 'name', value: 'gp' });
+    await interaction.respond([{ name: 'gpt-4o', value: 'gpt-4o' }]);
+    expect(record.choices()).toEqual([{ name: 'gpt-4o', value: 'gpt-4o' }]);
+    expect(record.callbacks.map((cb) => cb.type)).toEqual([8]);
+
+    const tooMany = await typing();
+    const choices = Array.from({ length: 26 }, (_, i) => ({ name: `m${String(i)}`, value: `m${String(i)}` }));
+    const refused = await c.rest
+      .post(Routes.interactionCallback(tooMany.interaction.id, tooMany.interaction.token), { body: { type: 8, data: { choices } }, auth: false })
+      .catch((e: unknown) => e);
+    expect(apiError(refused).code).toBe(50035);
+    const replied = await c.rest
+      .post(Routes.interactionCallback(tooMany.interaction.id, tooMany.interaction.token), { body: { type: 4, data: { content: 'no' } }, auth: false })
+      .catch((e: unknown) => e);
+    expect(apiError(replied).code).toBe(50035);
+    expect(tooMany.record.choices()).toBeUndefined();
+
+    // And a slash command takes no autocomplete result.
+    const command = await runCommand(f, c, { channelId: CHANNEL, user: alice, name: 'ask' });
+    const wrong = await c.rest
+      .post(Routes.interactionCallback(command.interaction.id, command.interaction.token), { body: { type: 8, data: { choices: [] } }, auth: false })
+      .catch((e: unknown) => e);
+    expect(apiError(wrong).code).toBe(50035);
   });
 
   it('rejects a second acknowledgement (40060) and a late one (10062)', async () => {

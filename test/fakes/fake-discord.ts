@@ -424,9 +424,38 @@ export class FakeDiscord {
       authorizing_integration_owners: payload.authorizing_integration_owners,
       interacted_message_id: message.id,
     } satisfies APIMessageComponentInteractionMetadata;
-    const record = new InteractionRecord(id, token, Date.now(), on.channel, user, on.name, metadata, payload, message);
+    const record = new InteractionRecord(id, token, Date.now(), on.channel, user, on.name, metadata, payload, 'button', message);
     this.#interactions.set(id, record);
     await this.#gateway.dispatch('INTERACTION_CREATE', () => payload, on.channel.guildId);
+    return record;
+  }
+
+  /**
+   * A user types into an autocompleted option: INTERACTION_CREATE type 4, the command's options
+   * as typed so far, the one being typed `focused: true` with its partial value as a string.
+   * The bot answers with callback type 8 (see `choices()` on the returned interaction).
+   */
+  async autocomplete(input: FakeCommandInput): Promise<FakeInteraction & { choices(): Array<{ name: string; value: string | number }> | undefined }> {
+    const channel = this.#channel(input.channelId, 'autocomplete');
+    this.#requireClient('autocomplete');
+    this.#world.rememberUser(input.user);
+    const id = this.#world.ids.next();
+    const token = Buffer.from(`interaction:${id}:${randomBytes(48).toString('hex')}`).toString('base64url');
+    const registered = this.#registeredCommand(input.name, channel.guildId);
+    const payload = chatInputPayload({
+      world: this.#world,
+      applicationId: this.applicationId,
+      id,
+      token,
+      commandId: input.commandId ?? registered?.id ?? this.#world.ids.next(),
+      commandGuildId: registered?.guildId,
+      channel,
+      command: input,
+    });
+    const metadata = { id, type: InteractionType.ApplicationCommandAutocomplete, user: userToApi(input.user) };
+    const record = new InteractionRecord(id, token, Date.now(), channel, input.user, input.name, metadata, payload, 'autocomplete');
+    this.#interactions.set(id, record);
+    await this.#gateway.dispatch('INTERACTION_CREATE', () => ({ ...payload, type: InteractionType.ApplicationCommandAutocomplete }), channel.guildId);
     return record;
   }
 

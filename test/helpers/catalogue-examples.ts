@@ -62,6 +62,20 @@ export const USER_ERROR_EXAMPLES: { readonly [C in UserErrorCode]: readonly User
     { problem: 'download_failed' },
   ],
   unknown_command: [{ name: 'frob' }],
+  system_prompt_too_long: [{ length: 4100, max: 4000 }],
+  system_prompt_over_budget: [{ tokens: 900, budget: 500 }],
+  model_not_offered: [
+    { name: 'gpt-9', models: ['gpt-4o-mini', 'ollama/llama3'] },
+    { name: '', models: ['gpt-4o-mini'] },
+    { name: '', models: [] },
+  ],
+  bad_model_param: [
+    { param: 'temperature', value: 3, min: 0, max: 2, integer: false },
+    { param: 'maxTokens', value: 5000, min: 1, max: 1024, integer: true },
+    { param: 'topP', value: 'high', min: 0, max: 1, integer: false },
+  ],
+  bad_reasoning_effort: [{ value: 'max', allowed: ['low', 'medium', 'high'] }],
+  unknown_model_param: [{ name: 'temp', allowed: ['temperature', 'top_p'] }],
 };
 
 /** Every kind of model failure, with the reasons each words differently. */
@@ -147,6 +161,8 @@ export const RENDER: { readonly [K in keyof Catalogue]: (t: Catalogue) => readon
   answerCancelled: (t) => [t.answerCancelled('reset'), t.answerCancelled('rollback')],
   answering: (t) => [t.answering('**Ada**')],
   attachmentNote: (t) => each(ATTACHMENT_NOTE_EXAMPLES, (code, n) => (t.attachmentNote[code as AttachmentNoteCode] as (n: unknown) => string)(n)),
+  leftOut: (t) => [t.leftOut(1), t.leftOut(12)],
+  cutOff: (t) => [t.cutOff],
   interrupted: (t) => [t.interrupted],
   finishedAfterRestart: (t) => [t.finishedAfterRestart],
   speaker: (t) => [t.speaker.assistant, t.speaker.user],
@@ -176,6 +192,22 @@ export const RENDER: { readonly [K in keyof Catalogue]: (t: Catalogue) => readon
   importCancelled: (t) => [t.importCancelled],
   importExpired: (t) => [t.importExpired],
   importNotYours: (t) => [t.importNotYours],
+  settingsOf: (t) => SURFACES.map((s) => t.settingsOf(s)),
+  settingLabels: (t) => Object.values(t.settingLabels),
+  settingSource: (t) => SURFACES.flatMap((s) => [t.settingSource(true, s), t.settingSource(false, s)]),
+  noSystemPrompt: (t) => [t.noSystemPrompt],
+  noParams: (t) => [t.noParams],
+  listenState: (t) => [t.listenState(true), t.listenState(false)],
+  reasoningEfforts: (t) => Object.values(t.reasoningEfforts),
+  systemShown: (t) => SURFACES.flatMap((s) => [t.systemShown(s, true, 12), t.systemShown(s, false, 1)]),
+  systemSet: (t) => SURFACES.map((s) => t.systemSet(s, 12)),
+  systemReset: (t) => SURFACES.flatMap((s) => [t.systemReset(s, true), t.systemReset(s, false)]),
+  placeholders: (t) => [t.placeholders('`{date}`, `{time}`')],
+  modelShown: (t) => SURFACES.flatMap((s) => [t.modelShown(s, '`m`', true, 'temperature 0.2'), t.modelShown(s, '`m`', false, t.noParams)]),
+  modelSet: (t) => SURFACES.map((s) => t.modelSet(s, '`m`', 'temperature 0.2')),
+  modelReset: (t) => SURFACES.flatMap((s) => [t.modelReset(s, true, '`m`'), t.modelReset(s, false, '`m`')]),
+  modelsOffered: (t) => [t.modelsOffered('`a`, `b`')],
+  listenSet: (t) => SURFACES.flatMap((s) => [t.listenSet(s, true, false), t.listenSet(s, false, true), t.listenSet(s, true, true), t.listenSet(s, false, false)]),
   terminalHelp: (t) => [...t.terminalHelp],
   commands: (t) =>
     (Object.keys(t.commands) as CommandKey[]).flatMap((key) => {

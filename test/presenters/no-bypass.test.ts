@@ -22,7 +22,7 @@ const STRICT = [
   'src/terminal/presenter.ts',
 ];
 /** These pass codes and details on, and build no text of their own for a person. */
-const OTHERS = ['src/adapters/discord/attachments.ts', ...inDir('src/events'), ...inDir('commands')];
+const OTHERS = ['src/adapters/discord/attachments.ts', 'src/adapters/discord/reply-context.ts', ...inDir('src/events'), ...inDir('commands')];
 
 /**
  * Found and allowed, each for a reason: the markers an attachment leaves in the question are for
@@ -30,6 +30,7 @@ const OTHERS = ['src/adapters/discord/attachments.ts', ...inDir('src/events'), .
  */
 const ALLOWED: ReadonlyArray<Pick<Finding, 'file' | 'text'>> = [
   { file: 'src/adapters/discord/attachments.ts', text: '\n\n[attachment ${…}]\n${…}${…}\n${…}\n${…}' },
+  { file: 'src/adapters/discord/reply-context.ts', text: '\n\n[quoted message from ${…}]${…}${…}' },
 ];
 
 function scanAll(): Finding[] {

@@ -95,6 +95,42 @@ describe('npm run chat, piped', () => {
     expect(run.stdout).toContain('Nothing in memory yet');
   });
 
+  it('/system and /settings work as on Discord: the same results, the same refusals, stored with the session', async () => {
+    const run = await chat(
+      ['/system set You are {bot}, in {channel}.', 'hi', '/system', '/settings', `/system set ${'x'.repeat(4001)}`, '/system frob'],
+      { ...env, TIMEZONE: 'UTC' },
+      ['--session', 'desk'],
+    );
+    expect(run.stdout).toMatch(/This session now uses this system prompt \(\d+ tokens\) from the next question on\./);
+    expect(openai.requests[0]?.body.messages[0]).toEqual({ role: 'system', content: 'You are contextcord, in desk.' });
+    expect(run.stdout).toMatch(/This session uses its own system prompt \(\d+ tokens\):\nYou are \{bot\}, in \{channel\}\.\nPlaceholders filled/);
+    expect(run.stdout).toContain('  System prompt: You are {bot}, in {channel}. (this session’s own)');
+    expect(run.stdout).toContain('  Model: gpt-4o-mini (default)');
+    expect(run.stderr).toContain('error: That system prompt is 4001 characters long; the most I accept is 4000. Nothing was changed.');
+    expect(run.stderr).toContain("error: I don't know the command /system frob");
+    expect(run.code).toBe(1);
+
+    const again = await chat(['/system reset', '/system reset'], env, ['--session', 'desk']);
+    expect(again.stdout.split('\n').slice(0, 2)).toEqual(['This session uses the default system prompt again.', 'This session already uses the default system prompt.']);
+  });
+
+  it('/model works as on Discord: only the parameters set are sent, MODELS decides, refusals name the range', async () => {
+    const run = await chat(
+      ['/model set smart temperature=0.5 seed=3', 'hi', '/model', '/model set smart top_p=2', '/model set smart temp=1', '/model set other', '/model reset', 'again'],
+      { ...env, MODELS: 'fast,smart' },
+    );
+    expect(run.stdout).toContain('This session now uses smart. Parameters: temperature 0.5, seed 3.');
+    expect(run.stdout).toContain('This session uses its own choice of model smart. Parameters: temperature 0.5, seed 3.\nModels offered: fast, smart.');
+    expect(run.stderr).toContain('error: top_p must be a number from 0 to 1; got 2. Nothing was changed.');
+    expect(run.stderr).toContain('error: There is no parameter "temp"');
+    expect(run.stderr).toContain('error: The model "other" is not offered here: choose one of fast, smart. Nothing was changed.');
+    expect(run.stdout).toContain('This session uses the default model fast again, with no parameters of its own.');
+    const [tuned, plain] = openai.requests.map((r) => r.body as Record<string, unknown>);
+    expect(tuned).toMatchObject({ model: 'smart', temperature: 0.5, seed: 3 });
+    expect(Object.keys(plain ?? {}).filter((k) => !['messages', 'stream', 'stream_options'].includes(k)).sort()).toEqual(['max_tokens', 'model']);
+    expect(plain?.['model']).toBe('fast');
+  });
+
   it('--session picks another session in the same store', async () => {
     await chat(['one'], env);
     const other = await chat(['/history'], env, ['--session', 'elsewhere']);

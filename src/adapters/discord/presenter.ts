@@ -10,12 +10,24 @@ import type { HistoryMessage } from '../../domain/message.js';
 import type { MemoryModeResult } from '../../domain/memory-mode.js';
 import type { ExportedSession, ReplaceResult } from '../../domain/portable.js';
 import type { PinResult, Removed } from '../../domain/session.js';
-import type { AttachmentNote } from '../../engine/attachment-notes.js';
+import { type AnswerNote, type AttachmentNote, isContextNote } from '../../engine/attachment-notes.js';
 import type { HistoryView } from '../../engine/history-view.js';
 import type { AnswerProblem } from '../../engine/problems.js';
 import type { Catalogue } from '../../presenters/catalogue.js';
 import { catalogueFor } from '../../presenters/index.js';
-import { answerProblemText, attachmentNoteText, commandFailureText, oneLine, userErrorText } from '../../presenters/render.js';
+import type { ModelChoice, SettingsView } from '../../domain/channel-settings.js';
+import { SETTING_NAMES } from '../../presenters/catalogue.js';
+import {
+  answerNoteText,
+  answerProblemText,
+  attachmentNoteText,
+  commandFailureText,
+  oneLine,
+  paramsText,
+  placeholderList,
+  settingValue,
+  userErrorText,
+} from '../../presenters/render.js';
 import type { CommandReply } from './command-responder.js';
 import { importButtonId } from './import-buttons.js';
 import { DISCORD_MESSAGE_LIMIT } from './split-message.js';
@@ -64,9 +76,9 @@ export function commandFailureReply(error: unknown, locale: DiscordLocale): stri
 }
 
 /** Notes under a reply (an attachment that was not read), in Discord's small print. */
-export function noteLines(notes: readonly AttachmentNote[], locale: DiscordLocale): string[] {
+export function noteLines(notes: readonly AnswerNote[], locale: DiscordLocale): string[] {
   const t = catalogueFor(locale);
-  return notes.map((n) => `-# 📎 ${attachmentNoteText(t, n)}`);
+  return notes.map((n) => (isContextNote(n) ? `-# ${answerNoteText(t, n)}` : `-# 📎 ${attachmentNoteText(t, n)}`));
 }
 
 /** Why an answer failed, with the attachment notes under it. */
@@ -177,4 +189,63 @@ export function withCancelNote(reply: string, cancelled: boolean, by: 'reset' | 
 /** /rollback's reply when cutting off the answer being written was the whole of it. */
 export function cancelledReply(by: 'reset' | 'rollback', locale: DiscordLocale): string {
   return `↩️ ${catalogueFor(locale).answerCancelled(by)}`;
+}
+
+const span = (text: string): string => `\`${text.replaceAll('`', "'")}\``;
+
+/** /settings: every effective setting of the channel, its own ones marked. */
+export function settingsReply(view: SettingsView, locale: DiscordLocale): string {
+  const t = catalogueFor(locale);
+  const format = { code: span, prompt: (text: string) => preview(text, 120) };
+  const lines = SETTING_NAMES.map((name) => {
+    const own = view.own.has(name) ? `**${t.settingSource(true, 'discord')}**` : t.settingSource(false, 'discord');
+    return `• ${t.labelled(t.settingLabels[name], settingValue(t, view, name, format))} ${own}`;
+  });
+  return [`⚙️ **${t.settingsOf('discord')}**`, ...lines].join('\n');
+}
+
+/** /system show: whose prompt it is, its cost, the prompt quoted (shortened to fit one message), and the placeholders. */
+export function systemShownReply(prompt: string, own: boolean, tokens: number, locale: DiscordLocale): string {
+  const t = catalogueFor(locale);
+  const header = `🎭 ${t.systemShown('discord', own, tokens)}`;
+  const footer = `-# ${t.placeholders(placeholderList(t, span))}`;
+  const room = DISCORD_MESSAGE_LIMIT - header.length - footer.length - 16;
+  const body = prompt === '' ? t.noSystemPrompt : quoted(prompt, room);
+  return [header, body, footer].join('\n');
+}
+
+/** Text as a Discord block quote, markdown escaped, cut (by code point) to at most `max` characters. */
+function quoted(text: string, max: number): string {
+  const lines = escapeMarkdown(text).split('\n').map((line) => `> ${line}`);
+  const whole = lines.join('\n');
+  if (whole.length <= max) return whole;
+  return `${Array.from(whole).slice(0, max - 1).join('')}…`;
+}
+
+export function systemSetReply(tokens: number, locale: DiscordLocale): string {
+  return `🎭 ${catalogueFor(locale).systemSet('discord', tokens)}`;
+}
+
+export function systemResetReply(hadOwn: boolean, locale: DiscordLocale): string {
+  return `🎭 ${catalogueFor(locale).systemReset('discord', hadOwn)}`;
+}
+
+/** /model show, with the models the operator offers when MODELS is set. */
+export function modelShownReply(choice: ModelChoice, own: boolean, offered: readonly string[], locale: DiscordLocale): string {
+  const t = catalogueFor(locale);
+  const shown = `🧠 ${t.modelShown('discord', span(choice.name), own, paramsText(t, choice.params, span))}`;
+  return offered.length === 0 ? shown : `${shown}\n-# ${t.modelsOffered(t.list(offered.map(span)))}`;
+}
+
+export function modelSetReply(choice: ModelChoice, locale: DiscordLocale): string {
+  const t = catalogueFor(locale);
+  return `🧠 ${t.modelSet('discord', span(choice.name), paramsText(t, choice.params, span))}`;
+}
+
+export function modelResetReply(hadOwn: boolean, model: string, locale: DiscordLocale): string {
+  return `🧠 ${catalogueFor(locale).modelReset('discord', hadOwn, span(model))}`;
+}
+
+export function listenReply(on: boolean, was: boolean, locale: DiscordLocale): string {
+  return `${on ? '👂' : '🔕'} ${catalogueFor(locale).listenSet('discord', on, was)}`;
 }

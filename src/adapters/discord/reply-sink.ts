@@ -1,7 +1,7 @@
 import type { Message, MessageCreateOptions, MessageEditOptions, MessageReplyOptions } from 'discord.js';
 import type { Logger } from '../../logger.js';
 import type { ReplySink } from '../../engine/engine.js';
-import type { AttachmentNote } from '../../engine/attachment-notes.js';
+import type { AnswerNote, AttachmentNote } from '../../engine/attachment-notes.js';
 import type { AnswerProblem } from '../../engine/problems.js';
 import { answerProblemReply, type DiscordLocale, interruptedMark, noteLines } from './presenter.js';
 import { DISCORD_MESSAGE_LIMIT, splitForDisplay, splitMessage } from './split-message.js';
@@ -92,7 +92,7 @@ export class DiscordReplySink implements ReplySink {
     return this.sent.map((m) => m.id);
   }
 
-  async finish(text: string, notes: readonly AttachmentNote[] = []): Promise<readonly string[]> {
+  async finish(text: string, notes: readonly AnswerNote[] = []): Promise<readonly string[]> {
     this.stop();
     await this.work;
     // Notes (e.g. an attachment that was not read) are shown under the reply, never stored with it.

@@ -35,6 +35,11 @@ import { DiscordHttpError, errors, formError, isRecord, recordOrEmpty } from './
 import { ALL_PERMISSIONS, discordLocale, type FakeWorld, type StoredChannel, type StoredMessage, userToApi } from './world.js';
 
 const EPHEMERAL = 64;
+/** Callback type 8: the answer to an autocomplete, and the only one such an interaction takes. */
+const AUTOCOMPLETE_RESULT = 8;
+/** Discord shows at most 25 suggestions, each named and valued in 1-100 characters. */
+const MAX_CHOICES = 25;
+const MAX_CHOICE_LENGTH = 100;
 const LOADING = 128;
 /** Interaction tokens work for 15 minutes. */
 const TOKEN_LIFETIME_MS = 15 * 60 * 1000;
@@ -60,11 +65,20 @@ export class InteractionRecord implements FakeInteraction {
     readonly name: string,
     /** `interaction_metadata` for the messages this interaction creates. */
     readonly metadata: Record<string, unknown>,
-    /** The full INTERACTION_CREATE `d` as dispatched. */
+    /** The full INTERACTION_CREATE `d` as dispatched (for an autocomplete, with `type` 4). */
     readonly payload: APIChatInputApplicationCommandInteraction | APIMessageComponentButtonInteraction,
+    /** A slash command (type 2), an option being typed (type 4, APPLICATION_COMMAND_AUTOCOMPLETE), or a button click (type 3). */
+    readonly kind: 'command' | 'autocomplete' | 'button' = 'command',
     /** For a button click: the message clicked, which UPDATE_MESSAGE responses edit. */
     readonly clicked?: StoredMessage,
   ) {}
+
+  /** The choices an autocomplete was answered with (callback type 8); undefined until it is. */
+  choices(): Array<{ name: string; value: string | number }> | undefined {
+    const answer = this.callbacks.find((c) => c.type === AUTOCOMPLETE_RESULT);
+    if (answer === undefined) return undefined;
+    return (answer.data?.['choices'] ?? []) as Array<{ name: string; value: string | number }>;
+  }
 
   get loading(): boolean {
     return this.original !== undefined && ((this.original.api.flags ?? 0) & LOADING) !== 0;
@@ -321,8 +335,13 @@ async function callback(host: InteractionHost, ctx: RestContext): Promise<RestRe
   const type = body['type'];
   const data = isRecord(body['data']) ? body['data'] : undefined;
   if (typeof type !== 'number') throw formError(['type'], 'BASE_TYPE_REQUIRED', 'This field is required');
+  // An autocomplete takes only its result (type 8), and a slash command never does.
+  if ((record.kind === 'autocomplete') !== (type === AUTOCOMPLETE_RESULT)) throw invalidResponseType();
 
   switch (type) {
+    case AUTOCOMPLETE_RESULT:
+      checkChoices(data);
+      break;
     case 4: {
       const parsed = parseMessageBody(data, ['data']);
       const flags = sendableFlags(parsed.flags, true);
@@ -374,7 +393,7 @@ async function callback(host: InteractionHost, ctx: RestContext): Promise<RestRe
       break;
     }
     default:
-      // PONG and autocomplete results do not apply to a slash command or a button.
+      // PONG, and autocomplete results for anything but an autocomplete, are refused as on Discord.
       throw invalidResponseType();
   }
 
@@ -385,7 +404,7 @@ async function callback(host: InteractionHost, ctx: RestContext): Promise<RestRe
 
   if (ctx.query.get('with_response') !== 'true') return noContent();
   const original = record.original;
-  const interaction: Record<string, unknown> = { id: record.id, type: record.payload.type };
+  const interaction: Record<string, unknown> = { id: record.id, type: record.kind === 'autocomplete' ? 4 : record.payload.type };
   if (original) {
     interaction['response_message_id'] = original.id;
     interaction['response_message_loading'] = ((original.api.flags ?? 0) & LOADING) !== 0;
@@ -401,6 +420,21 @@ function invalidResponseType(): DiscordHttpError {
     message: 'Invalid Form Body',
     code: 50035,
     errors: { type: { _errors: [{ code: 'INTERACTION_RESPONSE_TYPE_INVALID', message: 'Interaction response type is invalid for this interaction.' }] } },
+  });
+}
+
+/** Discord's rules for an autocomplete result: `data.choices`, at most 25, each named and valued in 1-100 characters. */
+function checkChoices(data: Record<string, unknown> | undefined): void {
+  const choices = data?.['choices'];
+  if (!Array.isArray(choices)) throw formError(['data', 'choices'], 'BASE_TYPE_REQUIRED', 'This field is required');
+  if (choices.length > MAX_CHOICES) throw formError(['data', 'choices'], 'BASE_TYPE_MAX_LENGTH', `Must be ${String(MAX_CHOICES)} or fewer in length.`);
+  choices.forEach((choice: unknown, i) => {
+    const { name, value } = recordOrEmpty(choice);
+    if (typeof name !== 'string' || name.length < 1 || name.length > MAX_CHOICE_LENGTH) {
+      throw formError(['data', 'choices', i, 'name'], 'BASE_TYPE_BAD_LENGTH', `Must be between 1 and ${String(MAX_CHOICE_LENGTH)} in length.`);
+    }
+    const fits = typeof value === 'number' || (typeof value === 'string' && value.length >= 1 && value.length <= MAX_CHOICE_LENGTH);
+    if (!fits) throw formError(['data', 'choices', i, 'value'], 'BASE_TYPE_BAD_LENGTH', `Must be between 1 and ${String(MAX_CHOICE_LENGTH)} in length.`);
   });
 }
 
