@@ -43,7 +43,7 @@ describe('the bot process', () => {
     );
     child = run.child;
     expect(await run.exited).toBe(0);
-    expect(run.output()).toMatch(/Registered 10 commands to guild/);
+    expect(run.output()).toMatch(/Registered 14 commands to guild/);
     const names = (world.discord.registeredCommands(GUILD) as Array<{ name: string }>).map((c) => c.name);
     expect(names.sort()).toEqual(['export', 'forge', 'history', 'import', 'limit', 'listen', 'memory', 'model', 'pin', 'reset', 'rollback', 'settings', 'system', 'unpin']);
   });
