@@ -1,22 +1,11 @@
-import { existsSync } from 'node:fs';
-import { storeSecrets } from './adapters/store/store-url.js';
 import { startApp } from './app.js';
-import { type Config, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
+import { botSecrets, configOrExit } from './entry-config.js';
 import { createLogger } from './logger.js';
 import { startupLine } from './startup-errors.js';
 
-// A .env file in the working folder is optional; real environment variables win over it.
-if (existsSync('.env')) process.loadEnvFile('.env');
-
-let config: Config;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  console.error(startupLine(error));
-  process.exit(1);
-}
-
-const secrets = [config.DISCORD_TOKEN, ...config.OPENAI_API_KEY, ...storeSecrets(config.STORE_URL)];
+const config = configOrExit(loadConfig);
+const secrets = botSecrets(config);
 const root = createLogger({ level: config.LOG_LEVEL, secrets, pretty: process.stdout.isTTY });
 // With shards on several processes or hosts, every line says which shards wrote it.
 const logger = config.SHARD_IDS === undefined ? root : root.child({ shards: config.SHARD_IDS });

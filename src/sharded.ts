@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fetchRecommendedShards } from './adapters/discord/recommended-shards.js';
-import { storeSecrets } from './adapters/store/store-url.js';
-import { type Config, ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
+import { botSecrets, configOrExit } from './entry-config.js';
 import { createLogger } from './logger.js';
 import { ShardSet } from './shard-set.js';
 import { startupLine } from './startup-errors.js';
@@ -15,18 +14,9 @@ import { startupLine } from './startup-errors.js';
  * every shard stops at once, and this process exits at once.
  */
 
-if (existsSync('.env')) process.loadEnvFile('.env');
-
-let config: Config;
-try {
-  // The whole configuration, as each shard will read it: one clear line here rather than one per shard.
-  config = loadConfig(process.env);
-} catch (error) {
-  console.error(startupLine(error));
-  process.exit(1);
-}
-
-const secrets = [config.DISCORD_TOKEN, ...config.OPENAI_API_KEY, ...storeSecrets(config.STORE_URL)];
+// The whole configuration, as each shard will read it: one clear line here rather than one per shard.
+const config = configOrExit(loadConfig);
+const secrets = botSecrets(config);
 const logger = createLogger({ level: config.LOG_LEVEL, secrets, pretty: process.stdout.isTTY }).child({ role: 'shard-manager' });
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 

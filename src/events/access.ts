@@ -1,4 +1,4 @@
-import { ChannelType, type Channel, type GuildMember, type APIInteractionGuildMember } from 'discord.js';
+import { ChannelType, type Channel, type GuildMember, type APIInteractionGuildMember, type ButtonInteraction, type ChatInputCommandInteraction } from 'discord.js';
 import type { Asker } from '../domain/access.js';
 
 /** The facts access rules look at, read off a message or an interaction. */
@@ -24,4 +24,15 @@ export function askerOf(input: {
     parentChannelId: isThread ? (channel.parentId ?? undefined) : undefined,
     roleIds,
   };
+}
+
+/** The asker of an interaction (a slash command, a button). */
+export function askerOfInteraction(interaction: ChatInputCommandInteraction | ButtonInteraction): Asker {
+  return askerOf({
+    userId: interaction.user.id,
+    guildId: interaction.guildId,
+    channel: interaction.channel,
+    channelId: interaction.channelId,
+    member: interaction.member,
+  });
 }

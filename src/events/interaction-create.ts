@@ -6,7 +6,7 @@ import { commandFailedReply, commandFailureReply, notEnabledReply, userErrorRepl
 import { isUserError, userError } from '../domain/errors.js';
 import { MemoryBusyError } from '../engine/memory.js';
 import { StoreUnavailableError } from '../engine/session-store.js';
-import { askerOf } from './access.js';
+import { askerOfInteraction } from './access.js';
 import { answerImportButton } from './import-confirmation.js';
 
 /**
@@ -41,13 +41,7 @@ export function onInteractionCreate(ctx: AppContext, commands: ReadonlyMap<strin
       await responder.fail(userErrorReply(userError('unknown_command', { name: interaction.commandName }), locale));
       return;
     }
-    const asker = askerOf({
-      userId: interaction.user.id,
-      guildId: interaction.guildId,
-      channel: interaction.channel,
-      channelId: interaction.channelId,
-      member: interaction.member,
-    });
+    const asker = askerOfInteraction(interaction);
     if (ctx.engine.admitCommand(asker) !== undefined) {
       await responder.fail(notEnabledReply(locale));
       return;
@@ -70,13 +64,7 @@ export function onInteractionCreate(ctx: AppContext, commands: ReadonlyMap<strin
 /** A button: an /import's confirmation (the only buttons the bot sends). */
 async function onButton(ctx: AppContext, interaction: ButtonInteraction): Promise<void> {
   const log = ctx.logger.child({ interaction: interaction.id, button: interaction.customId, session: interaction.channelId });
-  const asker = askerOf({
-    userId: interaction.user.id,
-    guildId: interaction.guildId,
-    channel: interaction.channel,
-    channelId: interaction.channelId,
-    member: interaction.member,
-  });
+  const asker = askerOfInteraction(interaction);
   try {
     if (ctx.engine.admitCommand(asker) !== undefined) {
       await interaction.reply({ content: notEnabledReply(interaction.locale), flags: MessageFlags.Ephemeral });

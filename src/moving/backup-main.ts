@@ -4,11 +4,10 @@
  * Exit 0 when the copy is in place, 1 when it was refused or failed (nothing written), 2 for bad
  * arguments.
  */
-import { existsSync } from 'node:fs';
 import pino from 'pino';
-import { loadStoreConfig, type StoreConfig } from '../config.js';
+import { loadStoreConfig } from '../config.js';
+import { configOrExit } from '../entry-config.js';
 import { createLogger } from '../logger.js';
-import { startupLine } from '../startup-errors.js';
 import { backup } from './backup.js';
 import { backupLines, parseBackupArguments } from './backup-cli.js';
 import { firstLine } from './migrate-cli.js';
@@ -20,14 +19,7 @@ if ('problem' in parsed) {
   console.error(parsed.problem);
   process.exit(2);
 }
-if (existsSync('.env')) process.loadEnvFile('.env');
-let config: StoreConfig;
-try {
-  config = loadStoreConfig(process.env);
-} catch (error) {
-  console.error(startupLine(error));
-  process.exit(1);
-}
+const config = configOrExit(loadStoreConfig);
 const storeUrl = config.STORE_URL;
 const clean = (line: string): string => withoutPasswords(line, [storeUrl]);
 const logger = createLogger({ level: 'warn', secrets: passwordsOf([storeUrl]), destination: pino.destination({ dest: 2, sync: true }) });

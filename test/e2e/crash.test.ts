@@ -6,7 +6,7 @@ import { en } from '../../src/presenters/en.js';
 import type { FakeMessage } from '../fakes/fake-discord/types.js';
 import { type BotProcess, startBotProcess } from '../helpers/bot-process.js';
 import { seededRandom } from '../helpers/random.js';
-import { ada, DISCORD_TOKEN, GENERAL, OPENAI_KEY, RANDOM, THREAD, World, channelId } from './harness.js';
+import { ada, GENERAL, RANDOM, THREAD, World, channelId } from './harness.js';
 
 const CHANNELS = [GENERAL, RANDOM, THREAD, channelId(0), channelId(1)];
 /** Long enough to stream in many chunks (a reply edited while it grows), short enough for one message. */
@@ -40,19 +40,7 @@ describe('kill -9 at random points (acknowledged means stored)', () => {
     world.openai.setChunkDelay(3);
     const random = seededRandom(4);
     const launch = (): BotProcess => {
-      const run = startBotProcess(
-        {
-          DISCORD_TOKEN,
-          OPENAI_API_KEY: OPENAI_KEY,
-          OPENAI_BASE_URL: world.openai.baseURL,
-          DISCORD_API_URL: world.discord.apiUrl,
-          STORE_URL: store,
-          USER_RATE_LIMIT: '0',
-          DELIVERY_GRACE_MS: '0',
-          LOG_LEVEL: 'info',
-        },
-        world.dir.path,
-      );
+      const run = startBotProcess(world.processEnv({ STORE_URL: store, DELIVERY_GRACE_MS: '0' }), world.dir.path);
       children.push(run.child);
       return run;
     };

@@ -74,6 +74,19 @@ export class World {
     });
   }
 
+  /** The environment a bot process is started with against this world's fakes (as a server owner would set it). */
+  processEnv(overrides: Record<string, string> = {}): Record<string, string> {
+    return {
+      DISCORD_TOKEN,
+      OPENAI_API_KEY: OPENAI_KEY,
+      OPENAI_BASE_URL: this.openai.baseURL,
+      DISCORD_API_URL: this.discord.apiUrl,
+      USER_RATE_LIMIT: '0',
+      LOG_LEVEL: 'info',
+      ...overrides,
+    };
+  }
+
   async start(overrides: Record<string, string> = {}, options: { typingDelayMs?: number; commandDeferMs?: number } = {}): Promise<RunningApp> {
     this.app = await startApp(this.config(overrides), { logger: this.logs.logger, editIntervalMs: 30, ...options });
     return this.app;

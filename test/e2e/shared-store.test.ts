@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { openSessionStore } from '../../src/adapters/store/open-session-store.js';
 import { startBotProcess } from '../helpers/bot-process.js';
-import { ada, bob, DISCORD_TOKEN, GENERAL, OPENAI_KEY, World } from './harness.js';
+import { ada, bob, GENERAL, World } from './harness.js';
 
 /**
  * Two bot processes on one SQLite file, as in a rolling deploy (the new bot up before the old one
@@ -90,18 +90,7 @@ describe('two bot processes sharing one SQLite file (a rolling deploy)', () => {
   it('answering one channel alternately from two processes, then the old one stopped: every round is stored', async () => {
     const store = `sqlite://${join(first.dir.path, 'shared.sqlite')}`;
     const launch = (world: World) => {
-      const run = startBotProcess(
-        {
-          DISCORD_TOKEN,
-          OPENAI_API_KEY: OPENAI_KEY,
-          OPENAI_BASE_URL: world.openai.baseURL,
-          DISCORD_API_URL: world.discord.apiUrl,
-          STORE_URL: store,
-          USER_RATE_LIMIT: '0',
-          LOG_LEVEL: 'info',
-        },
-        world.dir.path,
-      );
+      const run = startBotProcess(world.processEnv({ STORE_URL: store }), world.dir.path);
       children.push(run.child);
       return run;
     };
