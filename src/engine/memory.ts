@@ -48,7 +48,7 @@ import {
 } from '../domain/index.js';
 import { ContextcordError } from '../domain/errors.js';
 import { KeyedQueue } from './keyed-queue.js';
-import { type SessionStore, StoreConflictError } from './session-store.js';
+import { type SessionStore, type Snapshot, StoreConflictError } from './session-store.js';
 
 export type SessionDefaults = ResolvedSettings;
 
@@ -72,6 +72,13 @@ export class Memory {
   /** System prompts are counted on every turn; there are few of them (one per persona at most). */
   private readonly promptTokens: TokenCounter;
   private conflicts = 0;
+  /**
+   * The session as storing an answer left it, until the answer is confirmed or withdrawn. While
+   * it is delivered (a second, under Discord's rate limit) a busy bot's cache may let a long
+   * session go; confirming then starts from this copy, which the store's version still names,
+   * instead of reading the whole session again.
+   */
+  private readonly delivering = new Map<string, Snapshot>();
 
   constructor(
     private readonly store: SessionStore,
@@ -145,14 +152,25 @@ export class Memory {
    * MemoryBusyError if that is beaten too.
    */
   change<R>(key: string, rule: (session: Session, settings: ResolvedSettings) => Changed<R>): Promise<R> {
+    return this.changeFrom(key, rule).then(({ result }) => result);
+  }
+
+  /**
+   * `change`, starting from `from` when the store still states its version (one cheap read), else
+   * from a load. Returns what the commit made, for a later change to start from.
+   */
+  private changeFrom<R>(
+    key: string,
+    rule: (session: Session, settings: ResolvedSettings) => Changed<R>,
+    from?: Snapshot,
+  ): Promise<{ result: R; snapshot: Snapshot | undefined }> {
     return this.lock.run(key, async () => {
-      let basis = await this.store.load(key);
+      let basis = from !== undefined && (await this.store.version(key)) === from.version ? from : await this.store.load(key);
       for (let attempt = 0; ; attempt += 1) {
         const { change, result } = rule(basis.session, this.settings(basis.session));
-        if (isEmptyChange(change)) return result;
+        if (isEmptyChange(change)) return { result, snapshot: undefined };
         try {
-          await this.store.commit(basis, change);
-          return result;
+          return { result, snapshot: await this.store.commit(basis, change) };
         } catch (error) {
           if (!(error instanceof StoreConflictError)) throw error;
           if (attempt >= 1) throw new MemoryBusyError(key, { cause: error });
@@ -173,19 +191,25 @@ export class Memory {
    * Stores a complete answer before it is shown, marked pending delivery and not yet trimmed
    * (the domain's storeAnswered): "acknowledged means stored".
    */
-  storeAnswered(key: string, round: readonly DraftMessage[]): Promise<StoredRound> {
+  async storeAnswered(key: string, round: readonly DraftMessage[]): Promise<StoredRound> {
     const since = this.rules.now();
-    return this.change(key, (session) => storeAnswered(session, round, since));
+    const { result, snapshot } = await this.changeFrom(key, (session) => storeAnswered(session, round, since));
+    if (snapshot !== undefined) this.delivering.set(key, snapshot);
+    return result;
   }
 
   /** The answer was shown in full: its mark goes and the limit applies (confirmDelivered). */
-  confirmDelivered(key: string, reply: number): Promise<Removed> {
-    return this.change(key, (session, settings) => confirmDelivered(session, reply, settings.limit, tokenCap(settings)));
+  async confirmDelivered(key: string, reply: number): Promise<Removed> {
+    const from = this.delivering.get(key);
+    this.delivering.delete(key);
+    return (await this.changeFrom(key, (session, settings) => confirmDelivered(session, reply, settings.limit, tokenCap(settings)), from)).result;
   }
 
   /** The answer could not be shown: its round leaves memory (withdrawUndelivered). */
-  withdrawUndelivered(key: string, round: StoredRound): Promise<void> {
-    return this.change(key, (session) => withdrawUndelivered(session, round));
+  async withdrawUndelivered(key: string, round: StoredRound): Promise<void> {
+    const from = this.delivering.get(key);
+    this.delivering.delete(key);
+    await this.changeFrom(key, (session) => withdrawUndelivered(session, round), from);
   }
 
   /** Sessions holding an answer still marked pending delivery (after a crash, or being delivered now). */

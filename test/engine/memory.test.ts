@@ -165,3 +165,28 @@ describe('Memory: another process on the same store', () => {
     expect((await other.read('s')).history.map((m) => m.content)).toEqual(['theirs 1', 're theirs 1', 'theirs 2', 're theirs 2']);
   });
 });
+
+describe('Memory: an answer stored, then confirmed', () => {
+  it('confirming starts from the copy storing the answer left (one version read), even when the cache let the session go', async () => {
+    const inner = await openSessionStore('memory://', captureLogs().logger, { cachedMessages: 0 });
+    let loads = 0;
+    const counted: SessionStore = { ...slowed(inner), load: (key) => ((loads += 1), inner.load(key)) };
+    const memory = await memoryOver(counted);
+    await memory.commitRound('s', round(memory, 'a'));
+    loads = 0;
+    const stored = await memory.storeAnswered('s', round(memory, 'b'));
+    expect(loads).toBe(1);
+    await memory.confirmDelivered('s', stored.reply);
+    expect(loads).toBe(1);
+    expect((await memory.read('s')).pending).toBeUndefined();
+    // Another writer in between: the copy is stale, so the session is read again and the confirm still lands.
+    const again = await memory.storeAnswered('s', round(memory, 'c'));
+    await memory.pin('s', [0]);
+    loads = 0;
+    await memory.confirmDelivered('s', again.reply);
+    expect(loads).toBe(1);
+    const after = await memory.read('s');
+    expect(after.pending).toBeUndefined();
+    expect(after.history.map((m) => `${m.content}${m.pinned ? '*' : ''}`)).toEqual(['a*', 're a', 'b', 're b', 'c', 're c']);
+  });
+});
