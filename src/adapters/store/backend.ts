@@ -41,9 +41,9 @@ export interface RecordBackend {
 const KEYS_PAGE = 500;
 
 /** Every key with `prefix`, in order, a page at a time (for sweeps and for tools that walk every session). */
-export async function* pagesOfKeys(backend: RecordBackend, prefix: string): AsyncGenerator<string[]> {
+export async function* pagesOfKeys(backend: RecordBackend, prefix: string, page = KEYS_PAGE): AsyncGenerator<string[]> {
   for (let after = ''; ; ) {
-    const keys = await backend.keys(prefix, after, KEYS_PAGE);
+    const keys = await backend.keys(prefix, after, page);
     const last = keys.at(-1);
     if (last === undefined) return;
     yield keys;

@@ -80,6 +80,9 @@ export class UnreadableSessionError extends Error {
   }
 }
 
+/** Heads read at a time by the pass over answers pending delivery. */
+const PENDING_PAGE = 50;
+
 /** A session as read, with how it is laid out in chunks. */
 interface Read {
   readonly snapshot: Snapshot;
@@ -274,7 +277,8 @@ export class ChunkedSessionStore implements SessionStore {
    * a large store costs reading its heads, not parsing them.
    */
   async *pendingSessions(): AsyncGenerator<string> {
-    for await (const keys of pagesOfKeys(this.backend, HEAD_PREFIX)) {
+    // Small pages: the pass runs at every start, and the heads it reads (text it mostly drops) should not grow the process.
+    for await (const keys of pagesOfKeys(this.backend, HEAD_PREFIX, PENDING_PAGE)) {
       if (this.closed) throw closedError();
       const texts = await this.backend.getMany(keys);
       for (const [i, text] of texts.entries()) {
