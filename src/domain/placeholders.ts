@@ -11,11 +11,8 @@ export interface Place {
 export const PLACEHOLDERS = ['date', 'time', 'server', 'channel', 'bot'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
-/**
- * The values of the placeholders at `now`: `{date}` as YYYY-MM-DD and `{time}` as HH:MM (24 h)
- * in `timeZone` (an IANA zone; undefined for the host's), then where the question was asked.
- */
-export function placeholderValues(now: number, timeZone: string | undefined, place: Place): Record<Placeholder, string> {
+/** `at` as YYYY-MM-DD and HH:MM (24 h) in `timeZone` (an IANA zone; undefined for the host's). */
+export function localDateTime(at: number, timeZone: string | undefined): { readonly date: string; readonly time: string } {
   const parts = new Intl.DateTimeFormat('en-CA', {
     ...(timeZone === undefined ? {} : { timeZone }),
     year: 'numeric',
@@ -24,15 +21,18 @@ export function placeholderValues(now: number, timeZone: string | undefined, pla
     hour: '2-digit',
     minute: '2-digit',
     hourCycle: 'h23',
-  }).formatToParts(new Date(now));
+  }).formatToParts(new Date(at));
   const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
-  return {
-    date: `${part('year')}-${part('month')}-${part('day')}`,
-    time: `${part('hour')}:${part('minute')}`,
-    server: place.server,
-    channel: place.channel,
-    bot: place.bot,
-  };
+  return { date: `${part('year')}-${part('month')}-${part('day')}`, time: `${part('hour')}:${part('minute')}` };
+}
+
+/**
+ * The values of the placeholders at `now`: `{date}` and `{time}` as localDateTime gives them in
+ * `timeZone`, then where the question was asked.
+ */
+export function placeholderValues(now: number, timeZone: string | undefined, place: Place): Record<Placeholder, string> {
+  const { date, time } = localDateTime(now, timeZone);
+  return { date, time, server: place.server, channel: place.channel, bot: place.bot };
 }
 
 /** A system prompt with `{date}`, `{time}`, `{server}`, `{channel}` and `{bot}` filled; other braces stay. */

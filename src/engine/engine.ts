@@ -12,7 +12,7 @@ import { type ContextStrategy, windowStrategy } from './context-strategy.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { MemoryBusyError, type Memory } from './memory.js';
 import { admit, type Precondition } from './preconditions.js';
-import type { AnswerProblem, Refusal } from './problems.js';
+import type { AnswerProblem, CancelReason, Refusal } from './problems.js';
 import { Semaphore } from './semaphore.js';
 import { StoreUnavailableError } from './session-store.js';
 import { NO_OBSERVER, type TurnObserver } from './turn-observer.js';
@@ -93,7 +93,7 @@ export class Engine {
   private readonly preconditions: readonly Precondition[];
   private readonly strategy: ContextStrategy;
   private readonly observer: TurnObserver;
-  /** The answers being completed, by session, so stopping or a command can cut them off. */
+  /** The answers being worked on (until their completion ends), by session, so stopping, a command or the asker can cut them off. */
   private readonly inFlight = new Map<AbortController, InFlight>();
   private stopping = false;
   private pendingTimer: NodeJS.Timeout | undefined;
@@ -173,11 +173,13 @@ export class Engine {
   }
 
   /**
-   * Cuts off the answer being completed in session `key`, if any (it is then not stored and its
+   * Cuts off the answer being worked on in session `key`, if any (it is then not stored and its
    * asker is told `by` cancelled it): /reset and /rollback do, so the memory they leave is the one
-   * the person sees. An answer already complete is committed first, and the command acts on it.
+   * the person sees, and so does the asker interrupting it (Ctrl-C in the terminal). An answer is
+   * being worked on from the start of its turn (its attachments read, its context built) until its
+   * completion ends; one already complete is committed first, and the command acts on it.
    */
-  cancel(key: string, by: 'reset' | 'rollback'): boolean {
+  cancel(key: string, by: CancelReason): boolean {
     let cancelled = false;
     for (const [abort, answer] of this.inFlight) {
       if (answer.key !== key || abort.signal.aborted) continue;
@@ -223,34 +225,21 @@ export class Engine {
 
   private async answer(question: Question, sink: ReplySink, started: number): Promise<AnswerOutcome> {
     const log = this.logger.child({ session: question.sessionKey, message: question.sourceId });
-    const attached = (await question.attachments?.()) ?? NOTHING_ATTACHED;
-    const fail = async (problem: AnswerProblem, partial = ''): Promise<void> => sink.fail(problem, partial, attached.notes);
-
-    const prepared = await this.prepare(question, attached, sink);
-    if (isUserError(prepared)) {
-      await fail({ code: 'refused', error: prepared });
-      return 'rejected';
-    }
-    const { asked, context, model, params } = prepared;
-
+    // Cancellable from the start of its turn, not only while it streams: an answer whose context was
+    // read before a /reset, or that its asker interrupted while its attachments were read, must not
+    // be completed and stored.
     const abort = new AbortController();
     this.inFlight.set(abort, { key: question.sessionKey, authorName: question.authorName, question: question.content });
-    let completed: Awaited<ReturnType<Engine['complete']>>;
+    let worked: Worked;
     try {
-      completed = await this.complete(question, asked, attached, context, { model, params }, sink, abort.signal, started, log);
+      worked = await this.work(question, sink, started, abort.signal, log);
     } finally {
       this.inFlight.delete(abort);
     }
-    if (abort.signal.aborted) {
-      const reason: unknown = abort.signal.reason;
-      const by = reason instanceof CutOff ? reason.by : 'stopping';
-      log.info({ by }, 'answer cut off before it was complete; nothing of it is stored');
-      await fail(
-        by === 'stopping' ? { code: 'restarting', interrupted: completed.shown !== '' } : { code: 'cancelled', by },
-        completed.shown,
-      );
-      return 'failed';
-    }
+    if ('outcome' in worked) return worked.outcome;
+    const { attached, asked, completed } = worked;
+    const fail = async (problem: AnswerProblem, partial = ''): Promise<void> => sink.fail(problem, partial, attached.notes);
+    if (abort.signal.aborted) return this.cutOff(abort.signal, completed.shown, fail, log);
     if (isUserError(completed.result)) {
       await fail({ code: 'refused', error: completed.result });
       return 'rejected';
@@ -285,6 +274,36 @@ export class Engine {
     }
     await this.confirm(question.sessionKey, stored.reply, log);
     return 'answered';
+  }
+
+  /**
+   * An answer's work up to the end of its completion: read the attachments, build the context,
+   * complete. The outcome instead when it ends early: refused, or cut off before the completion.
+   */
+  private async work(question: Question, sink: ReplySink, started: number, signal: AbortSignal, log: Logger): Promise<Worked> {
+    const attached = (await question.attachments?.()) ?? NOTHING_ATTACHED;
+    const fail = async (problem: AnswerProblem, partial: string): Promise<void> => sink.fail(problem, partial, attached.notes);
+    // Read afresh after each step: a cancel may come during any await.
+    const aborted = (): boolean => signal.aborted;
+    if (aborted()) return { outcome: await this.cutOff(signal, '', fail, log) };
+    const prepared = await this.prepare(question, attached, sink);
+    if (aborted()) return { outcome: await this.cutOff(signal, '', fail, log) };
+    if (isUserError(prepared)) {
+      await fail({ code: 'refused', error: prepared }, '');
+      return { outcome: 'rejected' };
+    }
+    const { asked, context, model, params } = prepared;
+    const completed = await this.complete(question, asked, attached, context, { model, params }, sink, signal, started, log);
+    return { attached, asked, completed };
+  }
+
+  /** Tells the asker why their answer was cut off (`shown` of it was on screen); nothing of it is stored. */
+  private async cutOff(signal: AbortSignal, shown: string, fail: (problem: AnswerProblem, partial: string) => Promise<void>, log: Logger): Promise<AnswerOutcome> {
+    const reason: unknown = signal.reason;
+    const by = reason instanceof CutOff ? reason.by : 'stopping';
+    log.info({ by }, 'answer cut off before it was complete; nothing of it is stored');
+    await fail(by === 'stopping' ? { code: 'restarting', interrupted: shown !== '' } : { code: 'cancelled', by }, shown);
+    return 'failed';
   }
 
   /** The question as a draft message and its context; a UserError when it is refused. */
@@ -333,7 +352,7 @@ export class Engine {
     signal: AbortSignal,
     started: number,
     log: Logger,
-  ): Promise<{ result: Attempt | UserError; shown: string; promptTokens: number; omitted: number }> {
+  ): Promise<Completed> {
     let shown = '';
     const onText = (soFar: string): void => {
       if (shown === '' && soFar !== '') this.observer.firstText(performance.now() - started);
@@ -528,7 +547,20 @@ function isProblem(stored: StoredRound | NotStored): stored is NotStored {
   return 'code' in stored;
 }
 
-/** An answer being completed: whose, in which session, since when. */
+/** What an answer's work gave: its completion, or the outcome it already ended with. */
+type Worked =
+  | { readonly outcome: AnswerOutcome }
+  | { readonly attached: Attached; readonly asked: DraftMessage; readonly completed: Completed };
+
+/** A completion's result, what of it was shown, and what its context cost and left out. */
+interface Completed {
+  readonly result: Attempt | UserError;
+  readonly shown: string;
+  readonly promptTokens: number;
+  readonly omitted: number;
+}
+
+/** An answer being worked on: whose, in which session. */
 interface InFlight {
   readonly key: string;
   readonly authorName: string;
@@ -537,8 +569,8 @@ interface InFlight {
 
 /** Why an answer was cut off before it was complete. */
 class CutOff extends Error {
-  constructor(readonly by: 'stopping' | 'reset' | 'rollback') {
-    super(by === 'stopping' ? 'the bot is stopping' : `cancelled by /${by}`);
+  constructor(readonly by: 'stopping' | CancelReason) {
+    super(by === 'stopping' ? 'the bot is stopping' : by === 'interrupted' ? 'interrupted by the asker' : `cancelled by /${by}`);
   }
 }
 

@@ -24,6 +24,29 @@ export interface HistoryView {
   readonly answering?: { readonly authorName: string; readonly question: string } | undefined;
 }
 
+/** How much a session's memory holds: what /history's heading counts, and `--list` shows. */
+export interface SessionSize {
+  readonly messages: number;
+  readonly pinned: number;
+  /** Prompt tokens its messages would take (without the system prompt). */
+  readonly tokens: number;
+  /** When its newest message was said (epoch ms); undefined when it holds none. */
+  readonly lastActivity: number | undefined;
+}
+
+export function sessionSize(session: Pick<Session, 'history'>): SessionSize {
+  let pinned = 0;
+  let tokens = 0;
+  let lastActivity: number | undefined;
+  for (const message of session.history) {
+    if (message.pinned) pinned += 1;
+    tokens += messageCost(message);
+    // Imported and forged messages keep their own times, so the newest need not be the last.
+    if (lastActivity === undefined || message.createdAt > lastActivity) lastActivity = message.createdAt;
+  }
+  return { messages: session.history.length, pinned, tokens, lastActivity };
+}
+
 /** How many pages a history of `length` messages has (an empty one still has one). */
 export function historyPages(length: number): number {
   return Math.max(1, Math.ceil(length / HISTORY_PAGE_SIZE));
@@ -46,11 +69,12 @@ export function historyView(
   const systemTokens = settings.systemPrompt === '' ? 0 : tokens.count(settings.systemPrompt) + TOKENS_PER_MESSAGE;
   const end = history.length - (page - 1) * HISTORY_PAGE_SIZE;
   const start = Math.max(0, end - HISTORY_PAGE_SIZE);
+  const size = sessionSize(session);
   return {
-    messages: history.length,
-    pinned: history.filter((m) => m.pinned).length,
+    messages: size.messages,
+    pinned: size.pinned,
     limit: settings.limit,
-    tokens: history.reduce((sum, m) => sum + messageCost(m), systemTokens),
+    tokens: size.tokens + systemTokens,
     tokenBudget: settings.tokenBudget,
     systemTokens,
     page,

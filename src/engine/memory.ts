@@ -217,6 +217,11 @@ export class Memory {
     return this.store.pendingSessions();
   }
 
+  /** Every stored session's key, in key order (`--list`). */
+  sessionKeys(): AsyncIterable<string> {
+    return this.store.sessionKeys();
+  }
+
   rollback(key: string, count: number): Promise<Removed> {
     return this.change(key, (session) => rollback(session, count));
   }

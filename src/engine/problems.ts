@@ -23,8 +23,14 @@ export type AnswerProblem =
    * started (the question was still queued).
    */
   | { readonly code: 'restarting'; readonly interrupted: boolean }
-  /** A command on memory (/reset, /rollback) cut the answer off while it was being written. */
-  | { readonly code: 'cancelled'; readonly by: 'reset' | 'rollback' };
+  /** The answer was cut off while it was being written: by a command on memory, or by the person who asked. */
+  | { readonly code: 'cancelled'; readonly by: CancelReason };
+
+/**
+ * What cancels an answer being written: /reset or /rollback (so the memory they leave is the one the
+ * person sees), or the person who asked it (Ctrl-C in the terminal).
+ */
+export type CancelReason = 'reset' | 'rollback' | 'interrupted';
 
 /** Why a person may not use the bot here, or not now. */
 export type Refusal =

@@ -71,5 +71,7 @@ export interface SessionStore {
   housekeep(): Promise<HousekeepingReport>;
   /** Keys of the sessions stored with an answer pending delivery (Session.pending), in pages off the turns' path. */
   pendingSessions(): AsyncIterable<string>;
+  /** The key of every stored session, in key order, read a page at a time (set-aside records are not sessions). */
+  sessionKeys(): AsyncIterable<string>;
   close(): Promise<void>;
 }

@@ -183,6 +183,14 @@ export interface Catalogue {
   // ---- surfaces -------------------------------------------------------------------------------
   /** The terminal chat's /help, one line each. */
   readonly terminalHelp: readonly string[];
+  /** Ctrl-C on an empty line in the terminal: how to leave. */
+  readonly interruptHint: string;
+  /** `--list` over a store with no sessions. */
+  readonly noSessions: string;
+  /** A stored session's size in `--list`: its messages, pins and prompt tokens. */
+  sessionSize(messages: number, pinned: number, tokens: number): string;
+  /** When a session's newest message was said (`when` already formatted). */
+  lastActivity(when: string): string;
   /** Names and descriptions of the slash commands and their options, as Discord shows them. */
   readonly commands: CommandWords;
 }

@@ -156,7 +156,10 @@ export const en: Catalogue = {
       'This answer could not be added to memory: another copy of the bot kept changing it at the same moment. Ask again if it matters.',
     internal: () => `Something went wrong on my side. ${NOT_ADDED}`,
     store_unavailable: () => `I cannot store memory right now: the bot's database is unavailable. ${NOT_ADDED} The bot's operator can see why in its logs.`,
-    cancelled: ({ by }) => `This answer was cancelled by /${by} while it was being written. ${NOT_ADDED}`,
+    cancelled: ({ by }) =>
+      by === 'interrupted'
+        ? `You stopped this answer while it was being written. ${NOT_ADDED}`
+        : `This answer was cancelled by /${by} while it was being written. ${NOT_ADDED}`,
     restarting: ({ interrupted }) =>
       interrupted
         ? `This answer was interrupted because the bot is restarting. ${NOT_ADDED} Please ask again in a moment.`
@@ -292,8 +295,13 @@ export const en: Catalogue = {
     '  /model [show|set NAME [param=value…]|reset]   show, set or reset the model and its parameters',
     '                      (temperature= top_p= max_tokens= frequency_penalty= presence_penalty= seed= reasoning_effort=)',
     '  /quit               leave (or Ctrl-D)',
+    'Ctrl-C stops the answer being written (it is not kept); on an empty line, twice, it leaves.',
     'Start a question with // to begin it with a slash.',
   ],
+  interruptHint: '(To leave, press Ctrl-C again or Ctrl-D, or type /quit.)',
+  noSessions: 'No sessions are stored yet.',
+  sessionSize: (messages, pinned, tokens) => `${plural(messages, 'message')} (${String(pinned)} pinned), ${plural(tokens, 'prompt token')}`,
+  lastActivity: (when) => `last message ${when}`,
   commands: {
     history: {
       name: 'history',

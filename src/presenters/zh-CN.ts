@@ -144,7 +144,7 @@ export const zhCN: Catalogue = {
     not_stored: () => '这条回答没能加入记忆：另一个机器人实例同时在不断修改它。如有需要，请再问一次。',
     internal: () => `我这边出了点问题。${NOT_ADDED}`,
     store_unavailable: () => `我现在无法保存记忆：机器人的数据库不可用。${NOT_ADDED}机器人的管理员可以在日志中查看原因。`,
-    cancelled: ({ by }) => `这条回答在生成过程中被 /${by} 取消了。${NOT_ADDED}`,
+    cancelled: ({ by }) => (by === 'interrupted' ? `你在这条回答生成过程中停止了它。${NOT_ADDED}` : `这条回答在生成过程中被 /${by} 取消了。${NOT_ADDED}`),
     restarting: ({ interrupted }) =>
       interrupted
         ? `机器人正在重启，这条回答被中断了。${NOT_ADDED}请稍后再问一次。`
@@ -274,8 +274,13 @@ export const zhCN: Catalogue = {
     '  /model [show|set NAME [参数=值…]|reset]   查看、设置或重置模型及其参数',
     '                      （参数：temperature= top_p= max_tokens= frequency_penalty= presence_penalty= seed= reasoning_effort=）',
     '  /quit               退出（或按 Ctrl-D）',
+    '按 Ctrl-C 会停止正在生成的回答（不会保留）；在空行上连按两次则退出。',
     '以 // 开头的问题会以一个斜杠开头。',
   ],
+  interruptHint: '（再按一次 Ctrl-C 或按 Ctrl-D 退出，也可以输入 /quit。）',
+  noSessions: '还没有存储任何会话。',
+  sessionSize: (messages, pinned, tokens) => `${String(messages)} 条消息（${String(pinned)} 条已固定），${String(tokens)} 个提示 token`,
+  lastActivity: (when) => `最后一条消息在 ${when}`,
   commands: {
     history: {
       name: '历史',

@@ -2,7 +2,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { userError } from '../domain/errors.js';
 import { exportText, type ImportedSession, MAX_IMPORT_BYTES } from '../domain/portable.js';
 import { rounds } from '../domain/session.js';
-import type { Engine } from '../engine/engine.js';
+import type { AnswerOutcome, Engine } from '../engine/engine.js';
 import { historyView } from '../engine/history-view.js';
 import { en } from '../presenters/en.js';
 import { commandFailureText } from '../presenters/render.js';
@@ -16,6 +16,7 @@ import {
   IMPORT_CANCELLED,
   importConfirmText,
   importedText,
+  INTERRUPT_HINT,
   limitSetText,
   limitShownText,
   memoryModeText,
@@ -47,16 +48,29 @@ const BOT_NAME = 'contextcord';
 
 export type LineResult = 'ok' | 'failed' | 'quit';
 
+/**
+ * What Ctrl-C did: cut off the answer being written (`cancelled`; `too_late` when it was already
+ * complete and being stored), or, with no answer under way, dropped the line typed so far
+ * (`cleared`, an /import's question answered no), said how to leave (`warned`), or asked to leave
+ * (`quit`, a second Ctrl-C on an empty line).
+ */
+export type Interrupted = 'cancelled' | 'too_late' | 'cleared' | 'warned' | 'quit';
+
 /** The terminal surface: each line is parsed, run on the engine, and its result written out. */
 export class TerminalChat {
   private asked = 0;
   /** An /import waiting for its answer: the next line says yes or no. */
   private pendingImport: ImportedSession | undefined;
+  /** Whether a question is being answered now. */
+  private answering = false;
+  /** Ctrl-C on an empty line since the last line or answer: the second in a row leaves. */
+  private idleInterrupts = 0;
 
   constructor(private readonly options: TerminalChatOptions) {}
 
   async handle(line: string): Promise<LineResult> {
     const { err } = this.options;
+    this.idleInterrupts = 0;
     try {
       return await this.run(line);
     } catch (error) {
@@ -157,21 +171,68 @@ export class TerminalChat {
     return this.pendingImport !== undefined;
   }
 
+  /**
+   * Ctrl-C, with `typed` on the line so far. While an answer is being written it is cut off, and
+   * neither it nor its question is stored (the answer's sink says so). Otherwise it behaves as in
+   * a shell: the line is dropped (an /import waiting for its yes or no is cancelled), and on an
+   * empty line it says how to leave, and leaves at the second one in a row.
+   */
+  interrupt(typed: string): Interrupted {
+    const { out } = this.options;
+    if (this.answering) {
+      this.idleInterrupts = 0;
+      return this.cancelAnswer() ? 'cancelled' : 'too_late';
+    }
+    // The prompt's line ends here; what follows starts on its own.
+    out.write('\n');
+    if (this.pendingImport !== undefined) {
+      this.pendingImport = undefined;
+      this.idleInterrupts = 0;
+      out.write(`${IMPORT_CANCELLED}\n`);
+      return 'cleared';
+    }
+    if (typed.trim() !== '') {
+      this.idleInterrupts = 0;
+      return 'cleared';
+    }
+    this.idleInterrupts += 1;
+    if (this.idleInterrupts >= 2) return 'quit';
+    out.write(`${INTERRUPT_HINT}\n`);
+    return 'warned';
+  }
+
+  /**
+   * Cuts off the answer being written, if any: neither it nor its question is stored. False when
+   * none is, or it is already complete (it is then stored as usual).
+   */
+  cancelAnswer(): boolean {
+    return this.answering && this.options.engine.cancel(this.options.session, 'interrupted');
+  }
+
   private async ask(text: string): Promise<LineResult> {
     const { engine, session, authorName, out, err } = this.options;
     this.asked += 1;
     const sink = new TerminalSink(out, err);
-    const outcome = await engine.ask(
-      {
-        sessionKey: session,
-        asker: { userId: 'terminal', channelId: session, roleIds: [] },
-        authorName,
-        content: text,
-        sourceId: `terminal-${String(Date.now())}-${String(this.asked)}`,
-        place: { server: '', channel: session, bot: BOT_NAME },
-      },
-      sink,
-    );
+    this.answering = true;
+    let outcome: AnswerOutcome;
+    try {
+      outcome = await engine.ask(
+        {
+          sessionKey: session,
+          asker: { userId: 'terminal', channelId: session, roleIds: [] },
+          authorName,
+          content: text,
+          sourceId: `terminal-${String(Date.now())}-${String(this.asked)}`,
+          place: { server: '', channel: session, bot: BOT_NAME },
+        },
+        sink,
+      );
+    } finally {
+      this.answering = false;
+      this.idleInterrupts = 0;
+    }
+    // Stopped by the person: what they asked for, not a failure.
+    if (sink.stopped) return 'ok';
     return outcome === 'answered' && !sink.problem ? 'ok' : 'failed';
   }
 }

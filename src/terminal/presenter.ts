@@ -6,7 +6,8 @@ import type { MemoryModeResult } from '../domain/memory-mode.js';
 import type { HistoryMessage } from '../domain/message.js';
 import type { ExportedSession, ReplaceResult } from '../domain/portable.js';
 import type { PinResult, Removed } from '../domain/session.js';
-import type { HistoryView } from '../engine/history-view.js';
+import type { HistoryView, SessionSize } from '../engine/history-view.js';
+import { localDateTime } from '../domain/placeholders.js';
 import { en as t } from '../presenters/en.js';
 import type { ModelChoice, SettingsView } from '../domain/channel-settings.js';
 import { SETTING_NAMES } from '../presenters/catalogue.js';
@@ -112,3 +113,19 @@ export function importConfirmText(result: ReplaceResult): string {
 }
 
 export const IMPORT_CANCELLED = t.importCancelled;
+
+/** Ctrl-C on an empty line: how to leave. */
+export const INTERRUPT_HINT = t.interruptHint;
+
+/** `--list` over a store with no sessions. */
+export const NO_SESSIONS = t.noSessions;
+
+/** One `--list` line: the session's key (padded to `width`), its size, and its newest message's time in `timeZone`. */
+export function sessionLine(key: string, size: SessionSize, width: number, timeZone: string | undefined): string {
+  const parts = [t.sessionSize(size.messages, size.pinned, size.tokens)];
+  if (size.lastActivity !== undefined) {
+    const { date, time } = localDateTime(size.lastActivity, timeZone);
+    parts.push(t.lastActivity(`${date} ${time}`));
+  }
+  return `${key.padEnd(width)}  ${t.clauses(parts)}`;
+}

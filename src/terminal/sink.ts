@@ -16,6 +16,7 @@ export interface TerminalOutput {
 export class TerminalSink implements ReplySink {
   private written = '';
   private failed = false;
+  private stoppedByAsker = false;
 
   constructor(
     private readonly out: TerminalOutput,
@@ -25,6 +26,11 @@ export class TerminalSink implements ReplySink {
   /** Whether the question ended without an answer kept in memory. */
   get problem(): boolean {
     return this.failed;
+  }
+
+  /** Whether the person cut the answer off (Ctrl-C): nothing of it was kept, as they asked. */
+  get stopped(): boolean {
+    return this.stoppedByAsker;
   }
 
   start(): Promise<void> {
@@ -54,9 +60,11 @@ export class TerminalSink implements ReplySink {
 
   fail(problem: AnswerProblem, partial: string, notes: readonly AttachmentNote[]): Promise<void> {
     this.failed = true;
+    this.stoppedByAsker = problem.code === 'cancelled' && problem.by === 'interrupted';
     if (partial !== '' || this.written !== '') this.out.write('\n');
     if (partial !== '') this.err.write(`[${en.interrupted}]\n`);
-    this.err.write(`error: ${answerProblemText(problem)}\n`);
+    // Stopping an answer is not an error: only what it did is said.
+    this.err.write(this.stoppedByAsker ? `${answerProblemText(problem)}\n` : `error: ${answerProblemText(problem)}\n`);
     for (const note of notes) this.err.write(`note: ${attachmentNoteText(en, note)}\n`);
     return Promise.resolve();
   }

@@ -246,6 +246,57 @@ describe('Engine', () => {
     expect(late.problems).toEqual([{ code: 'restarting', interrupted: false }]);
   });
 
+  it('cancel cuts off an answer from the start of its turn: while its attachments are read, it never reaches the model or memory', async () => {
+    const model = new ScriptedModel(() => 'too late');
+    const { engine, memory } = await setup(model);
+    let reading: (() => void) | undefined;
+    const read = new Promise<void>((resolve) => (reading = resolve));
+    let release: (() => void) | undefined;
+    const question: Question = {
+      ...q('what is in this file?'),
+      attachments: async () => {
+        reading?.();
+        await new Promise<void>((resolve) => (release = resolve));
+        return { text: 'the file', images: [], notes: [] };
+      },
+    };
+    const sink = new RecordingSink();
+    const answer = engine.ask(question, sink);
+    await read;
+    expect(engine.answering('c1')).toEqual({ authorName: 'Ada', question: 'what is in this file?' });
+    expect(engine.cancel('c1', 'interrupted')).toBe(true);
+    release?.();
+    expect(await answer).toBe('failed');
+    expect(sink.problems).toEqual([{ code: 'cancelled', by: 'interrupted' }]);
+    expect(sink.events).toEqual(['fail:You stopped this answer while it was being written. Your message was not added to memory.|']);
+    expect(model.requests).toHaveLength(0);
+    expect((await memory.read('c1')).history).toEqual([]);
+    expect(engine.answering('c1')).toBeUndefined();
+    // Nothing is left to cancel, and the next question is answered.
+    expect(engine.cancel('c1', 'reset')).toBe(false);
+    expect(await engine.ask(q('hello', '2'), new RecordingSink())).toBe('answered');
+  });
+
+  it('cancel by the asker while the answer streams: told as theirs, with what was shown; nothing stored', async () => {
+    const endless: ChatModel = {
+      complete: (request, onText) =>
+        new Promise((_resolve, reject) => {
+          onText('Once upon');
+          request.signal?.addEventListener('abort', () => reject(new ModelError('aborted', {})), { once: true });
+        }),
+    };
+    const { engine, memory } = await setup(endless);
+    const sink = new RecordingSink();
+    const answer = engine.ask(q('tell me a story'), sink);
+    await expect.poll(() => sink.events.includes('progress:Once upon')).toBe(true);
+    expect(engine.cancel('other', 'interrupted')).toBe(false);
+    expect(engine.cancel('c1', 'interrupted')).toBe(true);
+    expect(await answer).toBe('failed');
+    expect(sink.problems).toEqual([{ code: 'cancelled', by: 'interrupted' }]);
+    expect(sink.events.at(-1)).toBe('fail:You stopped this answer while it was being written. Your message was not added to memory.|Once upon');
+    expect((await memory.read('c1')).history).toEqual([]);
+  });
+
   it('stopping with nothing to cut off resolves at once and says everything finished', async () => {
     const { engine } = await setup(new ScriptedModel(() => 'quick'));
     expect(await engine.ask(q('hi'), new RecordingSink())).toBe('answered');

@@ -31,6 +31,7 @@ function slowed(store: SessionStore): SessionStore {
     },
     housekeep: () => store.housekeep(),
     pendingSessions: () => store.pendingSessions(),
+    sessionKeys: () => store.sessionKeys(),
     close: () => store.close(),
   };
 }

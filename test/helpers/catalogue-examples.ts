@@ -99,6 +99,7 @@ export const ANSWER_PROBLEM_EXAMPLES: { readonly [C in OwnProblemCode]: readonly
   cancelled: [
     { code: 'cancelled', by: 'reset' },
     { code: 'cancelled', by: 'rollback' },
+    { code: 'cancelled', by: 'interrupted' },
   ],
   restarting: [
     { code: 'restarting', interrupted: true },
@@ -209,6 +210,10 @@ export const RENDER: { readonly [K in keyof Catalogue]: (t: Catalogue) => readon
   modelsOffered: (t) => [t.modelsOffered('`a`, `b`')],
   listenSet: (t) => SURFACES.flatMap((s) => [t.listenSet(s, true, false), t.listenSet(s, false, true), t.listenSet(s, true, true), t.listenSet(s, false, false)]),
   terminalHelp: (t) => [...t.terminalHelp],
+  interruptHint: (t) => [t.interruptHint],
+  noSessions: (t) => [t.noSessions],
+  sessionSize: (t) => [t.sessionSize(1, 0, 1), t.sessionSize(12, 2, 3456)],
+  lastActivity: (t) => [t.lastActivity('2026-12-02 06:40')],
   commands: (t) =>
     (Object.keys(t.commands) as CommandKey[]).flatMap((key) => {
       const command = t.commands[key];

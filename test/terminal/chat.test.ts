@@ -131,6 +131,64 @@ describe('npm run chat, piped', () => {
     expect(plain?.['model']).toBe('fast');
   });
 
+  it('--list lists the stored sessions with their sizes, one line each, and exits 0; an empty store says so', async () => {
+    const empty = await chat([], env, ['--list']);
+    expect(empty).toEqual({ code: 0, stdout: 'No sessions are stored yet.\n', stderr: '' });
+
+    openai.setResponder(() => 'the answer');
+    const before = Date.now();
+    await chat(['one', 'two', '/pin 0'], env);
+    await chat(['hello'], env, ['--session', 'a-longer-name']);
+    await chat(['hi', '/reset'], env, ['--session', 'emptied']);
+    const after = Date.now();
+    const history = await chat(['/history'], env);
+    const [, total, system] = /(\d+) of \d+ prompt tokens \(system prompt (\d+)\)/.exec(history.stdout) ?? [];
+
+    const listed = await chat([], { ...env, TIMEZONE: 'UTC' }, ['--list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stderr).toBe('');
+    const lines = listed.stdout.trimEnd().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(/^a-longer-name {2}2 messages \(0 pinned\), \d+ prompt tokens, last message \d{4}-\d\d-\d\d \d\d:\d\d$/),
+      'emptied        0 messages (0 pinned), 0 prompt tokens',
+      expect.stringMatching(/^terminal {7}4 messages \(1 pinned\), \d+ prompt tokens, last message \d{4}-\d\d-\d\d \d\d:\d\d$/),
+    ]);
+    // The same tokens /history counts for the messages, and the time of the newest one, in TIMEZONE.
+    const [, tokens, date, time] = /, (\d+) prompt tokens, last message (\S+) (\S+)$/.exec(lines[2] ?? '') ?? [];
+    expect(Number(tokens)).toBe(Number(total) - Number(system));
+    const at = Date.parse(`${date ?? ''}T${time ?? ''}:00Z`);
+    expect(at).toBeGreaterThanOrEqual(before - 60_000);
+    expect(at).toBeLessThanOrEqual(after);
+  });
+
+  it('a SIGINT cuts off the answer being written: not stored, said on stderr, nothing more read, exit 130', async () => {
+    openai.setResponder(() => 'a long answer that is still being written');
+    openai.failNext({ holdAfterChunks: 2 });
+    const child = spawn(process.execPath, ['--import', loader, entry], { cwd: dir.path, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const streaming = new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.startsWith('a long a')) resolve();
+      }),
+    );
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.stdin.end('tell me a story\nand another thing\n');
+    await streaming;
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stdout).toBe('a long a\n');
+    expect(stderr).toBe('[interrupted]\nYou stopped this answer while it was being written. Your message was not added to memory.\n');
+    expect(openai.requests).toHaveLength(1);
+
+    const next = await chat(['/history', 'are you there?'], env);
+    expect(next.code).toBe(0);
+    expect(next.stdout).toContain('Nothing in memory yet');
+    expect(openai.requests.at(-1)?.body.messages.map((m) => m.content)).toEqual([expect.any(String), expect.stringMatching(/: are you there\?$/)]);
+  });
+
   it('--session picks another session in the same store', async () => {
     await chat(['one'], env);
     const other = await chat(['/history'], env, ['--session', 'elsewhere']);

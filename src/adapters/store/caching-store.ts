@@ -68,6 +68,11 @@ export class CachingSessionStore implements SessionStore {
     return this.inner.pendingSessions();
   }
 
+  /** Read from the store, not the cache: the cache holds only recently used sessions. */
+  sessionKeys(): AsyncIterable<string> {
+    return this.inner.sessionKeys();
+  }
+
   /** What is held decoded now: sessions, and their messages in all. */
   get cached(): { readonly sessions: number; readonly messages: number } {
     return { sessions: this.cache.size, messages: this.cachedMessages };

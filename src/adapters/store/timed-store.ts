@@ -48,6 +48,10 @@ export class TimedSessionStore implements SessionStore {
     return this.inner.pendingSessions();
   }
 
+  sessionKeys(): AsyncIterable<string> {
+    return this.inner.sessionKeys();
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

@@ -55,6 +55,11 @@ class CountingStore implements SessionStore {
     for (const [key, snapshot] of this.stored) if ((snapshot.session.pending?.length ?? 0) > 0) yield key;
   }
 
+  async *sessionKeys(): AsyncGenerator<string> {
+    await Promise.resolve();
+    yield* [...this.stored.keys()].sort();
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

@@ -641,6 +641,20 @@ export function describeSessionStoreContract(name: string, createDatabase: () =>
       expect((await third.load('s250')).session.pending).toBeUndefined();
     });
 
+    it('sessionKeys, through the cached store, lists every stored session once in key order: its own, cached or not, and another writer\'s', async () => {
+      const { store } = await open({ cachedMessages: 4 });
+      const { store: other } = await open();
+      for (const key of ['b', 'a', 'd']) await commitAll(store, key, 1);
+      await commitAll(other, 'c', 1);
+      // Emptied by a reset, it is still stored (with its settings).
+      const emptied = await commitAll(store, 'e', 1);
+      await store.commit(emptied, reset(emptied.session).change);
+      expect(store.cached.sessions).toBeLessThan(4);
+      const listed: string[] = [];
+      for await (const key of store.sessionKeys()) listed.push(key);
+      expect(listed).toEqual(['a', 'b', 'c', 'd', 'e']);
+    });
+
     it('the sweep pages through many sessions', async () => {
       const { store, backend } = await open();
       for (let s = 0; s < 80; s += 1) await commitAll(store, `s${String(s).padStart(2, '0')}`, 7); // 7 small chunks each
