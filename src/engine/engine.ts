@@ -2,13 +2,13 @@ import type { Asker } from '../domain/access.js';
 import type { Context } from '../domain/context.js';
 import { isUserError, type UserError } from '../domain/errors.js';
 import type { DraftMessage, HistoryMessage } from '../domain/message.js';
-import type { StoredRound } from '../domain/session.js';
+import { draftOf, type RetryTarget, retryTarget, type StoredRound } from '../domain/session.js';
 import type { ModelParams } from '../domain/model-params.js';
 import { fillPlaceholders, type Place, placeholderValues } from '../domain/placeholders.js';
 import type { Logger } from '../logger.js';
 import type { AnswerNote, AttachmentNote } from './attachment-notes.js';
 import { type ChatModel, type Completion, type CompletionRequest, ModelError } from './chat-model.js';
-import { type ContextStrategy, windowStrategy } from './context-strategy.js';
+import { type ContextRequest, type ContextStrategy, windowStrategy } from './context-strategy.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { MemoryBusyError, type Memory } from './memory.js';
 import { admit, type Precondition } from './preconditions.js';
@@ -56,6 +56,22 @@ export interface ReplySink {
   finish(text: string, notes: readonly AnswerNote[]): Promise<readonly string[]>;
   /** Nothing (more) will come; `partial` is what was already shown, if anything. */
   fail(problem: AnswerProblem, partial: string, notes: readonly AttachmentNote[]): Promise<void>;
+}
+
+/** A request to regenerate a session's last answer (/retry), from any surface. */
+export interface RetryRequest {
+  readonly sessionKey: string;
+  readonly asker: Asker;
+  /** May regenerate anyone's round: a moderator, or the person of a DM (see RetryRequester). */
+  readonly moderator: boolean;
+  /** Where it is asked, for the system prompt's placeholders; none are filled without it. */
+  readonly place?: Place;
+}
+
+/** Where a retry's new answer goes: a reply sink, told which question it answers once that is known. */
+export interface RetrySink extends ReplySink {
+  /** The round to regenerate was found; `question` is the one its new answer replies to. Called before start(). */
+  regenerating(question: HistoryMessage): void;
 }
 
 export const ANSWER_OUTCOMES = ['answered', 'ignored', 'rejected', 'rate_limited', 'failed', 'undelivered'] as const;
@@ -125,18 +141,46 @@ export class Engine {
   private async turn(question: Question, sink: ReplySink, started: number): Promise<AnswerOutcome> {
     const refusal = admit(this.preconditions, 'question', question.asker, this.now());
     if (refusal !== undefined) return this.refuse(question, refusal, sink);
-    return this.turns.run(question.sessionKey, async () => {
+    return this.inTurn(question.sessionKey, question.sourceId, sink, () => this.answer(question, sink, started));
+  }
+
+  /**
+   * Regenerates the session's last answer (/retry): the last round's question is sent again with
+   * the history before that round, and the new answer, once complete, replaces the round in one
+   * change (replaceRound) before it is shown in full, as every answer is stored first. A retry
+   * that fails at any point changes nothing: the old round stays. It runs in the session's turn,
+   * so it is ordered with questions, and the rate limit counts it as one (it costs a completion).
+   */
+  async retry(request: RetryRequest, sink: RetrySink): Promise<AnswerOutcome> {
+    const started = performance.now();
+    const refusal = admit(this.preconditions, 'question', request.asker, this.now());
+    let outcome: AnswerOutcome;
+    if (refusal?.code === 'not_enabled') outcome = 'ignored';
+    else if (refusal !== undefined) {
+      // A command is always answered, even past a question's one notice.
+      await sink.fail({ code: 'rate_limited', limit: refusal.limit, retryAfterMs: refusal.retryAfterMs }, '', []);
+      outcome = 'rate_limited';
+    } else {
+      outcome = await this.inTurn(request.sessionKey, 'retry', sink, () => this.regenerate(request, sink, started));
+    }
+    this.observer.answered(outcome);
+    return outcome;
+  }
+
+  /** Runs `work` in the session's turn; a bug or a failing store ends it as a failure the asker is told of. */
+  private inTurn(key: string, sourceId: string, sink: ReplySink, work: () => Promise<AnswerOutcome>): Promise<AnswerOutcome> {
+    return this.turns.run(key, async () => {
       if (this.stopping) {
         await sink.fail({ code: 'restarting', interrupted: false }, '', []).catch(() => undefined);
         return 'failed';
       }
       try {
-        return await this.answer(question, sink, started);
+        return await work();
       } catch (error) {
         // A bug or a failing store: the asker still hears that nothing was kept, and typing stops.
         const gone = error instanceof StoreUnavailableError;
         this.logger.error(
-          { err: error, session: question.sessionKey, message: question.sourceId },
+          { err: error, session: key, message: sourceId },
           gone ? 'the store is unavailable: nothing of this answer was stored' : 'answering failed',
         );
         await sink.fail({ code: gone ? 'store_unavailable' : 'internal' }, '', []).catch(() => undefined);
@@ -176,13 +220,15 @@ export class Engine {
    * Cuts off the answer being completed in session `key`, if any (it is then not stored and its
    * asker is told `by` cancelled it): /reset and /rollback do, so the memory they leave is the one
    * the person sees. An answer already complete is committed first, and the command acts on it.
+   * True when a new round was cut off; a retry cut off leaves its old round in memory, so it does
+   * not count as one.
    */
   cancel(key: string, by: 'reset' | 'rollback'): boolean {
     let cancelled = false;
     for (const [abort, answer] of this.inFlight) {
       if (answer.key !== key || abort.signal.aborted) continue;
       abort.abort(new CutOff(by));
-      cancelled = true;
+      if (!answer.retry) cancelled = true;
     }
     return cancelled;
   }
@@ -190,7 +236,7 @@ export class Engine {
   /** The answer being completed in session `key`, if any (for /history). */
   answering(key: string): Omit<InFlight, 'key'> | undefined {
     for (const [abort, answer] of this.inFlight) {
-      if (answer.key === key && !abort.signal.aborted) return { authorName: answer.authorName, question: answer.question };
+      if (answer.key === key && !abort.signal.aborted) return { authorName: answer.authorName, question: answer.question, retry: answer.retry };
     }
     return undefined;
   }
@@ -222,22 +268,67 @@ export class Engine {
   }
 
   private async answer(question: Question, sink: ReplySink, started: number): Promise<AnswerOutcome> {
-    const log = this.logger.child({ session: question.sessionKey, message: question.sourceId });
     const attached = (await question.attachments?.()) ?? NOTHING_ATTACHED;
+    let asked: DraftMessage;
+    try {
+      asked = this.memory.message({
+        role: 'user',
+        content: question.content,
+        attached: attached.text,
+        authorId: question.asker.userId,
+        authorName: question.authorName,
+        discordMessageIds: [question.sourceId],
+      });
+    } catch (error) {
+      if (!isUserError(error)) throw error;
+      await sink.fail({ code: 'refused', error }, '', attached.notes);
+      return 'rejected';
+    }
+    return this.produce({ question, asked, attached }, sink, started);
+  }
+
+  /** /retry in its turn: finds the round to regenerate (or refuses), then answers its question again. */
+  private async regenerate(request: RetryRequest, sink: RetrySink, started: number): Promise<AnswerOutcome> {
+    let target: RetryTarget;
+    try {
+      target = retryTarget(await this.memory.read(request.sessionKey), { userId: request.asker.userId, moderator: request.moderator });
+    } catch (error) {
+      if (!isUserError(error)) throw error;
+      await sink.fail({ code: 'refused', error }, '', []);
+      return 'rejected';
+    }
+    sink.regenerating(target.question);
+    // Sent as it was stored: its text files are in its content; images were never stored, so they do not go again.
+    const asked = draftOf(target.question);
+    const question: Question = {
+      sessionKey: request.sessionKey,
+      asker: request.asker,
+      authorName: asked.authorName ?? '',
+      content: asked.content,
+      sourceId: asked.discordMessageIds[0] ?? '',
+      ...(request.place === undefined ? {} : { place: request.place }),
+    };
+    return this.produce({ question, asked, attached: NOTHING_ATTACHED, replaces: target }, sink, started);
+  }
+
+  /** Context → completion → store → deliver → confirm, for a question (a new round) or a retry (a replaced one). */
+  private async produce(turn: Turn, sink: ReplySink, started: number): Promise<AnswerOutcome> {
+    const { question, attached } = turn;
+    const log = this.logger.child({ session: question.sessionKey, message: question.sourceId, ...(turn.replaces === undefined ? {} : { retry: true }) });
     const fail = async (problem: AnswerProblem, partial = ''): Promise<void> => sink.fail(problem, partial, attached.notes);
 
-    const prepared = await this.prepare(question, attached, sink);
+    const prepared = await this.prepare(turn, sink);
     if (isUserError(prepared)) {
       await fail({ code: 'refused', error: prepared });
       return 'rejected';
     }
-    const { asked, context, model, params } = prepared;
+    const { context, model, params } = prepared;
 
     const abort = new AbortController();
-    this.inFlight.set(abort, { key: question.sessionKey, authorName: question.authorName, question: question.content });
+    this.inFlight.set(abort, { key: question.sessionKey, authorName: question.authorName, question: question.content, retry: turn.replaces !== undefined });
     let completed: Awaited<ReturnType<Engine['complete']>>;
     try {
-      completed = await this.complete(question, asked, attached, context, { model, params }, sink, abort.signal, started, log);
+      completed = await this.complete(turn, context, { model, params }, sink, abort.signal, started, log);
     } finally {
       this.inFlight.delete(abort);
     }
@@ -271,10 +362,15 @@ export class Engine {
     const reply = this.memory.message({ role: 'assistant', content: text });
     this.observer.tokens(completed.promptTokens, reply.tokens);
     // Acknowledged means stored: the round is committed before the person can see it complete.
-    const stored = await this.storeAnswered(question.sessionKey, [asked, { ...reply, discordMessageIds: await sink.settle() }], log);
+    const stored = await this.store(turn, { ...reply, discordMessageIds: await sink.settle() }, log);
+    if (turn.replaces !== undefined && isProblem(stored)) {
+      // A retry that cannot be stored is not shown: the old round stays, in memory and on screen.
+      await fail(stored, completed.shown);
+      return 'failed';
+    }
     const delivered = await this.deliver(sink, text, [...attached.notes, ...contextNotes(completed.omitted, finishReason)], log);
     if (delivered === undefined) {
-      if (!isProblem(stored)) await this.withdraw(question.sessionKey, stored, log);
+      if (!isProblem(stored)) await this.undo(turn, stored, log);
       return 'undelivered';
     }
     this.observer.finished(performance.now() - started);
@@ -287,31 +383,15 @@ export class Engine {
     return 'answered';
   }
 
-  /** The question as a draft message and its context; a UserError when it is refused. */
-  private async prepare(
-    question: Question,
-    attached: Attached,
-    sink: ReplySink,
-  ): Promise<{ asked: DraftMessage; context: Context; model: string; params: ModelParams } | UserError> {
+  /** The turn's context and model; a UserError when it is refused. */
+  private async prepare(turn: Turn, sink: ReplySink): Promise<{ context: Context; model: string; params: ModelParams } | UserError> {
+    const { question } = turn;
     try {
-      const asked = this.memory.message({
-        role: 'user',
-        content: question.content,
-        attached: attached.text,
-        authorId: question.asker.userId,
-        authorName: question.authorName,
-        discordMessageIds: [question.sourceId],
-      });
       // Typing as soon as the question is known to be valid, before any store or model work.
       await sink.start();
-      const { context, settings } = await this.strategy.build(this.memory, {
-        key: question.sessionKey,
-        question: asked,
-        images: attached.images,
-        fillSystemPrompt: this.placeholdersFor(question),
-      });
+      const { context, settings } = await this.strategy.build(this.memory, this.contextRequest(turn));
       this.logger.debug({ session: question.sessionKey, promptTokens: context.tokens, omitted: context.omitted }, 'context built');
-      return { asked, context, model: settings.model, params: settings.params ?? {} };
+      return { context, model: settings.model, params: settings.params ?? {} };
     } catch (error) {
       if (isUserError(error)) return error;
       throw error;
@@ -324,9 +404,7 @@ export class Engine {
    * the question cannot fit even so).
    */
   private async complete(
-    question: Question,
-    asked: DraftMessage,
-    attached: Attached,
+    turn: Turn,
     context: Context,
     chosen: { readonly model: string; readonly params: ModelParams },
     sink: ReplySink,
@@ -346,13 +424,7 @@ export class Engine {
     if (first.ok || !isContextLength(first.error) || shown !== '' || signal.aborted) return { result: first, shown, promptTokens: context.tokens, omitted: context.omitted };
     const budget = this.smallerBudget(context, first.error, log);
     try {
-      const smaller = await this.strategy.build(this.memory, {
-        key: question.sessionKey,
-        question: asked,
-        images: attached.images,
-        budget,
-        fillSystemPrompt: this.placeholdersFor(question),
-      });
+      const smaller = await this.strategy.build(this.memory, { ...this.contextRequest(turn), budget });
       const result = await this.attempt({ ...request, messages: smaller.context.messages }, onText);
       return { result, shown, promptTokens: smaller.context.tokens, omitted: smaller.context.omitted };
     } catch (error) {
@@ -367,6 +439,17 @@ export class Engine {
     } catch (error) {
       return { ok: false, error };
     }
+  }
+
+  /** What the context strategy is asked for: a retry's question goes with the history before its round only. */
+  private contextRequest(turn: Turn): ContextRequest {
+    return {
+      key: turn.question.sessionKey,
+      question: turn.asked,
+      images: turn.attached.images,
+      fillSystemPrompt: this.placeholdersFor(turn.question),
+      before: turn.replaces?.question.seq,
+    };
   }
 
   /** Fills a system prompt's placeholders for `question`, at the time it is answered. */
@@ -400,11 +483,20 @@ export class Engine {
     }
   }
 
-  /** Stores the complete round, pending delivery; the problem to tell the person when it cannot be. */
-  private async storeAnswered(key: string, round: readonly DraftMessage[], log: Logger): Promise<StoredRound | NotStored> {
+  /**
+   * Stores the complete round, pending delivery: a question's as a new round, a retry's in place of
+   * the one it regenerates. The problem to tell the person when it cannot be.
+   */
+  private async store(turn: Turn, reply: DraftMessage, log: Logger): Promise<StoredRound | NotStored> {
+    const key = turn.question.sessionKey;
     try {
-      return await this.memory.storeAnswered(key, round);
+      if (turn.replaces !== undefined) return await this.memory.replaceRound(key, turn.replaces, reply);
+      return await this.memory.storeAnswered(key, [turn.asked, reply]);
     } catch (error) {
+      if (isUserError(error)) {
+        log.info({ code: error.code }, 'the round being regenerated changed meanwhile; the new answer is not stored');
+        return { code: 'refused', error };
+      }
       if (error instanceof MemoryBusyError) {
         log.error({ err: error }, 'another process kept changing this memory; the answer is shown but was not stored');
         return { code: 'not_stored' };
@@ -424,10 +516,15 @@ export class Engine {
     }
   }
 
-  /** The person never saw the answer, so it must not become memory they did not see. */
-  private async withdraw(key: string, round: StoredRound, log: Logger): Promise<void> {
+  /**
+   * The person never saw the answer, so it must not become memory they did not see: a question's
+   * round leaves memory; a retry's gives way to the round it replaced.
+   */
+  private async undo(turn: Turn, round: StoredRound, log: Logger): Promise<void> {
+    const key = turn.question.sessionKey;
     try {
-      await this.memory.withdrawUndelivered(key, round);
+      if (turn.replaces === undefined) await this.memory.withdrawUndelivered(key, round);
+      else await this.memory.restoreReplaced(key, round, turn.replaces);
     } catch (error) {
       // Still marked pending: a later pass shows it in full where it was asked, so it is not memory nobody saw.
       log.error({ err: error, round }, 'the undelivered answer could not be taken out of memory; it stays marked pending delivery');
@@ -522,7 +619,15 @@ export interface PendingReport {
   readonly failed: number;
 }
 
-type NotStored = Extract<AnswerProblem, { code: 'not_stored' | 'store_unavailable' | 'internal' }>;
+type NotStored = Extract<AnswerProblem, { code: 'not_stored' | 'store_unavailable' | 'internal' | 'refused' }>;
+
+/** One answer being produced: its question as stored with it, and, for a retry, the round it replaces. */
+interface Turn {
+  readonly question: Question;
+  readonly asked: DraftMessage;
+  readonly attached: Attached;
+  readonly replaces?: RetryTarget;
+}
 
 function isProblem(stored: StoredRound | NotStored): stored is NotStored {
   return 'code' in stored;
@@ -533,6 +638,8 @@ interface InFlight {
   readonly key: string;
   readonly authorName: string;
   readonly question: string;
+  /** A retry's new answer: its round is in memory already, as the old answer. */
+  readonly retry: boolean;
 }
 
 /** Why an answer was cut off before it was complete. */

@@ -112,3 +112,8 @@ export function importConfirmText(result: ReplaceResult): string {
 }
 
 export const IMPORT_CANCELLED = t.importCancelled;
+
+/** /retry replaced the last round; `author` asked its question (empty: no speaker). */
+export function retriedText(author: string): string {
+  return t.retried('terminal', author);
+}

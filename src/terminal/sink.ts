@@ -1,8 +1,9 @@
 import type { AnswerNote, AttachmentNote } from '../engine/attachment-notes.js';
-import type { ReplySink } from '../engine/engine.js';
+import type { HistoryMessage } from '../domain/message.js';
+import type { ReplySink, RetrySink } from '../engine/engine.js';
 import type { AnswerProblem } from '../engine/problems.js';
 import { answerProblemText, en } from '../presenters/en.js';
-import { answerNoteText, attachmentNoteText } from '../presenters/render.js';
+import { answerNoteText, attachmentNoteText, retryProblemText } from '../presenters/render.js';
 
 export interface TerminalOutput {
   write(text: string): void;
@@ -56,8 +57,30 @@ export class TerminalSink implements ReplySink {
     this.failed = true;
     if (partial !== '' || this.written !== '') this.out.write('\n');
     if (partial !== '') this.err.write(`[${en.interrupted}]\n`);
-    this.err.write(`error: ${answerProblemText(problem)}\n`);
+    this.err.write(`error: ${this.problemText(problem)}\n`);
     for (const note of notes) this.err.write(`note: ${attachmentNoteText(en, note)}\n`);
     return Promise.resolve();
+  }
+
+  protected problemText(problem: AnswerProblem): string {
+    return answerProblemText(problem);
+  }
+}
+
+/** A /retry's new answer, streamed like any; a failure says the previous answer stays. */
+export class TerminalRetrySink extends TerminalSink implements RetrySink {
+  private question: HistoryMessage | undefined;
+
+  /** The question whose answer was regenerated (or was to be). */
+  get regenerated(): HistoryMessage | undefined {
+    return this.question;
+  }
+
+  regenerating(question: HistoryMessage): void {
+    this.question = question;
+  }
+
+  protected override problemText(problem: AnswerProblem): string {
+    return retryProblemText(en, problem);
   }
 }
