@@ -9,12 +9,13 @@ import listen from './listen.js';
 import model from './model.js';
 import pin from './pin.js';
 import reset from './reset.js';
+import retry from './retry.js';
 import rollback from './rollback.js';
 import settings from './settings.js';
 import system from './system.js';
 import unpin from './unpin.js';
 
 /** Every slash command, used by the bot and by deploy-commands. */
-export const commands: readonly Command[] = [rollback, pin, unpin, limit, reset, history, settings, system, model, listen, forge, memory, exportCommand, importCommand];
+export const commands: readonly Command[] = [rollback, pin, unpin, limit, reset, retry, history, settings, system, model, listen, forge, memory, exportCommand, importCommand];
 
 export const commandsByName: ReadonlyMap<string, Command> = new Map(commands.map((c) => [c.data.name, c]));

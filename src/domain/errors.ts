@@ -66,6 +66,12 @@ export interface UserErrorDetails {
   readonly bad_reasoning_effort: { readonly value: string; readonly allowed: readonly string[] };
   /** A parameter /model set does not take (typed in the terminal as name=value). */
   readonly unknown_model_param: { readonly name: string; readonly allowed: readonly string[] };
+  /** /retry found no answer to regenerate: memory is empty, or its last round has no question (trimmed away). */
+  readonly nothing_to_retry: { readonly reason: 'empty' | 'no_question' };
+  /** /retry of a round someone else asked, by someone who is not a moderator; `author` is who asked (may be empty). */
+  readonly retry_not_yours: { readonly author: string };
+  /** The round being regenerated changed while the new answer was written (a /rollback, another process). */
+  readonly retry_stale: Record<string, never>;
 }
 
 export type UserErrorCode = keyof UserErrorDetails;

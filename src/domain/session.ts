@@ -326,6 +326,77 @@ export function withdrawUndelivered(session: Session, round: StoredRound): Chang
   return changed(session, seqs.length === 0 ? {} : { remove: seqs }, undefined);
 }
 
+/** Who asks to regenerate an answer: whose rounds they may regenerate. */
+export interface RetryRequester {
+  readonly userId: string;
+  /** May regenerate anyone's round: a moderator (Manage Messages), or the person of a DM. */
+  readonly moderator: boolean;
+}
+
+/** The round /retry regenerates: the session's last, as it was read. */
+export interface RetryTarget {
+  /** Its question, sent again. */
+  readonly question: HistoryMessage;
+  /** Every message of it, the question first: what the new round replaces. */
+  readonly round: readonly HistoryMessage[];
+}
+
+/**
+ * The round a retry regenerates: the last one, when it starts with a question (a round whose
+ * question was trimmed away has nothing to send again) and `requester` asked it or is a moderator.
+ * A forged question has no author, so only a moderator may regenerate its round.
+ */
+export function retryTarget(session: Session, requester: RetryRequester): RetryTarget {
+  const last = rounds(session.history).at(-1);
+  if (last === undefined) throw userError('nothing_to_retry', { reason: 'empty' });
+  const round = session.history.slice(last.start, last.end);
+  const question = round[0];
+  if (question?.role !== 'user') throw userError('nothing_to_retry', { reason: 'no_question' });
+  if (!requester.moderator && question.authorId !== requester.userId) throw userError('retry_not_yours', { author: question.authorName ?? '' });
+  return { question, round };
+}
+
+/** A stored message as a draft again (its seq dropped), to be stored anew. */
+export function draftOf(message: HistoryMessage): DraftMessage {
+  const { seq: _seq, ...draft } = message;
+  return draft;
+}
+
+/**
+ * Replaces the round a retry regenerated with its question and the new answer, as one change:
+ * the old round's messages go and the new round comes in at the end, its reply marked pending
+ * delivery (as storeAnswered does), so memory never holds both rounds or neither. The question is
+ * taken as it is now (a pin set meanwhile stays). Refused (retry_stale) unless the target is still
+ * the session's last round, message for message: a /rollback or another writer changed it while
+ * the answer was written, and the retry must not undo that.
+ */
+export function replaceRound(session: Session, target: RetryTarget, answer: DraftMessage, since: number): Changed<StoredRound> {
+  const last = rounds(session.history).at(-1);
+  const now = last === undefined ? [] : session.history.slice(last.start, last.end);
+  const question = now[0];
+  if (question === undefined || now.length !== target.round.length || now.some((m, i) => m.seq !== target.round[i]?.seq)) {
+    throw userError('retry_stale', {});
+  }
+  const append = numbered(session, [draftOf(question), answer]);
+  const stored = { question: append[0]?.seq ?? session.next, reply: append[1]?.seq ?? session.next };
+  return changed(session, { append, remove: now.map((m) => m.seq), pending: { seq: stored.reply, since } }, stored);
+}
+
+/**
+ * The new answer of a retry could not be shown: its round leaves memory and the round it replaced
+ * comes back, as it was (pins included; numbered anew, at the end, where it was). If the new
+ * round is no longer all there (a /rollback meanwhile), only what is left of it goes, as
+ * withdrawUndelivered does.
+ */
+export function restoreReplaced(session: Session, stored: StoredRound, replaced: readonly HistoryMessage[]): Changed {
+  const seqs: number[] = [];
+  for (let seq = stored.question; seq <= stored.reply; seq += 1) if (positionOf(session.history, seq) !== undefined) seqs.push(seq);
+  if (seqs.length === 0) return changed(session, {}, undefined);
+  const whole = seqs.length === stored.reply - stored.question + 1;
+  const append = whole ? numbered(session, replaced.map(draftOf)) : [];
+  return changed(session, append.length === 0 ? { remove: seqs } : { append, remove: seqs }, undefined);
+}
+
 /** Throws unless `round` can be committed as one: it starts with a user message. */
 export function checkRound(round: readonly DraftMessage[]): void {
   if (round.length === 0 || round[0]?.role !== 'user') {

@@ -10,6 +10,8 @@ export interface ContextRequest {
   readonly budget?: number | undefined;
   /** Fills the system prompt's placeholders for this request. */
   readonly fillSystemPrompt?: ((template: string) => string) | undefined;
+  /** A retry: only the history before this seq (its round's question) goes with the question. */
+  readonly before?: number | undefined;
 }
 
 /**
@@ -25,5 +27,5 @@ export interface ContextStrategy {
  * to the token budget oldest unpinned first (buildContext).
  */
 export const windowStrategy: ContextStrategy = {
-  build: (memory, request) => memory.context(request.key, request.question, { budget: request.budget, images: request.images, fillSystemPrompt: request.fillSystemPrompt }),
+  build: (memory, request) => memory.context(request.key, request.question, { budget: request.budget, images: request.images, fillSystemPrompt: request.fillSystemPrompt, before: request.before }),
 };

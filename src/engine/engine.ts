@@ -2,13 +2,13 @@ import type { Asker } from '../domain/access.js';
 import type { Context } from '../domain/context.js';
 import { isUserError, type UserError } from '../domain/errors.js';
 import type { DraftMessage, HistoryMessage } from '../domain/message.js';
-import type { StoredRound } from '../domain/session.js';
+import { draftOf, type RetryTarget, retryTarget, type StoredRound } from '../domain/session.js';
 import type { ModelParams } from '../domain/model-params.js';
 import { fillPlaceholders, type Place, placeholderValues } from '../domain/placeholders.js';
 import type { Logger } from '../logger.js';
 import type { AnswerNote, AttachmentNote } from './attachment-notes.js';
 import { type ChatModel, type Completion, type CompletionRequest, ModelError } from './chat-model.js';
-import { type ContextStrategy, windowStrategy } from './context-strategy.js';
+import { type ContextRequest, type ContextStrategy, windowStrategy } from './context-strategy.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { MemoryBusyError, type Memory } from './memory.js';
 import { admit, type Precondition } from './preconditions.js';
@@ -58,6 +58,22 @@ export interface ReplySink {
   fail(problem: AnswerProblem, partial: string, notes: readonly AttachmentNote[]): Promise<void>;
 }
 
+/** A request to regenerate a session's last answer (/retry), from any surface. */
+export interface RetryRequest {
+  readonly sessionKey: string;
+  readonly asker: Asker;
+  /** May regenerate anyone's round: a moderator, or the person of a DM (see RetryRequester). */
+  readonly moderator: boolean;
+  /** Where it is asked, for the system prompt's placeholders; none are filled without it. */
+  readonly place?: Place;
+}
+
+/** Where a retry's new answer goes: a reply sink, told which question it answers once that is known. */
+export interface RetrySink extends ReplySink {
+  /** The round to regenerate was found; `question` is the one its new answer replies to. Called before start(). */
+  regenerating(question: HistoryMessage): void;
+}
+
 export const ANSWER_OUTCOMES = ['answered', 'ignored', 'rejected', 'rate_limited', 'failed', 'undelivered'] as const;
 export type AnswerOutcome = (typeof ANSWER_OUTCOMES)[number];
 
@@ -93,7 +109,7 @@ export class Engine {
   private readonly preconditions: readonly Precondition[];
   private readonly strategy: ContextStrategy;
   private readonly observer: TurnObserver;
-  /** The answers being worked on (until their completion ends), by session, so stopping, a command or the asker can cut them off. */
+  /** The answers being completed, by session, so stopping or a command can cut them off. */
   private readonly inFlight = new Map<AbortController, InFlight>();
   private stopping = false;
   private pendingTimer: NodeJS.Timeout | undefined;
@@ -125,18 +141,46 @@ export class Engine {
   private async turn(question: Question, sink: ReplySink, started: number): Promise<AnswerOutcome> {
     const refusal = admit(this.preconditions, 'question', question.asker, this.now());
     if (refusal !== undefined) return this.refuse(question, refusal, sink);
-    return this.turns.run(question.sessionKey, async () => {
+    return this.inTurn(question.sessionKey, question.sourceId, sink, () => this.answer(question, sink, started));
+  }
+
+  /**
+   * Regenerates the session's last answer (/retry): the last round's question is sent again with
+   * the history before that round, and the new answer, once complete, replaces the round in one
+   * change (replaceRound) before it is shown in full, as every answer is stored first. A retry
+   * that fails at any point changes nothing: the old round stays. It runs in the session's turn,
+   * so it is ordered with questions, and the rate limit counts it as one (it costs a completion).
+   */
+  async retry(request: RetryRequest, sink: RetrySink): Promise<AnswerOutcome> {
+    const started = performance.now();
+    const refusal = admit(this.preconditions, 'question', request.asker, this.now());
+    let outcome: AnswerOutcome;
+    if (refusal?.code === 'not_enabled') outcome = 'ignored';
+    else if (refusal !== undefined) {
+      // A command is always answered, even past a question's one notice.
+      await sink.fail({ code: 'rate_limited', limit: refusal.limit, retryAfterMs: refusal.retryAfterMs }, '', []);
+      outcome = 'rate_limited';
+    } else {
+      outcome = await this.inTurn(request.sessionKey, 'retry', sink, () => this.regenerate(request, sink, started));
+    }
+    this.observer.answered(outcome);
+    return outcome;
+  }
+
+  /** Runs `work` in the session's turn; a bug or a failing store ends it as a failure the asker is told of. */
+  private inTurn(key: string, sourceId: string, sink: ReplySink, work: () => Promise<AnswerOutcome>): Promise<AnswerOutcome> {
+    return this.turns.run(key, async () => {
       if (this.stopping) {
         await sink.fail({ code: 'restarting', interrupted: false }, '', []).catch(() => undefined);
         return 'failed';
       }
       try {
-        return await this.answer(question, sink, started);
+        return await work();
       } catch (error) {
         // A bug or a failing store: the asker still hears that nothing was kept, and typing stops.
         const gone = error instanceof StoreUnavailableError;
         this.logger.error(
-          { err: error, session: question.sessionKey, message: question.sourceId },
+          { err: error, session: key, message: sourceId },
           gone ? 'the store is unavailable: nothing of this answer was stored' : 'answering failed',
         );
         await sink.fail({ code: gone ? 'store_unavailable' : 'internal' }, '', []).catch(() => undefined);
@@ -178,13 +222,15 @@ export class Engine {
    * the person sees, and so does the asker interrupting it (Ctrl-C in the terminal). An answer is
    * being worked on from the start of its turn (its attachments read, its context built) until its
    * completion ends; one already complete is committed first, and the command acts on it.
+   * True when a new round was cut off; a retry cut off leaves its old round in memory, so it does
+   * not count as one.
    */
   cancel(key: string, by: CancelReason): boolean {
     let cancelled = false;
     for (const [abort, answer] of this.inFlight) {
       if (answer.key !== key || abort.signal.aborted) continue;
       abort.abort(new CutOff(by));
-      cancelled = true;
+      if (!answer.retry) cancelled = true;
     }
     return cancelled;
   }
@@ -192,7 +238,7 @@ export class Engine {
   /** The answer being completed in session `key`, if any (for /history). */
   answering(key: string): Omit<InFlight, 'key'> | undefined {
     for (const [abort, answer] of this.inFlight) {
-      if (answer.key === key && !abort.signal.aborted) return { authorName: answer.authorName, question: answer.question };
+      if (answer.key === key && !abort.signal.aborted) return { authorName: answer.authorName, question: answer.question, retry: answer.retry };
     }
     return undefined;
   }
@@ -224,22 +270,102 @@ export class Engine {
   }
 
   private async answer(question: Question, sink: ReplySink, started: number): Promise<AnswerOutcome> {
-    const log = this.logger.child({ session: question.sessionKey, message: question.sourceId });
     // Cancellable from the start of its turn, not only while it streams: an answer whose context was
     // read before a /reset, or that its asker interrupted while its attachments were read, must not
     // be completed and stored.
-    const abort = new AbortController();
-    this.inFlight.set(abort, { key: question.sessionKey, authorName: question.authorName, question: question.content });
-    let worked: Worked;
+    const abort = this.track(question, false);
     try {
-      worked = await this.work(question, sink, started, abort.signal, log);
+      const attached = (await question.attachments?.()) ?? NOTHING_ATTACHED;
+      if (abort.signal.aborted) return await this.cutOff(abort.signal, '', sink, attached, this.logger);
+      let asked: DraftMessage;
+      try {
+        asked = this.memory.message({
+          role: 'user',
+          content: question.content,
+          attached: attached.text,
+          authorId: question.asker.userId,
+          authorName: question.authorName,
+          discordMessageIds: [question.sourceId],
+        });
+      } catch (error) {
+        if (!isUserError(error)) throw error;
+        await sink.fail({ code: 'refused', error }, '', attached.notes);
+        return 'rejected';
+      }
+      return await this.produce({ question, asked, attached }, sink, started, abort);
     } finally {
       this.inFlight.delete(abort);
     }
-    if ('outcome' in worked) return worked.outcome;
-    const { attached, asked, completed } = worked;
+  }
+
+  /** Registers an answer as being worked on, so stopping, a command or its asker can cut it off. */
+  private track(question: Question, retry: boolean): AbortController {
+    const abort = new AbortController();
+    this.inFlight.set(abort, { key: question.sessionKey, authorName: question.authorName, question: question.content, retry });
+    return abort;
+  }
+
+  /** Tells the asker why their answer was cut off (`shown` of it was on screen); nothing of it is stored. */
+  private async cutOff(signal: AbortSignal, shown: string, sink: ReplySink, attached: Attached, log: Logger): Promise<AnswerOutcome> {
+    const reason: unknown = signal.reason;
+    const by = reason instanceof CutOff ? reason.by : 'stopping';
+    log.info({ by }, 'answer cut off before it was complete; nothing of it is stored');
+    await sink.fail(by === 'stopping' ? { code: 'restarting', interrupted: shown !== '' } : { code: 'cancelled', by }, shown, attached.notes);
+    return 'failed';
+  }
+
+  /** /retry in its turn: finds the round to regenerate (or refuses), then answers its question again. */
+  private async regenerate(request: RetryRequest, sink: RetrySink, started: number): Promise<AnswerOutcome> {
+    let target: RetryTarget;
+    try {
+      target = retryTarget(await this.memory.read(request.sessionKey), { userId: request.asker.userId, moderator: request.moderator });
+    } catch (error) {
+      if (!isUserError(error)) throw error;
+      await sink.fail({ code: 'refused', error }, '', []);
+      return 'rejected';
+    }
+    sink.regenerating(target.question);
+    // Sent as it was stored: its text files are in its content; images were never stored, so they do not go again.
+    const asked = draftOf(target.question);
+    const question: Question = {
+      sessionKey: request.sessionKey,
+      asker: request.asker,
+      authorName: asked.authorName ?? '',
+      content: asked.content,
+      sourceId: asked.discordMessageIds[0] ?? '',
+      ...(request.place === undefined ? {} : { place: request.place }),
+    };
+    const abort = this.track(question, true);
+    try {
+      return await this.produce({ question, asked, attached: NOTHING_ATTACHED, replaces: target }, sink, started, abort);
+    } finally {
+      this.inFlight.delete(abort);
+    }
+  }
+
+  /** Context → completion → store → deliver → confirm, for a question (a new round) or a retry (a replaced one). */
+  private async produce(turn: Turn, sink: ReplySink, started: number, abort: AbortController): Promise<AnswerOutcome> {
+    const { question, attached } = turn;
+    const log = this.logger.child({ session: question.sessionKey, message: question.sourceId, ...(turn.replaces === undefined ? {} : { retry: true }) });
     const fail = async (problem: AnswerProblem, partial = ''): Promise<void> => sink.fail(problem, partial, attached.notes);
-    if (abort.signal.aborted) return this.cutOff(abort.signal, completed.shown, fail, log);
+
+    // Read afresh after each await: a cancel may come during any of them.
+    const cutOff = (): boolean => abort.signal.aborted;
+    let completed: Awaited<ReturnType<Engine['complete']>>;
+    try {
+      const prepared = await this.prepare(turn, sink);
+      if (cutOff()) return await this.cutOff(abort.signal, '', sink, attached, log);
+      if (isUserError(prepared)) {
+        await fail({ code: 'refused', error: prepared });
+        return 'rejected';
+      }
+      const { context, model, params } = prepared;
+      completed = await this.complete(turn, context, { model, params }, sink, abort.signal, started, log);
+    } finally {
+      // Complete (or not): from here on a command acts on the stored round instead of cutting it off.
+      this.inFlight.delete(abort);
+    }
+    if (cutOff()) return this.cutOff(abort.signal, completed.shown, sink, attached, log);
     if (isUserError(completed.result)) {
       await fail({ code: 'refused', error: completed.result });
       return 'rejected';
@@ -260,10 +386,15 @@ export class Engine {
     const reply = this.memory.message({ role: 'assistant', content: text });
     this.observer.tokens(completed.promptTokens, reply.tokens);
     // Acknowledged means stored: the round is committed before the person can see it complete.
-    const stored = await this.storeAnswered(question.sessionKey, [asked, { ...reply, discordMessageIds: await sink.settle() }], log);
+    const stored = await this.store(turn, { ...reply, discordMessageIds: await sink.settle() }, log);
+    if (turn.replaces !== undefined && isProblem(stored)) {
+      // A retry that cannot be stored is not shown: the old round stays, in memory and on screen.
+      await fail(stored, completed.shown);
+      return 'failed';
+    }
     const delivered = await this.deliver(sink, text, [...attached.notes, ...contextNotes(completed.omitted, finishReason)], log);
     if (delivered === undefined) {
-      if (!isProblem(stored)) await this.withdraw(question.sessionKey, stored, log);
+      if (!isProblem(stored)) await this.undo(turn, stored, log);
       return 'undelivered';
     }
     this.observer.finished(performance.now() - started);
@@ -276,61 +407,15 @@ export class Engine {
     return 'answered';
   }
 
-  /**
-   * An answer's work up to the end of its completion: read the attachments, build the context,
-   * complete. The outcome instead when it ends early: refused, or cut off before the completion.
-   */
-  private async work(question: Question, sink: ReplySink, started: number, signal: AbortSignal, log: Logger): Promise<Worked> {
-    const attached = (await question.attachments?.()) ?? NOTHING_ATTACHED;
-    const fail = async (problem: AnswerProblem, partial: string): Promise<void> => sink.fail(problem, partial, attached.notes);
-    // Read afresh after each step: a cancel may come during any await.
-    const aborted = (): boolean => signal.aborted;
-    if (aborted()) return { outcome: await this.cutOff(signal, '', fail, log) };
-    const prepared = await this.prepare(question, attached, sink);
-    if (aborted()) return { outcome: await this.cutOff(signal, '', fail, log) };
-    if (isUserError(prepared)) {
-      await fail({ code: 'refused', error: prepared }, '');
-      return { outcome: 'rejected' };
-    }
-    const { asked, context, model, params } = prepared;
-    const completed = await this.complete(question, asked, attached, context, { model, params }, sink, signal, started, log);
-    return { attached, asked, completed };
-  }
-
-  /** Tells the asker why their answer was cut off (`shown` of it was on screen); nothing of it is stored. */
-  private async cutOff(signal: AbortSignal, shown: string, fail: (problem: AnswerProblem, partial: string) => Promise<void>, log: Logger): Promise<AnswerOutcome> {
-    const reason: unknown = signal.reason;
-    const by = reason instanceof CutOff ? reason.by : 'stopping';
-    log.info({ by }, 'answer cut off before it was complete; nothing of it is stored');
-    await fail(by === 'stopping' ? { code: 'restarting', interrupted: shown !== '' } : { code: 'cancelled', by }, shown);
-    return 'failed';
-  }
-
-  /** The question as a draft message and its context; a UserError when it is refused. */
-  private async prepare(
-    question: Question,
-    attached: Attached,
-    sink: ReplySink,
-  ): Promise<{ asked: DraftMessage; context: Context; model: string; params: ModelParams } | UserError> {
+  /** The turn's context and model; a UserError when it is refused. */
+  private async prepare(turn: Turn, sink: ReplySink): Promise<{ context: Context; model: string; params: ModelParams } | UserError> {
+    const { question } = turn;
     try {
-      const asked = this.memory.message({
-        role: 'user',
-        content: question.content,
-        attached: attached.text,
-        authorId: question.asker.userId,
-        authorName: question.authorName,
-        discordMessageIds: [question.sourceId],
-      });
       // Typing as soon as the question is known to be valid, before any store or model work.
       await sink.start();
-      const { context, settings } = await this.strategy.build(this.memory, {
-        key: question.sessionKey,
-        question: asked,
-        images: attached.images,
-        fillSystemPrompt: this.placeholdersFor(question),
-      });
+      const { context, settings } = await this.strategy.build(this.memory, this.contextRequest(turn));
       this.logger.debug({ session: question.sessionKey, promptTokens: context.tokens, omitted: context.omitted }, 'context built');
-      return { asked, context, model: settings.model, params: settings.params ?? {} };
+      return { context, model: settings.model, params: settings.params ?? {} };
     } catch (error) {
       if (isUserError(error)) return error;
       throw error;
@@ -343,16 +428,14 @@ export class Engine {
    * the question cannot fit even so).
    */
   private async complete(
-    question: Question,
-    asked: DraftMessage,
-    attached: Attached,
+    turn: Turn,
     context: Context,
     chosen: { readonly model: string; readonly params: ModelParams },
     sink: ReplySink,
     signal: AbortSignal,
     started: number,
     log: Logger,
-  ): Promise<Completed> {
+  ): Promise<{ result: Attempt | UserError; shown: string; promptTokens: number; omitted: number }> {
     let shown = '';
     const onText = (soFar: string): void => {
       if (shown === '' && soFar !== '') this.observer.firstText(performance.now() - started);
@@ -365,13 +448,7 @@ export class Engine {
     if (first.ok || !isContextLength(first.error) || shown !== '' || signal.aborted) return { result: first, shown, promptTokens: context.tokens, omitted: context.omitted };
     const budget = this.smallerBudget(context, first.error, log);
     try {
-      const smaller = await this.strategy.build(this.memory, {
-        key: question.sessionKey,
-        question: asked,
-        images: attached.images,
-        budget,
-        fillSystemPrompt: this.placeholdersFor(question),
-      });
+      const smaller = await this.strategy.build(this.memory, { ...this.contextRequest(turn), budget });
       const result = await this.attempt({ ...request, messages: smaller.context.messages }, onText);
       return { result, shown, promptTokens: smaller.context.tokens, omitted: smaller.context.omitted };
     } catch (error) {
@@ -386,6 +463,17 @@ export class Engine {
     } catch (error) {
       return { ok: false, error };
     }
+  }
+
+  /** What the context strategy is asked for: a retry's question goes with the history before its round only. */
+  private contextRequest(turn: Turn): ContextRequest {
+    return {
+      key: turn.question.sessionKey,
+      question: turn.asked,
+      images: turn.attached.images,
+      fillSystemPrompt: this.placeholdersFor(turn.question),
+      before: turn.replaces?.question.seq,
+    };
   }
 
   /** Fills a system prompt's placeholders for `question`, at the time it is answered. */
@@ -419,11 +507,20 @@ export class Engine {
     }
   }
 
-  /** Stores the complete round, pending delivery; the problem to tell the person when it cannot be. */
-  private async storeAnswered(key: string, round: readonly DraftMessage[], log: Logger): Promise<StoredRound | NotStored> {
+  /**
+   * Stores the complete round, pending delivery: a question's as a new round, a retry's in place of
+   * the one it regenerates. The problem to tell the person when it cannot be.
+   */
+  private async store(turn: Turn, reply: DraftMessage, log: Logger): Promise<StoredRound | NotStored> {
+    const key = turn.question.sessionKey;
     try {
-      return await this.memory.storeAnswered(key, round);
+      if (turn.replaces !== undefined) return await this.memory.replaceRound(key, turn.replaces, reply);
+      return await this.memory.storeAnswered(key, [turn.asked, reply]);
     } catch (error) {
+      if (isUserError(error)) {
+        log.info({ code: error.code }, 'the round being regenerated changed meanwhile; the new answer is not stored');
+        return { code: 'refused', error };
+      }
       if (error instanceof MemoryBusyError) {
         log.error({ err: error }, 'another process kept changing this memory; the answer is shown but was not stored');
         return { code: 'not_stored' };
@@ -443,10 +540,15 @@ export class Engine {
     }
   }
 
-  /** The person never saw the answer, so it must not become memory they did not see. */
-  private async withdraw(key: string, round: StoredRound, log: Logger): Promise<void> {
+  /**
+   * The person never saw the answer, so it must not become memory they did not see: a question's
+   * round leaves memory; a retry's gives way to the round it replaced.
+   */
+  private async undo(turn: Turn, round: StoredRound, log: Logger): Promise<void> {
+    const key = turn.question.sessionKey;
     try {
-      await this.memory.withdrawUndelivered(key, round);
+      if (turn.replaces === undefined) await this.memory.withdrawUndelivered(key, round);
+      else await this.memory.restoreReplaced(key, round, turn.replaces);
     } catch (error) {
       // Still marked pending: a later pass shows it in full where it was asked, so it is not memory nobody saw.
       log.error({ err: error, round }, 'the undelivered answer could not be taken out of memory; it stays marked pending delivery');
@@ -541,36 +643,33 @@ export interface PendingReport {
   readonly failed: number;
 }
 
-type NotStored = Extract<AnswerProblem, { code: 'not_stored' | 'store_unavailable' | 'internal' }>;
+type NotStored = Extract<AnswerProblem, { code: 'not_stored' | 'store_unavailable' | 'internal' | 'refused' }>;
+
+/** One answer being produced: its question as stored with it, and, for a retry, the round it replaces. */
+interface Turn {
+  readonly question: Question;
+  readonly asked: DraftMessage;
+  readonly attached: Attached;
+  readonly replaces?: RetryTarget;
+}
 
 function isProblem(stored: StoredRound | NotStored): stored is NotStored {
   return 'code' in stored;
 }
 
-/** What an answer's work gave: its completion, or the outcome it already ended with. */
-type Worked =
-  | { readonly outcome: AnswerOutcome }
-  | { readonly attached: Attached; readonly asked: DraftMessage; readonly completed: Completed };
-
-/** A completion's result, what of it was shown, and what its context cost and left out. */
-interface Completed {
-  readonly result: Attempt | UserError;
-  readonly shown: string;
-  readonly promptTokens: number;
-  readonly omitted: number;
-}
-
-/** An answer being worked on: whose, in which session. */
+/** An answer being completed: whose, in which session, since when. */
 interface InFlight {
   readonly key: string;
   readonly authorName: string;
   readonly question: string;
+  /** A retry's new answer: its round is in memory already, as the old answer. */
+  readonly retry: boolean;
 }
 
 /** Why an answer was cut off before it was complete. */
 class CutOff extends Error {
   constructor(readonly by: 'stopping' | CancelReason) {
-    super(by === 'stopping' ? 'the bot is stopping' : by === 'interrupted' ? 'interrupted by the asker' : `cancelled by /${by}`);
+    super(by === 'stopping' ? 'the bot is stopping' : by === 'interrupted' ? 'interrupted by its asker' : `cancelled by /${by}`);
   }
 }
 

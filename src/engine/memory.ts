@@ -37,6 +37,9 @@ import {
   trimToLimit,
   unpin,
   withdrawUndelivered,
+  replaceRound,
+  restoreReplaced,
+  type RetryTarget,
   MAX_REPLY_TOKENS_BOUND,
   type ModelChoice,
   type ModelPolicy,
@@ -120,8 +123,9 @@ export class Memory {
   /**
    * The context for answering `question`. `budget` overrides the session's token budget (for a
    * server smaller than configured); `images` go with the question only; `fillSystemPrompt`
-   * fills the system prompt's placeholders before it is counted. A session not in
-   * memory is read only as far back as this context can reach.
+   * fills the system prompt's placeholders before it is counted; `before` (a seq) leaves out that
+   * message and every later one, as a retry sends its round's question again with only the history
+   * before it. A session not in memory is read only as far back as this context can reach.
    */
   async context(
     key: string,
@@ -130,10 +134,13 @@ export class Memory {
       budget?: number | undefined;
       images?: readonly string[] | undefined;
       fillSystemPrompt?: ((template: string) => string) | undefined;
+      before?: number | undefined;
     } = {},
   ): Promise<{ context: Context; settings: ResolvedSettings }> {
     const budgetFor = (stored: SessionSettings): number => options.budget ?? stored.tokenBudget ?? this.defaults.tokenBudget;
-    const { session, skipped } = await this.lock.run(key, () => this.store.loadForContext(key, budgetFor));
+    const { session: loaded, skipped } = await this.lock.run(key, () => this.store.loadForContext(key, budgetFor));
+    const before = options.before;
+    const session = before === undefined ? loaded : { ...loaded, history: loaded.history.filter((m) => m.seq < before) };
     const settings = this.settings(session);
     const context = buildContext({
       session,
@@ -210,6 +217,20 @@ export class Memory {
     const from = this.delivering.get(key);
     this.delivering.delete(key);
     await this.changeFrom(key, (session) => withdrawUndelivered(session, round), from);
+  }
+
+  /**
+   * Stores a retry's new answer in place of the round it regenerates, pending delivery (the
+   * domain's replaceRound): memory holds one of the two rounds at every moment.
+   */
+  replaceRound(key: string, target: RetryTarget, answer: DraftMessage): Promise<StoredRound> {
+    const since = this.rules.now();
+    return this.change(key, (session) => replaceRound(session, target, answer, since));
+  }
+
+  /** A retry's new answer could not be shown: the round it replaced comes back (restoreReplaced). */
+  restoreReplaced(key: string, stored: StoredRound, target: RetryTarget): Promise<void> {
+    return this.change(key, (session) => restoreReplaced(session, stored, target.round));
   }
 
   /** Sessions holding an answer still marked pending delivery (after a crash, or being delivered now). */

@@ -32,6 +32,7 @@ export interface CommandOptions {
   readonly system: 'show' | 'set' | 'reset' | 'prompt';
   readonly model: ModelCommandOption;
   readonly listen: 'on' | 'off';
+  readonly retry: never;
 }
 
 /** /model's subcommands and the options of `/model set`, by their default (English) names. */
@@ -179,6 +180,14 @@ export interface Catalogue {
   /** The models /model offers (`list` already formatted). */
   modelsOffered(list: string): string;
   listenSet(surface: Surface, on: boolean, was: boolean): string;
+  /** /retry replaced the last round with a new answer to `author`'s question (empty: a question with no speaker). */
+  retried(surface: Surface, author: string): string;
+  /** Opens what a failed /retry says; the reason follows, then retryKept. */
+  readonly retryFailed: string;
+  /** Why a /retry failed, for the problems worded on their own (without "not added to memory": nothing new was). */
+  readonly retryProblem: { readonly [C in OwnProblemCode]: (problem: Extract<AnswerProblem, { code: C }>) => string };
+  /** Closes what a failed /retry says. */
+  readonly retryKept: string;
 
   // ---- surfaces -------------------------------------------------------------------------------
   /** The terminal chat's /help, one line each. */

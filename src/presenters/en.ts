@@ -124,6 +124,13 @@ export const en: Catalogue = {
       `${PARAM_NAMES[param]} must be ${integer ? 'a whole number' : 'a number'} from ${String(min)} to ${String(max)}; got ${typeof value === 'string' ? `"${value}"` : String(value)}. Nothing was changed.`,
     bad_reasoning_effort: ({ value, allowed }) => `reasoning_effort must be one of ${allowed.join(', ')}; got "${value}". Nothing was changed.`,
     unknown_model_param: ({ name, allowed }) => `There is no parameter "${name}": give name=value with one of ${allowed.join(', ')}. Nothing was changed.`,
+    nothing_to_retry: ({ reason }) =>
+      reason === 'empty'
+        ? 'There is nothing to retry: this channel has no messages in memory.'
+        : 'There is nothing to retry: the last round in memory has no question (it was trimmed away).',
+    retry_not_yours: ({ author }) =>
+      `Only ${author === '' ? 'the person who asked it' : author} or a moderator (Manage Messages) can retry the last answer. Nothing was changed.`,
+    retry_stale: () => 'The last round changed while the new answer was being written (a /rollback, or another copy of the bot), so it was not replaced. Nothing was changed.',
   },
   emptyMention: 'The message is empty: say something after mentioning me.',
 
@@ -278,12 +285,27 @@ export const en: Catalogue = {
       ? `${where(surface)} is now answered without a mention: every message from a person gets an answer.`
       : `${where(surface)} is answered only when I am mentioned again.`;
   },
+  retried: (surface, author) =>
+    `Regenerated the answer to ${author === '' ? 'the last question' : `${author}’s question`}: it replaced the previous answer in ${surface === 'discord' ? 'this channel’s memory' : 'memory'}.`,
+  retryFailed: 'The answer could not be regenerated.',
+  retryProblem: {
+    rate_limited: ({ limit, retryAfterMs }) =>
+      `You're asking faster than I answer (at most ${String(limit)} questions a minute); try again in ${String(Math.ceil(retryAfterMs / 1000))} s.`,
+    empty_answer: () => 'The model returned an empty answer.',
+    not_stored: () => 'Another copy of the bot kept changing this memory at the same moment.',
+    internal: () => 'Something went wrong on my side.',
+    store_unavailable: () => "The bot's database is unavailable; the bot's operator can see why in its logs.",
+    cancelled: ({ by }) => `/${by} cancelled it while it was being written.`,
+    restarting: () => 'The bot is restarting; please try again in a moment.',
+  },
+  retryKept: 'Nothing was changed: the previous answer stays in memory.',
 
   terminalHelp: [
     'Type a question and press Enter; the answer streams below it.',
     'Commands (the same as the Discord slash commands):',
     '  /history [page]     what memory holds (page 1 is the newest)',
     '  /rollback [count]   remove the last rounds (default 1)',
+    '  /retry              regenerate the last answer (it replaces the last round)',
     '  /pin I…  /unpin I…  pin or unpin messages by index (0 = oldest, -1 = newest)',
     '  /limit [messages]   show or set how many messages memory keeps',
     '  /reset              forget the conversation (settings stay)',
@@ -392,6 +414,7 @@ export const en: Catalogue = {
         off: { name: 'off', description: 'Answer only when mentioned (the default)' },
       },
     },
+    retry: { name: 'retry', description: 'Regenerate the last answer (of your question; moderators: of any)', options: {} },
   },
 };
 

@@ -52,6 +52,36 @@ export function answerProblemText(t: Catalogue, problem: AnswerProblem): string 
 }
 
 /**
+ * Why a /retry failed: a refusal as itself (it says nothing was changed); any other problem
+ * framed as a retry that failed, with the previous answer kept.
+ */
+export function retryProblemText(t: Catalogue, problem: AnswerProblem): string {
+  if (problem.code === 'refused') return userErrorText(t, problem.error);
+  return t.sentences([t.retryFailed, retryReason(t, problem), t.retryKept]);
+}
+
+function retryReason(t: Catalogue, problem: Exclude<AnswerProblem, { code: 'refused' }>): string {
+  switch (problem.code) {
+    case 'model_failed':
+      return modelFailureText(t, problem.kind, problem.details);
+    case 'rate_limited':
+      return t.retryProblem.rate_limited(problem);
+    case 'empty_answer':
+      return t.retryProblem.empty_answer(problem);
+    case 'not_stored':
+      return t.retryProblem.not_stored(problem);
+    case 'internal':
+      return t.retryProblem.internal(problem);
+    case 'store_unavailable':
+      return t.retryProblem.store_unavailable(problem);
+    case 'cancelled':
+      return t.retryProblem.cancelled(problem);
+    case 'restarting':
+      return t.retryProblem.restarting(problem);
+  }
+}
+
+/**
  * What a command that failed with `error` tells the person, for the failures they are meant to
  * hear about (a refusal, a store that cannot be written, another writer winning twice); undefined
  * for anything else, which is a bug the surface reports with its generic words.

@@ -116,6 +116,11 @@ export const zhCN: Catalogue = {
       `${PARAM_NAMES[param]} 必须是 ${String(min)} 到 ${String(max)} 之间的${integer ? '整数' : '数'}，收到的是${typeof value === 'string' ? `“${value}”` : ` ${String(value)}`}。没有做任何更改。`,
     bad_reasoning_effort: ({ value, allowed }) => `reasoning_effort 必须是 ${allowed.join('、')} 之一，收到的是“${value}”。没有做任何更改。`,
     unknown_model_param: ({ name, allowed }) => `没有参数“${name}”：请用 名称=值 的形式，名称为 ${allowed.join('、')} 之一。没有做任何更改。`,
+    nothing_to_retry: ({ reason }) =>
+      reason === 'empty' ? '没有可以重新生成的回答：本频道的记忆中还没有消息。' : '没有可以重新生成的回答：记忆中最后一轮没有提问（已被裁掉）。',
+    retry_not_yours: ({ author }) =>
+      `只有${author === '' ? '提问的人' : ` ${author} `}或管理员（管理消息权限）可以重新生成最后的回答。没有做任何更改。`,
+    retry_stale: () => '新回答生成期间，最后一轮被改动了（/rollback，或另一个机器人实例），所以没有替换它。没有做任何更改。',
   },
   emptyMention: '消息是空的：请在提及我之后说点什么。',
 
@@ -257,12 +262,27 @@ export const zhCN: Catalogue = {
     if (on === was) return on ? `${where(surface)}本来就会回答每条消息。` : `${where(surface)}本来就只回答提及我的消息。`;
     return on ? `${where(surface)}现在无需提及：每个人的每条消息都会得到回答。` : `${where(surface)}恢复为只在提及我时回答。`;
   },
+  retried: (surface, author) =>
+    `已重新生成${author === '' ? '最后一个问题' : ` ${author} 的问题`}的回答：它替换了${surface === 'discord' ? '本频道记忆中' : '记忆中'}之前的回答。`,
+  retryFailed: '无法重新生成回答。',
+  retryProblem: {
+    rate_limited: ({ limit, retryAfterMs }) =>
+      `你提问的速度超过了我回答的速度（每分钟最多 ${String(limit)} 个问题）；请在 ${String(Math.ceil(retryAfterMs / 1000))} 秒后再试。`,
+    empty_answer: () => '模型返回了空回答。',
+    not_stored: () => '另一个机器人实例同时在不断修改这段记忆。',
+    internal: () => '我这边出了问题。',
+    store_unavailable: () => '机器人的数据库不可用；机器人的运营者可以在日志中查看原因。',
+    cancelled: ({ by }) => `回答生成期间被 /${by} 取消了。`,
+    restarting: () => '机器人正在重启；请稍后再试。',
+  },
+  retryKept: '没有做任何更改：之前的回答仍在记忆中。',
 
   terminalHelp: [
     '输入问题并按回车，回答会显示在下方。',
     '命令（与 Discord 的斜杠命令相同）：',
     '  /history [page]     查看记忆内容（第 1 页是最新的）',
     '  /rollback [count]   删除最近几轮（默认 1 轮）',
+    '  /retry              重新生成最后的回答（替换最后一轮）',
     '  /pin I…  /unpin I…  按序号固定或取消固定消息（0 = 最早，-1 = 最新）',
     '  /limit [messages]   查看或设置记忆保留的消息条数',
     '  /reset              忘记这段对话（设置保留）',
@@ -371,5 +391,6 @@ export const zhCN: Catalogue = {
         off: { name: '关', description: '只在提及我时回答（默认）' },
       },
     },
+    retry: { name: '重试', description: '重新生成最后的回答（你的问题的；管理员可重新生成任何人的）', options: {} },
   },
 };

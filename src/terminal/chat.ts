@@ -2,6 +2,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { userError } from '../domain/errors.js';
 import { exportText, type ImportedSession, MAX_IMPORT_BYTES } from '../domain/portable.js';
 import { rounds } from '../domain/session.js';
+import type { Asker } from '../domain/access.js';
 import type { AnswerOutcome, Engine } from '../engine/engine.js';
 import { historyView } from '../engine/history-view.js';
 import { en } from '../presenters/en.js';
@@ -25,13 +26,14 @@ import {
   modelShownText,
   pinText,
   resetText,
+  retriedText,
   rollbackText,
   settingsText,
   systemResetText,
   systemSetText,
   systemShownText,
 } from './presenter.js';
-import { type TerminalOutput, TerminalSink } from './sink.js';
+import { type TerminalOutput, TerminalRetrySink, TerminalSink } from './sink.js';
 
 export interface TerminalChatOptions {
   readonly engine: Engine;
@@ -121,6 +123,8 @@ export class TerminalChat {
       }
       case 'reset':
         return print(resetText(await memory.reset(key)));
+      case 'retry':
+        return this.retry();
       case 'history': {
         const session = await memory.read(key);
         return print(historyText(historyView(session, memory.settings(session), memory.tokens, input.page)));
@@ -219,7 +223,7 @@ export class TerminalChat {
       outcome = await engine.ask(
         {
           sessionKey: session,
-          asker: { userId: 'terminal', channelId: session, roleIds: [] },
+          asker: terminalAsker(session),
           authorName,
           content: text,
           sourceId: `terminal-${String(Date.now())}-${String(this.asked)}`,
@@ -235,6 +239,23 @@ export class TerminalChat {
     if (sink.stopped) return 'ok';
     return outcome === 'answered' && !sink.problem ? 'ok' : 'failed';
   }
+
+  private async retry(): Promise<LineResult> {
+    const { engine, session, out } = this.options;
+    const sink = new TerminalRetrySink(out, this.options.err);
+    const outcome = await engine.retry(
+      { sessionKey: session, asker: terminalAsker(session), moderator: true, place: { server: '', channel: session, bot: BOT_NAME } },
+      sink,
+    );
+    if (outcome !== 'answered' || sink.problem) return 'failed';
+    out.write(`${retriedText(sink.regenerated?.authorName ?? '')}\n`);
+    return 'ok';
+  }
+}
+
+/** The terminal's asker: the one person at it, who owns the session (so may retry any round). */
+function terminalAsker(session: string): Asker {
+  return { userId: 'terminal', channelId: session, roleIds: [] };
 }
 
 /** A file for /import, within the bound (a larger one is refused by its size, unread). */

@@ -20,6 +20,7 @@ export type TerminalInput =
   | { readonly kind: 'pin' | 'unpin'; readonly indices: readonly number[] }
   | { readonly kind: 'limit'; readonly limit: number | undefined }
   | { readonly kind: 'reset' }
+  | { readonly kind: 'retry' }
   | { readonly kind: 'history'; readonly page: number }
   | { readonly kind: 'forge'; readonly role: 'user' | 'assistant'; readonly content: string }
   | { readonly kind: 'memory'; readonly mode: MemoryMode; readonly tokens: number | undefined }
@@ -54,6 +55,8 @@ export function parseLine(line: string): TerminalInput {
       return { kind: 'limit', limit: args === '' ? undefined : validateLimit(wholeNumber(args, 'limit', MIN_LIMIT, MAX_LIMIT)) };
     case 'reset':
       return { kind: 'reset' };
+    case 'retry':
+      return { kind: 'retry' };
     case 'history':
       return { kind: 'history', page: args === '' ? 1 : wholeNumber(args, 'page', 1, Number.MAX_SAFE_INTEGER) };
     case 'forge': {

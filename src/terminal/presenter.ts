@@ -129,3 +129,8 @@ export function sessionLine(key: string, size: SessionSize, width: number, timeZ
   }
   return `${key.padEnd(width)}  ${t.clauses(parts)}`;
 }
+
+/** /retry replaced the last round; `author` asked its question (empty: no speaker). */
+export function retriedText(author: string): string {
+  return t.retried('terminal', author);
+}

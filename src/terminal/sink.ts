@@ -1,8 +1,9 @@
 import type { AnswerNote, AttachmentNote } from '../engine/attachment-notes.js';
-import type { ReplySink } from '../engine/engine.js';
+import type { HistoryMessage } from '../domain/message.js';
+import type { ReplySink, RetrySink } from '../engine/engine.js';
 import type { AnswerProblem } from '../engine/problems.js';
 import { answerProblemText, en } from '../presenters/en.js';
-import { answerNoteText, attachmentNoteText } from '../presenters/render.js';
+import { answerNoteText, attachmentNoteText, retryProblemText } from '../presenters/render.js';
 
 export interface TerminalOutput {
   write(text: string): void;
@@ -64,8 +65,30 @@ export class TerminalSink implements ReplySink {
     if (partial !== '' || this.written !== '') this.out.write('\n');
     if (partial !== '') this.err.write(`[${en.interrupted}]\n`);
     // Stopping an answer is not an error: only what it did is said.
-    this.err.write(this.stoppedByAsker ? `${answerProblemText(problem)}\n` : `error: ${answerProblemText(problem)}\n`);
+    this.err.write(this.stoppedByAsker ? `${this.problemText(problem)}\n` : `error: ${this.problemText(problem)}\n`);
     for (const note of notes) this.err.write(`note: ${attachmentNoteText(en, note)}\n`);
     return Promise.resolve();
+  }
+
+  protected problemText(problem: AnswerProblem): string {
+    return answerProblemText(problem);
+  }
+}
+
+/** A /retry's new answer, streamed like any; a failure says the previous answer stays. */
+export class TerminalRetrySink extends TerminalSink implements RetrySink {
+  private question: HistoryMessage | undefined;
+
+  /** The question whose answer was regenerated (or was to be). */
+  get regenerated(): HistoryMessage | undefined {
+    return this.question;
+  }
+
+  regenerating(question: HistoryMessage): void {
+    this.question = question;
+  }
+
+  protected override problemText(problem: AnswerProblem): string {
+    return retryProblemText(en, problem);
   }
 }

@@ -205,6 +205,8 @@ describe('the bot end to end (real discord.js and openai SDK against fakes)', ()
       unpin: '8192',
       limit: '8192',
       reset: '8192',
+      // For everyone: the person who asked retries their own answer; the bot checks who may (moderators, anyone's).
+      retry: null,
       history: null,
       forge: '8192',
       memory: '8192',

@@ -263,7 +263,7 @@ describe('Engine', () => {
     const sink = new RecordingSink();
     const answer = engine.ask(question, sink);
     await read;
-    expect(engine.answering('c1')).toEqual({ authorName: 'Ada', question: 'what is in this file?' });
+    expect(engine.answering('c1')).toEqual({ authorName: 'Ada', question: 'what is in this file?', retry: false });
     expect(engine.cancel('c1', 'interrupted')).toBe(true);
     release?.();
     expect(await answer).toBe('failed');

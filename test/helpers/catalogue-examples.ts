@@ -76,6 +76,9 @@ export const USER_ERROR_EXAMPLES: { readonly [C in UserErrorCode]: readonly User
   ],
   bad_reasoning_effort: [{ value: 'max', allowed: ['low', 'medium', 'high'] }],
   unknown_model_param: [{ name: 'temp', allowed: ['temperature', 'top_p'] }],
+  nothing_to_retry: [{ reason: 'empty' }, { reason: 'no_question' }],
+  retry_not_yours: [{ author: 'Ada' }, { author: '' }],
+  retry_stale: [{}],
 };
 
 /** Every kind of model failure, with the reasons each words differently. */
@@ -209,6 +212,10 @@ export const RENDER: { readonly [K in keyof Catalogue]: (t: Catalogue) => readon
   modelReset: (t) => SURFACES.flatMap((s) => [t.modelReset(s, true, '`m`'), t.modelReset(s, false, '`m`')]),
   modelsOffered: (t) => [t.modelsOffered('`a`, `b`')],
   listenSet: (t) => SURFACES.flatMap((s) => [t.listenSet(s, true, false), t.listenSet(s, false, true), t.listenSet(s, true, true), t.listenSet(s, false, false)]),
+  retried: (t) => SURFACES.flatMap((s) => [t.retried(s, '**Ada**'), t.retried(s, '')]),
+  retryFailed: (t) => [t.retryFailed],
+  retryProblem: (t) => each(ANSWER_PROBLEM_EXAMPLES, (code, p) => (t.retryProblem[code as OwnProblemCode] as (p: unknown) => string)(p)),
+  retryKept: (t) => [t.retryKept],
   terminalHelp: (t) => [...t.terminalHelp],
   interruptHint: (t) => [t.interruptHint],
   noSessions: (t) => [t.noSessions],

@@ -18,6 +18,7 @@ const inDir = (dir: string): string[] =>
 const STRICT = [
   'src/adapters/discord/presenter.ts',
   'src/adapters/discord/reply-sink.ts',
+  'src/adapters/discord/retry-sink.ts',
   'src/adapters/discord/command-builders.ts',
   'src/terminal/presenter.ts',
 ];

@@ -95,6 +95,24 @@ describe('npm run chat, piped', () => {
     expect(run.stdout).toContain('Nothing in memory yet');
   });
 
+  it('/retry regenerates the last answer in place; a failed retry keeps it and says so', async () => {
+    const answers = ['one', 'two', 'two again'];
+    openai.setResponder(() => answers.shift() ?? 'unscripted');
+    const run = await chat(['first', 'second', '/retry', '/history'], env, ['--name', 'Ada']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout.split('\n').slice(0, 4)).toEqual(['one', 'two', 'two again', 'Regenerated the answer to Ada’s question: it replaced the previous answer in memory.']);
+    expect(openai.requests[2]?.body.messages.map((m) => m.content)).toEqual([expect.any(String), 'Ada: first', 'one', 'Ada: second']);
+    expect(run.stdout).toMatch(/\s3 assistant: two again$/m);
+    expect(run.stdout).not.toMatch(/assistant: two$/m);
+
+    openai.failNext({ status: 400 });
+    const failed = await chat(['/retry', '/history'], env);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('error: The answer could not be regenerated. The model server rejected the request. Nothing was changed: the previous answer stays in memory.');
+    expect(failed.stdout).toContain('two again');
+  });
+
   it('/system and /settings work as on Discord: the same results, the same refusals, stored with the session', async () => {
     const run = await chat(
       ['/system set You are {bot}, in {channel}.', 'hi', '/system', '/settings', `/system set ${'x'.repeat(4001)}`, '/system frob'],

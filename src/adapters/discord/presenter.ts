@@ -25,6 +25,7 @@ import {
   oneLine,
   paramsText,
   placeholderList,
+  retryProblemText,
   settingValue,
   userErrorText,
 } from '../../presenters/render.js';
@@ -248,4 +249,15 @@ export function modelResetReply(hadOwn: boolean, model: string, locale: DiscordL
 
 export function listenReply(on: boolean, was: boolean, locale: DiscordLocale): string {
   return `${on ? '👂' : '🔕'} ${catalogueFor(locale).listenSet('discord', on, was)}`;
+}
+
+/** /retry's new answer replaced the last round; `author` asked its question (undefined: no speaker). */
+export function retriedReply(author: string | undefined, locale: DiscordLocale): string {
+  return `🔁 ${catalogueFor(locale).retried('discord', author === undefined || author === '' ? '' : `**${escapeMarkdown(author)}**`)}`;
+}
+
+/** Why a /retry changed nothing: a refusal as plainly as any command's, a failure marked as one. */
+export function retryFailedReply(problem: AnswerProblem, locale: DiscordLocale): string {
+  const text = retryProblemText(catalogueFor(locale), problem);
+  return problem.code === 'refused' ? text : `⚠️ ${text}`;
 }

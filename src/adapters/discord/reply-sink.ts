@@ -1,4 +1,4 @@
-import type { Message, MessageCreateOptions, MessageEditOptions, MessageReplyOptions } from 'discord.js';
+import type { Message, MessageCreateOptions, MessageEditOptions, MessageMentionOptions, TextBasedChannel } from 'discord.js';
 import type { Logger } from '../../logger.js';
 import type { ReplySink } from '../../engine/engine.js';
 import type { AnswerNote, AttachmentNote } from '../../engine/attachment-notes.js';
@@ -17,6 +17,32 @@ export function replyPieces(text: string, footer: readonly string[]): string[] {
     pieces.push(...splitMessage(under));
   }
   return pieces;
+}
+
+/**
+ * What an answer replies to: the question's message (a mention), or a question known by its id
+ * only (a /retry, which answers a question asked earlier).
+ */
+export interface ReplyTarget {
+  readonly id: string;
+  readonly channel: TextBasedChannel;
+  reply(options: { content: string; allowedMentions: MessageMentionOptions }): Promise<Message>;
+}
+
+/**
+ * The message `messageId` in `channel` as a reply target, without fetching it: a reply to it is a
+ * message that references it, sent as an ordinary one if it was deleted meanwhile. Without an id
+ * (a question that has no Discord message) the answer is an ordinary message.
+ */
+export function replyTargetIn(channel: TextBasedChannel, messageId: string | undefined): ReplyTarget {
+  return {
+    id: messageId ?? channel.id,
+    channel,
+    reply: (options) => {
+      if (!('send' in channel)) return Promise.reject(new Error(`cannot send to channel ${channel.id}`));
+      return channel.send(messageId === undefined ? options : { ...options, reply: { messageReference: messageId, failIfNotExists: false } });
+    },
+  };
 }
 
 /** Model output must never ping anyone; the reply may ping the person who asked. */
@@ -58,7 +84,7 @@ export class DiscordReplySink implements ReplySink {
   private done = false;
 
   constructor(
-    private readonly trigger: Message,
+    private readonly trigger: ReplyTarget,
     private readonly options: ReplySinkOptions,
   ) {}
 
@@ -124,6 +150,19 @@ export class DiscordReplySink implements ReplySink {
     }
   }
 
+  /**
+   * Takes back what was shown of an answer that will not stand (a retry that failed): streaming
+   * stops and the messages sent for it are deleted, so the channel shows what memory holds.
+   */
+  async discard(): Promise<void> {
+    this.stop();
+    await this.work;
+    for (const message of this.sent.splice(0)) {
+      await message.delete().catch((error: unknown) => this.options.logger.debug({ err: error }, 'message of a discarded answer not deleted'));
+    }
+    this.shownContent.splice(0);
+  }
+
   private stop(): void {
     this.done = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
@@ -164,7 +203,7 @@ export class DiscordReplySink implements ReplySink {
 
   private async send(content: string, first: boolean): Promise<Message> {
     if (first) {
-      return this.trigger.reply({ content, allowedMentions: NO_PINGS } satisfies MessageReplyOptions);
+      return this.trigger.reply({ content, allowedMentions: NO_PINGS });
     }
     const channel = this.trigger.channel;
     if (!('send' in channel)) throw new Error(`cannot send to channel ${channel.id}`);
