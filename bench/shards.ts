@@ -4,8 +4,8 @@
  * once (in-process), the fake Discord has no REST limit and discord.js's own 50 requests/s is
  * lifted too, so what is left is each process's work per mention.
  */
-import { createClient } from '@redis/client';
 import { FakeDiscord, type FakeUser } from '../test/fakes/fake-discord.js';
+import { dropRedisNamespace } from '../test/helpers/redis-namespace.js';
 import { BotProcess, startScriptLaunch } from './child.js';
 import { type BenchOptions, checkAtLeast, count, ms, ratio, type SectionResult, type Table, targetText } from './report.js';
 import { sleep, summarize, type Summary } from './stats.js';
@@ -52,18 +52,6 @@ interface Figure {
   readonly reply: Summary;
 }
 
-async function dropNamespace(url: string, namespace: string): Promise<void> {
-  const client = createClient({ url });
-  await client.connect();
-  try {
-    for (const pattern of [`${namespace}::*`, `${namespace}:index`]) {
-      for await (const keys of client.scanIterator({ MATCH: pattern, COUNT: 1000 })) if (keys.length > 0) await client.unlink(keys);
-    }
-  } finally {
-    await client.close();
-  }
-}
-
 async function measure(layout: Layout, redisUrl: string, quick: boolean): Promise<Figure> {
   const namespace = `ccbench_${String(process.pid)}_${Math.random().toString(36).slice(2, 8)}`;
   const discord = await FakeDiscord.start({ rateLimit: { limit: 1_000_000_000, windowMs: 1000 } });
@@ -103,7 +91,7 @@ async function measure(layout: Layout, redisUrl: string, quick: boolean): Promis
   } finally {
     for (const bot of bots) await bot.stop();
     await discord.close();
-    await dropNamespace(redisUrl, namespace);
+    await dropRedisNamespace(redisUrl, namespace);
   }
 }
 

@@ -3,10 +3,10 @@
  * (REDIS_URL) and PostgreSQL (POSTGRES_URL), over loopback, each in a namespace or schema of its
  * own that is removed afterwards. A store whose variable is unset is reported as not measured.
  */
-import { createClient } from '@redis/client';
 import pg from 'pg';
 import { openSessionStore } from '../src/adapters/store/open-session-store.js';
 import { Memory } from '../src/engine/memory.js';
+import { dropRedisNamespace } from '../test/helpers/redis-namespace.js';
 import { type Exchange, freshRound, messageRules, saveByRounds, sessionDefaults, sessionWith, silentLogger, tempFile } from './fixtures.js';
 import { type BenchOptions, checkTarget, count, ms, type Table, type TargetCheck, targetText } from './report.js';
 import { sample, type SampleOptions, summarize, type Summary } from './stats.js';
@@ -40,14 +40,7 @@ const STORES: readonly StoreUnderTest[] = [
       if (url === undefined || url === '') return undefined;
       return {
         url: withParameter(url, `namespace=${isolated}`),
-        cleanup: async () => {
-          const client = createClient({ url });
-          await client.connect();
-          for (const pattern of [`${isolated}::*`, `${isolated}:index`]) {
-            for await (const keys of client.scanIterator({ MATCH: pattern, COUNT: 1000 })) if (keys.length > 0) await client.unlink(keys);
-          }
-          await client.close();
-        },
+        cleanup: () => dropRedisNamespace(url, isolated),
       };
     },
   },

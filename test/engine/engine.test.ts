@@ -51,6 +51,17 @@ class ScriptedModel implements ChatModel {
   }
 }
 
+/** Streams one word, then waits until cut off. */
+function endlessModel(): ChatModel {
+  return {
+    complete: (request, onText) =>
+      new Promise((_resolve, reject) => {
+        onText('Once upon');
+        request.signal?.addEventListener('abort', () => reject(new ModelError('aborted', {})), { once: true });
+      }),
+  };
+}
+
 /** Everything the engine reported, in order. */
 class RecordingObserver implements TurnObserver {
   outcomes: AnswerOutcome[] = [];
@@ -219,15 +230,7 @@ describe('Engine', () => {
   });
 
   it('stopping: answers under way get the grace, then are cut off and told; queued ones are told to ask again; nothing is stored', async () => {
-    /** Streams one word, then waits until cut off. */
-    const endless: ChatModel = {
-      complete: (request, onText) =>
-        new Promise((_resolve, reject) => {
-          onText('Once upon');
-          request.signal?.addEventListener('abort', () => reject(new ModelError('aborted', {})), { once: true });
-        }),
-    };
-    const { engine, memory } = await setup(endless);
+    const { engine, memory } = await setup(endlessModel());
     const streaming = new RecordingSink();
     const queued = new RecordingSink();
     const answering = engine.ask(q('tell me a story'), streaming);
@@ -278,14 +281,7 @@ describe('Engine', () => {
   });
 
   it('cancel by the asker while the answer streams: told as theirs, with what was shown; nothing stored', async () => {
-    const endless: ChatModel = {
-      complete: (request, onText) =>
-        new Promise((_resolve, reject) => {
-          onText('Once upon');
-          request.signal?.addEventListener('abort', () => reject(new ModelError('aborted', {})), { once: true });
-        }),
-    };
-    const { engine, memory } = await setup(endless);
+    const { engine, memory } = await setup(endlessModel());
     const sink = new RecordingSink();
     const answer = engine.ask(q('tell me a story'), sink);
     await expect.poll(() => sink.events.includes('progress:Once upon')).toBe(true);

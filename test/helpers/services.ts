@@ -1,4 +1,3 @@
-import { createClient } from '@redis/client';
 import pg from 'pg';
 import { describe, it } from 'vitest';
 
@@ -35,18 +34,7 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${String(process.pid)}_${Math.random().toString(36).slice(2, 10)}`;
 }
 
-/** Deletes every key of a Redis namespace (its records and its index). */
-export async function dropRedisNamespace(url: string, namespace: string): Promise<void> {
-  const client = createClient({ url });
-  await client.connect();
-  try {
-    for (const pattern of [`${namespace}::*`, `${namespace}:index`]) {
-      for await (const keys of client.scanIterator({ MATCH: pattern, COUNT: 1000 })) if (keys.length > 0) await client.unlink(keys);
-    }
-  } finally {
-    await client.close();
-  }
-}
+export { dropRedisNamespace } from './redis-namespace.js';
 
 /** Drops a PostgreSQL schema and everything in it. */
 export async function dropPostgresSchema(url: string, schema: string): Promise<void> {
