@@ -1,7 +1,10 @@
 import { type Client, DiscordAPIError, RESTJSONErrorCodes, Routes } from 'discord.js';
 import type { PendingAnswer, Redeliver } from '../../engine/engine.js';
 import { type DiscordLocale, finishedAfterRestartLine } from './presenter.js';
-import { NO_PINGS, replyPieces } from './reply-sink.js';
+import { replyPieces } from './reply-sink.js';
+
+/** Model output never pings anyone (the REST form of the reply sink's NO_PINGS). */
+const NO_PINGS_BODY = { parse: [] } as const;
 
 /** Discord's answers that mean the place an answer was asked in is gone for good (not a passing fault). */
 const GONE = new Set<number>([
@@ -32,7 +35,7 @@ export function discordRedeliver(client: Client, locale: (channelId: string) => 
         const id = shown[i];
         if (id !== undefined && (await edited(client, channelId, id, content))) continue;
         const reply = i === 0 && questionId !== undefined ? { message_reference: { message_id: questionId, fail_if_not_exists: false } } : {};
-        await client.rest.post(Routes.channelMessages(channelId), { body: { content, allowed_mentions: { parse: [] }, ...reply } });
+        await client.rest.post(Routes.channelMessages(channelId), { body: { content, allowed_mentions: NO_PINGS_BODY, ...reply } });
       }
       for (const extra of shown.slice(pieces.length)) {
         await client.rest.delete(Routes.channelMessage(channelId, extra)).catch(() => undefined);
@@ -48,7 +51,7 @@ export function discordRedeliver(client: Client, locale: (channelId: string) => 
 /** Edits a message the answer was shown in; false when it was deleted meanwhile (then it is sent anew). */
 async function edited(client: Client, channelId: string, messageId: string, content: string): Promise<boolean> {
   try {
-    await client.rest.patch(Routes.channelMessage(channelId, messageId), { body: { content, allowed_mentions: { parse: NO_PINGS.parse } } });
+    await client.rest.patch(Routes.channelMessage(channelId, messageId), { body: { content, allowed_mentions: NO_PINGS_BODY } });
     return true;
   } catch (error) {
     if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.UnknownMessage) return false;
