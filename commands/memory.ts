@@ -12,7 +12,8 @@ export default {
     )
     .addIntegerOption((o) => localizedOption('memory', 'tokens')(o).setMinValue(MIN_MEMORY_TOKENS).setMaxValue(MAX_MEMORY_TOKENS)),
   async execute(interaction, ctx, respond) {
-    const mode = interaction.options.getString('mode', true) === 'tokens' ? 'tokens' : 'window';
+    const chosen = interaction.options.getString('mode', true);
+    const mode = MEMORY_MODES.find((m) => m === chosen) ?? 'window';
     const tokens = interaction.options.getInteger('tokens') ?? undefined;
     const result = await ctx.engine.memory.setMemoryMode(interaction.channelId, mode, tokens);
     await respond(memoryModeReply(result, interaction.locale));

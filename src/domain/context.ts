@@ -1,6 +1,7 @@
 import { userError } from './errors.js';
 import { type DraftMessage, type HistoryMessage, modelContent } from './message.js';
 import type { Session } from './session.js';
+import { summaryMessage } from './summary.js';
 import { type TokenCounter, TOKENS_PER_IMAGE, TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMING } from './tokens.js';
 
 export interface ChatMessage {
@@ -14,7 +15,7 @@ export interface ChatMessage {
 }
 
 export interface Context {
-  /** What the completion carries, in order: system prompt, kept history, the question. */
+  /** What the completion carries, in order: system prompt, the summary (summary mode), kept history, the question. */
   readonly messages: readonly ChatMessage[];
   /** Prompt tokens of `messages` including the chat format's overhead. */
   readonly tokens: number;
@@ -39,15 +40,17 @@ export function messageCost(message: Pick<DraftMessage, 'tokens'>): number {
 }
 
 /**
- * What a completion must carry within `budget` prompt tokens: the system prompt, the history in
- * order and the question. The oldest unpinned history goes first when over budget. Pins, the
- * system prompt and the question are never dropped: if they alone do not fit, that is an error.
+ * What a completion must carry within `budget` prompt tokens: the system prompt, the session's
+ * summary if it has one, the history in order and the question. The oldest unpinned history goes
+ * first when over budget. Pins, the system prompt, the summary and the question are never
+ * dropped: if they alone do not fit, that is an error.
  */
 export function buildContext(input: ContextInput): Context {
   const { session, systemPrompt, question, budget } = input;
   const images = input.questionImages ?? [];
   const systemCost = systemPrompt === '' ? 0 : input.tokens.count(systemPrompt) + TOKENS_PER_MESSAGE;
-  const fixed = TOKENS_REPLY_PRIMING + systemCost + messageCost(question) + images.length * TOKENS_PER_IMAGE;
+  const summaryCost = session.summary === undefined ? 0 : session.summary.tokens + TOKENS_PER_MESSAGE;
+  const fixed = TOKENS_REPLY_PRIMING + systemCost + summaryCost + messageCost(question) + images.length * TOKENS_PER_IMAGE;
   // One pass over the whole history, for the pins; the rest only reads what the context keeps.
   const history = session.history;
   const pinned: number[] = [];
@@ -76,6 +79,7 @@ export function buildContext(input: ContextInput): Context {
   }
   const messages: ChatMessage[] = [];
   if (systemPrompt !== '') messages.push({ role: 'system', content: systemPrompt });
+  if (session.summary !== undefined) messages.push(summaryMessage(session.summary.text));
   let pinnedBefore = 0;
   for (const position of pinned) {
     if (position >= cut) break;

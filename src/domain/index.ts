@@ -10,3 +10,4 @@ export * from './memory-mode.js';
 export * from './channel-settings.js';
 export * from './model-params.js';
 export * from './placeholders.js';
+export * from './summary.js';

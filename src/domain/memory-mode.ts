@@ -7,17 +7,20 @@
  *   commit (and at once when set) the oldest unpinned messages go until the kept history, pins
  *   included, is at most `memoryTokens` (each message's tokens plus the chat format's 3). Pins count
  *   but are never removed, as under the limit.
+ * - `summary`: what the limit (or the recent buffer's tokens, `memoryTokens` when set) would drop is
+ *   first folded into a running summary (summary.ts); nothing leaves otherwise. Setting it drops
+ *   nothing: the first fold comes after the next answer.
  */
 import { userError } from './errors.js';
 import { type Changed, type MemoryMode, type Removed, type Session, trimToLimit } from './session.js';
 
-export const MEMORY_MODES: readonly MemoryMode[] = ['window', 'tokens'];
+export const MEMORY_MODES: readonly MemoryMode[] = ['window', 'tokens', 'summary'];
 export const MIN_MEMORY_TOKENS = 64;
 export const MAX_MEMORY_TOKENS = 2_000_000;
 
 export interface MemoryModeResult {
   readonly mode: MemoryMode;
-  /** The token cap in tokens mode. */
+  /** The token cap in tokens mode; summary mode's recent buffer, when set. */
   readonly tokens: number | undefined;
   readonly removed: Removed;
 }
@@ -35,6 +38,11 @@ export function setMemoryMode(session: Session, mode: MemoryMode, tokens: number
     if (tokens !== undefined) throw userError('bad_memory_tokens', { reason: 'not_tokens_mode', tokens, min: MIN_MEMORY_TOKENS, max: MAX_MEMORY_TOKENS });
     const settings = rest;
     return { session: { ...session, settings }, change: { settings }, result: { mode, tokens: undefined, removed: [] } };
+  }
+  if (mode === 'summary') {
+    // The buffer's tokens are optional here: unset, summary.ts derives them from the budget.
+    const settings = { ...rest, memoryMode: mode, ...(tokens === undefined ? {} : { memoryTokens: tokens }) };
+    return { session: { ...session, settings }, change: { settings }, result: { mode, tokens, removed: [] } };
   }
   const cap = tokens ?? previous;
   if (cap === undefined) throw userError('bad_memory_tokens', { reason: 'missing', min: MIN_MEMORY_TOKENS, max: MAX_MEMORY_TOKENS });

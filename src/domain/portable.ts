@@ -15,6 +15,7 @@ import { userError } from './errors.js';
 import { cleanName, type DraftMessage, modelContent } from './message.js';
 import { applyChange, type Changed, type Session, type SessionChange, type SessionSettings } from './session.js';
 import { parsedSettings, settingsSchema } from './settings.js';
+import { MAX_SUMMARY_CHARS, summaryOf } from './summary.js';
 import type { TokenCounter } from './tokens.js';
 
 export const EXPORT_FORMAT = 'contextcord-session';
@@ -53,6 +54,7 @@ export const exportSchema = z
     summary: z
       .string()
       .min(1)
+      .max(MAX_SUMMARY_CHARS)
       .optional()
       .meta({ description: 'The running summary of messages memory no longer holds (summary mode), if any.' }),
     messages: z.array(messageSchema).meta({ description: 'The history, oldest first.' }),
@@ -65,13 +67,14 @@ export const exportSchema = z
 
 export type ExportedSession = z.infer<typeof exportSchema>;
 
-/** The file of a session: its history with pins, speakers and times, its settings. */
+/** The file of a session: its history with pins, speakers and times, its settings, its summary. */
 export function exportSession(session: Session, now: number): ExportedSession {
   return {
     format: EXPORT_FORMAT,
     version: EXPORT_VERSION,
     exportedAt: new Date(now).toISOString(),
     settings: { ...session.settings },
+    ...(session.summary === undefined ? {} : { summary: session.summary.text }),
     messages: session.history.map((m) => ({
       role: m.role,
       content: m.content,
@@ -277,7 +280,9 @@ export function replaceSession(session: Session, imported: ImportedSession, toke
   const limit = settings.limit ?? defaultLimit;
   if (imported.messages.length > limit) refuse({ problem: 'too_many_messages', count: imported.messages.length, limit });
   const append = imported.messages.map((m, i) => ({ ...m, tokens: tokens.count(modelContent(m)), discordMessageIds: [], seq: session.next + i }));
-  const change: SessionChange = { ...(session.history.length > 0 ? { reset: true as const } : {}), append, settings };
+  // The file's summary replaces the channel's; a file without one (a plain array) leaves none.
+  const summary = imported.summary === undefined ? null : summaryOf(imported.summary, tokens);
+  const change: SessionChange = { ...(session.history.length > 0 ? { reset: true as const } : {}), append, settings, summary };
   return {
     session: applyChange(session, change),
     change,

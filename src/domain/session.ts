@@ -3,14 +3,21 @@ import { resolveIndices } from './indices.js';
 import { TOKENS_PER_MESSAGE } from './tokens.js';
 import { type DraftMessage, type HistoryMessage, isBlank } from './message.js';
 import type { ModelParams } from './model-params.js';
+import type { Summary } from './summary.js';
 
-/** How a session's memory is kept (memory-mode.ts): by the message limit alone, or also by tokens. */
-export type MemoryMode = 'window' | 'tokens';
+/**
+ * How a session's memory is kept (memory-mode.ts): by the message limit alone, also by tokens, or
+ * with what leaves folded into a running summary first (summary.ts).
+ */
+export type MemoryMode = 'window' | 'tokens' | 'summary';
 
 /** The memory mode settings, as a group; absent, a session is in window mode. */
 export interface MemoryModeSettings {
   readonly memoryMode?: MemoryMode;
-  /** In tokens mode: the most tokens the kept history may hold (pins included, as the model sees them). */
+  /**
+   * In tokens mode: the most tokens the kept history may hold (pins included, as the model sees
+   * them). In summary mode: the recent buffer's, past which the oldest messages are summarised.
+   */
   readonly memoryTokens?: number;
 }
 
@@ -40,6 +47,8 @@ export interface Session {
   readonly next: number;
   /** Answers stored but not yet confirmed shown in full, oldest first; absent when none. */
   readonly pending?: readonly PendingDelivery[];
+  /** What left the history folded into a running summary (summary mode); absent when none. */
+  readonly summary?: Summary;
 }
 
 /**
@@ -74,10 +83,10 @@ export function resolveSettings(session: Pick<Session, 'settings'>, defaults: Re
 /**
  * What a rule does to a session, named explicitly, so a store applies it instead of working it
  * out by comparing sessions. Applied in this order: reset, append, remove, pin, unpin, settings,
- * delivered, pending (applyChange is the one definition).
+ * summary, delivered, pending (applyChange is the one definition).
  */
 export interface SessionChange {
-  /** Every message goes; settings and `next` stay. */
+  /** Every message goes, and the summary; settings and `next` stay. */
   readonly reset?: true;
   /** Added at the end, numbered from the session's `next` on. */
   readonly append?: readonly HistoryMessage[];
@@ -87,6 +96,8 @@ export interface SessionChange {
   readonly unpin?: readonly number[];
   /** The session's settings as a whole, when they change. */
   readonly settings?: SessionSettings;
+  /** The running summary as a whole, when it changes; null clears it. */
+  readonly summary?: Summary | null;
   /** Marks an answer pending delivery (it must be in the history after the change). */
   readonly pending?: PendingDelivery;
   /** Seqs of answers now delivered: their pending marks go. */
@@ -108,6 +119,7 @@ export function isEmptyChange(change: SessionChange): boolean {
     (change.pin?.length ?? 0) === 0 &&
     (change.unpin?.length ?? 0) === 0 &&
     change.settings === undefined &&
+    change.summary === undefined &&
     change.pending === undefined &&
     (change.delivered?.length ?? 0) === 0
   );
@@ -158,7 +170,14 @@ export function applyChange(session: Session, change: SessionChange): Session {
     history = kept;
   }
   const pending = pendingAfter(session.pending ?? [], change, history);
-  return { history, settings: change.settings ?? session.settings, next, ...(pending.length > 0 ? { pending } : {}) };
+  const summary = change.summary === undefined ? (change.reset === true ? undefined : session.summary) : (change.summary ?? undefined);
+  return {
+    history,
+    settings: change.settings ?? session.settings,
+    next,
+    ...(pending.length > 0 ? { pending } : {}),
+    ...(summary === undefined ? {} : { summary }),
+  };
 }
 
 /** The marks that stay (delivered ones go, then the new one joins), of replies still in `history`. */
@@ -249,12 +268,24 @@ function trimmedByTokens(history: readonly HistoryMessage[], maxTokens: number |
   return removed;
 }
 
-/** What the limit, then the token cap (tokens mode), remove from a history, oldest first. */
-function overflow(history: readonly HistoryMessage[], limit: number, maxTokens: number | undefined): HistoryMessage[] {
+/**
+ * What the limit, then a token cap, would remove from a history, oldest first: what trimming
+ * removes, and in summary mode what is folded into the summary before it goes.
+ */
+export function overflow(history: readonly HistoryMessage[], limit: number, maxTokens: number | undefined): HistoryMessage[] {
   const byCount = trimmed(history, limit);
   const byTokens = trimmedByTokens(history, maxTokens, byCount);
   if (byTokens.length === 0) return byCount;
   return [...byCount, ...byTokens].sort((a, b) => a.seq - b.seq);
+}
+
+/**
+ * What trimming `history` (the session's, or what it is about to be) removes: the overflow, except
+ * in summary mode, where nothing leaves but by being folded into the summary (applyFold), so a
+ * failed or slow summary drops nothing.
+ */
+function trimmedOf(session: Session, history: readonly HistoryMessage[], limit: number, maxTokens: number | undefined): HistoryMessage[] {
+  return session.settings.memoryMode === 'summary' ? [] : overflow(history, limit, maxTokens);
 }
 
 /** The token cap a session's settings put on its kept history: tokens mode's `memoryTokens`, else none. */
@@ -263,7 +294,7 @@ export function tokenCap(settings: MemoryModeSettings): number | undefined {
 }
 
 export function trimToLimit(session: Session, limit: number, maxTokens?: number): Changed<Removed> {
-  const removed = overflow(session.history, limit, maxTokens);
+  const removed = trimmedOf(session, session.history, limit, maxTokens);
   return changed(session, removed.length === 0 ? {} : { remove: removed.map((m) => m.seq) }, removed);
 }
 
@@ -275,7 +306,7 @@ function numbered(session: Session, drafts: readonly DraftMessage[]): HistoryMes
 /** Appends, then trims to the limit (and the token cap, in tokens mode), as one change. */
 function appendAndTrim(session: Session, drafts: readonly DraftMessage[], limit: number, maxTokens?: number): Changed<Removed> {
   const append = numbered(session, drafts);
-  const removed = overflow([...session.history, ...append], limit, maxTokens);
+  const removed = trimmedOf(session, [...session.history, ...append], limit, maxTokens);
   return changed(session, removed.length === 0 ? { append } : { append, remove: removed.map((m) => m.seq) }, removed);
 }
 
@@ -309,7 +340,7 @@ export function storeAnswered(session: Session, round: readonly DraftMessage[], 
 
 /** The answer `reply` was shown in full: its mark goes, and the session is trimmed to the limit (and the token cap, in tokens mode). */
 export function confirmDelivered(session: Session, reply: number, limit: number, maxTokens?: number): Changed<Removed> {
-  const removed = overflow(session.history, limit, maxTokens);
+  const removed = trimmedOf(session, session.history, limit, maxTokens);
   const marked = session.pending?.some((mark) => mark.seq === reply) === true;
   const change: SessionChange = { ...(marked ? { delivered: [reply] } : {}), ...(removed.length > 0 ? { remove: removed.map((m) => m.seq) } : {}) };
   return changed(session, change, removed);
@@ -457,24 +488,25 @@ export function validateLimit(limit: number): number {
 /** Sets the message limit and trims to it at once. */
 export function setLimit(session: Session, limit: number): Changed<Removed> {
   validateLimit(limit);
-  const removed = overflow(session.history, limit, tokenCap(session.settings));
+  const removed = trimmedOf(session, session.history, limit, tokenCap(session.settings));
   const settings = { ...session.settings, limit };
   return changed(session, removed.length === 0 ? { settings } : { settings, remove: removed.map((m) => m.seq) }, removed);
 }
 
-/** Empties the history and its pins; settings stay. */
+/** Empties the history, its pins and the summary; settings stay. */
 export function reset(session: Session): Changed<Removed> {
-  return changed(session, session.history.length === 0 ? {} : { reset: true }, session.history);
+  return changed(session, session.history.length === 0 && session.summary === undefined ? {} : { reset: true }, session.history);
 }
 
 /**
  * Whether two sessions are the same memory: the same messages with the same seqs, every field
- * equal (an absent `forged` is `false`), the same settings and the same `next`. A bot on either
+ * equal (an absent `forged` is `false`), the same settings, summary and `next`. A bot on either
  * sends the same requests and numbers the next message alike. Used to tell a copied session
  * from a different one (migrate) and to check a copy against its source.
  */
 export function sameSession(a: Session, b: Session): boolean {
   if (a.next !== b.next || !sameSettings(a.settings, b.settings) || a.history.length !== b.history.length) return false;
+  if (a.summary?.text !== b.summary?.text || a.summary?.tokens !== b.summary?.tokens) return false;
   const [pa, pb] = [a.pending ?? [], b.pending ?? []];
   if (pa.length !== pb.length || pa.some((mark, i) => mark.seq !== pb[i]?.seq || mark.since !== pb[i].since)) return false;
   return a.history.every((message, i) => {

@@ -13,7 +13,7 @@ export const settingsSchema = z.object({
   model: z.string().min(1).optional(),
   tokenBudget: z.number().int().positive().optional(),
   // The memory mode group (memory-mode.ts).
-  memoryMode: z.enum(['window', 'tokens']).optional(),
+  memoryMode: z.enum(['window', 'tokens', 'summary']).optional(),
   memoryTokens: z.number().int().positive().optional(),
   // Per-channel control (channel-settings.ts, model-params.ts).
   params: z

@@ -3,6 +3,7 @@ import type { Context } from '../domain/context.js';
 import { isUserError, type UserError } from '../domain/errors.js';
 import type { DraftMessage, HistoryMessage } from '../domain/message.js';
 import { draftOf, type RetryTarget, retryTarget, type StoredRound } from '../domain/session.js';
+import { condenseMessages, fitsBound } from '../domain/summary.js';
 import type { ModelParams } from '../domain/model-params.js';
 import { fillPlaceholders, type Place, placeholderValues } from '../domain/placeholders.js';
 import type { Logger } from '../logger.js';
@@ -113,6 +114,8 @@ export class Engine {
   private readonly inFlight = new Map<AbortController, InFlight>();
   private stopping = false;
   private pendingTimer: NodeJS.Timeout | undefined;
+  /** Summaries being made, one per session at most (summary mode), so stopping can cut them off. */
+  private readonly folds = new Map<string, { readonly done: Promise<void>; readonly abort: AbortController }>();
 
   constructor(
     readonly memory: Memory,
@@ -189,9 +192,10 @@ export class Engine {
     });
   }
 
-  /** Resolves when every question accepted so far has been answered or failed, and memory is idle. */
+  /** Resolves when every question accepted so far has been answered or failed, the summaries they started are made, and memory is idle. */
   async drain(): Promise<void> {
     await this.turns.drain();
+    while (this.folds.size > 0) await Promise.all([...this.folds.values()].map((fold) => fold.done));
     await this.memory.drain();
   }
 
@@ -203,6 +207,8 @@ export class Engine {
   async stop(graceMs: number): Promise<boolean> {
     this.stopping = true;
     clearTimeout(this.pendingTimer);
+    // A summary in the making holds nothing anyone said: what it would fold is still in memory.
+    for (const fold of this.folds.values()) fold.abort.abort(new CutOff('stopping'));
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
       this.drain().then(() => true),
@@ -352,6 +358,7 @@ export class Engine {
     // Read afresh after each await: a cancel may come during any of them.
     const cutOff = (): boolean => abort.signal.aborted;
     let completed: Awaited<ReturnType<Engine['complete']>>;
+    let summarise = false;
     try {
       const prepared = await this.prepare(turn, sink);
       if (cutOff()) return await this.cutOff(abort.signal, '', sink, attached, log);
@@ -360,6 +367,7 @@ export class Engine {
         return 'rejected';
       }
       const { context, model, params } = prepared;
+      summarise = prepared.summarise;
       completed = await this.complete(turn, context, { model, params }, sink, abort.signal, started, log);
     } finally {
       // Complete (or not): from here on a command acts on the stored round instead of cutting it off.
@@ -404,18 +412,52 @@ export class Engine {
       return 'failed';
     }
     await this.confirm(question.sessionKey, stored.reply, log);
+    if (summarise) this.summarise(question.sessionKey, log);
     return 'answered';
   }
 
+  /**
+   * Folds what is about to leave a summary-mode session's recent buffer into its summary, after
+   * the answer was shown, outside the session's turn: the next question does not wait for it.
+   * One at a time per session; a failed or slow one (cut off after SUMMARY_TIMEOUT_MS) drops
+   * nothing and is tried again after the next answer.
+   */
+  private summarise(key: string, log: Logger): void {
+    if (this.stopping || this.folds.has(key)) return;
+    const abort = new AbortController();
+    const done = this.fold(key, AbortSignal.any([abort.signal, AbortSignal.timeout(SUMMARY_TIMEOUT_MS)]), log)
+      .catch((error: unknown) => {
+        log.warn({ err: error }, 'the summary could not be made; nothing was dropped, and it is tried again after the next answer');
+      })
+      .finally(() => this.folds.delete(key));
+    this.folds.set(key, { done, abort });
+  }
+
+  private async fold(key: string, signal: AbortSignal, log: Logger): Promise<void> {
+    const planned = await this.memory.foldPlan(key);
+    if (planned === undefined) return;
+    const { plan, model } = planned;
+    const request = (messages: CompletionRequest['messages']): CompletionRequest => ({ model, messages, maxTokens: plan.bound, signal });
+    let made = await this.slots.use(() => this.model.complete(request(plan.messages), () => undefined));
+    if (!fitsBound(this.memory.summaryOf(made.text), plan.bound, made.finishReason)) {
+      // Grown past its bound (or cut off there): summarised again, once, before it is kept.
+      made = await this.slots.use(() => this.model.complete(request(condenseMessages(made.text, plan.bound)), () => undefined));
+      if (!fitsBound(this.memory.summaryOf(made.text), plan.bound, made.finishReason)) throw new Error(`the summary stayed over its bound of ${String(plan.bound)} tokens`);
+    }
+    if (made.text.trim() === '') throw new Error('the summary completion was empty');
+    const folded = await this.memory.applyFold(key, plan, made.text);
+    log.info({ folded, planned: plan.folded.length }, folded > 0 ? 'older messages were folded into the summary' : 'memory changed while the summary was made; it was not kept');
+  }
+
   /** The turn's context and model; a UserError when it is refused. */
-  private async prepare(turn: Turn, sink: ReplySink): Promise<{ context: Context; model: string; params: ModelParams } | UserError> {
+  private async prepare(turn: Turn, sink: ReplySink): Promise<{ context: Context; model: string; params: ModelParams; summarise: boolean } | UserError> {
     const { question } = turn;
     try {
       // Typing as soon as the question is known to be valid, before any store or model work.
       await sink.start();
       const { context, settings } = await this.strategy.build(this.memory, this.contextRequest(turn));
       this.logger.debug({ session: question.sessionKey, promptTokens: context.tokens, omitted: context.omitted }, 'context built');
-      return { context, model: settings.model, params: settings.params ?? {} };
+      return { context, model: settings.model, params: settings.params ?? {}, summarise: settings.memoryMode === 'summary' };
     } catch (error) {
       if (isUserError(error)) return error;
       throw error;
@@ -616,6 +658,9 @@ export class Engine {
     }
   }
 }
+
+/** A summary completion slower than this is cut off (and tried again after the next answer). */
+const SUMMARY_TIMEOUT_MS = 60_000;
 
 /** Passes over pending answers after a start, at most (one per grace): enough for a slow rolling deploy or a Discord outage. */
 const MAX_PENDING_PASSES = 20;

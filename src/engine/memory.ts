@@ -48,6 +48,10 @@ import {
   setListen,
   setModel,
   setSystemPrompt,
+  applyFold,
+  type FoldPlan,
+  planFold,
+  summaryOf,
 } from '../domain/index.js';
 import { ContextcordError } from '../domain/errors.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -328,6 +332,31 @@ export class Memory {
 
   setListen(key: string, on: boolean): Promise<{ readonly was: boolean }> {
     return this.change(key, (session) => setListen(session, on));
+  }
+
+  /**
+   * The fold a summary-mode session needs now (planFold), if any: what is about to leave its
+   * recent buffer, with the summary so far, and the session's model to make it. Nothing for a
+   * session in another mode.
+   */
+  async foldPlan(key: string): Promise<{ readonly plan: FoldPlan; readonly model: string } | undefined> {
+    const session = await this.read(key);
+    const settings = this.settings(session);
+    if (settings.memoryMode !== 'summary') return undefined;
+    const systemPromptTokens = settings.systemPrompt === '' ? 0 : this.promptTokens.count(settings.systemPrompt);
+    const plan = planFold(session, { limit: settings.limit, budget: settings.tokenBudget, systemPromptTokens, memoryTokens: settings.memoryTokens }, this.rules.tokens);
+    return plan === undefined ? undefined : { plan, model: settings.model };
+  }
+
+  /** Counts a summary completion's text as the session would keep it. */
+  summaryOf(text: string): ReturnType<typeof summaryOf> {
+    return summaryOf(text, this.rules.tokens);
+  }
+
+  /** Commits a fold's summary, its messages leaving (applyFold); how many left (0: the session moved on, nothing changed). */
+  async applyFold(key: string, plan: FoldPlan, text: string): Promise<number> {
+    const summary = this.summaryOf(text.trim());
+    return (await this.change(key, (session) => applyFold(session, plan, summary))).folded;
   }
 
   /** Resolves when every read and change queued so far is done. */

@@ -12,6 +12,7 @@ import type { AttachmentNote, AttachmentNoteCode } from '../engine/attachment-no
 import type { ModelErrorDetails, ModelErrorKind } from '../engine/chat-model.js';
 import type { AnswerProblem } from '../engine/problems.js';
 import type { ReasoningEffort } from '../domain/model-params.js';
+import type { MemoryMode } from '../domain/session.js';
 
 /** Where a phrase is shown: some say "this channel" on Discord and "this session" in a terminal. */
 export type Surface = 'discord' | 'terminal';
@@ -136,9 +137,9 @@ export interface Catalogue {
   limitSet(surface: Surface, limit: number, removed: number): string;
   resetDone(surface: Surface, removed: number): string;
   /** The memory modes' names, as /memory's choices show them. */
-  readonly memoryModes: { readonly window: string; readonly tokens: string };
+  readonly memoryModes: { readonly window: string; readonly tokens: string; readonly summary: string };
   /** The memory mode was set (`tokens` in tokens mode); `removed` messages were trimmed at once. */
-  memoryModeSet(surface: Surface, mode: 'window' | 'tokens', tokens: number | undefined, removed: number): string;
+  memoryModeSet(surface: Surface, mode: MemoryMode, tokens: number | undefined, removed: number): string;
   /** A forged message was added at the end of memory; `removed` older ones were trimmed by the limit. */
   forgeDone(surface: Surface, role: 'user' | 'assistant', removed: number): string;
   /** Said with an exported file: what it holds. */

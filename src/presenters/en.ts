@@ -232,10 +232,14 @@ export const en: Catalogue = {
     const memory = surface === 'discord' ? 'Memory of this channel' : 'Memory';
     return removed === 0 ? `${memory} was already empty.` : `${memory} cleared: ${plural(removed, 'message')} forgotten. Settings are kept.`;
   },
-  memoryModes: { window: 'window (the message limit)', tokens: 'tokens (a token cap)' },
+  memoryModes: { window: 'window (the message limit)', tokens: 'tokens (a token cap)', summary: 'summary (older messages summarised)' },
   memoryModeSet: (surface, mode, tokens, removed) =>
     `${where(surface)} now keeps ${
-      mode === 'tokens' ? `the newest messages that fit ${String(tokens ?? 0)} tokens (pins included), within its message limit` : 'messages by its message limit'
+      mode === 'tokens'
+        ? `the newest messages that fit ${String(tokens ?? 0)} tokens (pins included), within its message limit`
+        : mode === 'summary'
+          ? `recent messages (${tokens === undefined ? 'as many as half the token budget holds' : `up to ${String(tokens)} tokens`}, within its message limit) and a running summary of what leaves them; older messages are folded into it after each answer, and nothing goes unsummarised`
+          : 'messages by its message limit'
     }. ${removed === 0 ? 'Nothing had to be removed.' : `Removed the ${plural(removed, 'oldest unpinned message')}.`}`,
   forgeDone: (surface, role, removed) =>
     `Added a forged ${role === 'user' ? 'user' : 'assistant'} message at the end of ${surface === 'discord' ? 'this channel’s memory' : 'memory'} (index -1); the model will take it as said.${
@@ -366,10 +370,10 @@ export const en: Catalogue = {
     },
     memory: {
       name: 'memory',
-      description: 'Choose how this channel’s memory is kept: by the message limit, or by a token cap',
+      description: 'Choose how this channel’s memory is kept: message limit, token cap, or a running summary',
       options: {
-        mode: { name: 'mode', description: 'window: the message limit; tokens: also a token cap' },
-        tokens: { name: 'tokens', description: 'The token cap for tokens mode (pins count toward it)' },
+        mode: { name: 'mode', description: 'window: the message limit; tokens: also a token cap; summary: summarise what leaves' },
+        tokens: { name: 'tokens', description: 'tokens mode: the token cap (pins count); summary mode: the recent buffer' },
       },
     },
     export: { name: 'export', description: 'Save this channel’s memory as a file: history, pins, settings (only you see it)', options: {} },

@@ -215,10 +215,14 @@ export const zhCN: Catalogue = {
     removed === 0
       ? `${memoryOf(surface)}本来就是空的。`
       : `${memoryOf(surface)}已清空：忘记了 ${String(removed)} 条消息。设置保持不变。`,
-  memoryModes: { window: '窗口（按消息条数上限）', tokens: 'token（按 token 上限）' },
+  memoryModes: { window: '窗口（按消息条数上限）', tokens: 'token（按 token 上限）', summary: '摘要（较早的消息汇总成摘要）' },
   memoryModeSet: (surface, mode, tokens, removed) =>
     `${memoryOf(surface)}现在${
-      mode === 'tokens' ? `在消息条数上限之内，保留能放进 ${String(tokens ?? 0)} 个 token 的最新消息（包括固定的消息）` : '按消息条数上限保留消息'
+      mode === 'tokens'
+        ? `在消息条数上限之内，保留能放进 ${String(tokens ?? 0)} 个 token 的最新消息（包括固定的消息）`
+        : mode === 'summary'
+          ? `保留最近的消息（${tokens === undefined ? '最多占 token 预算的一半' : `最多 ${String(tokens)} 个 token`}，且在消息条数上限之内），并把离开它们的消息汇总进一份持续更新的摘要；每次回答之后汇总，没有汇总的消息不会被删除`
+          : '按消息条数上限保留消息'
     }。${removed === 0 ? '没有需要删除的消息。' : `删除了最早的 ${String(removed)} 条未固定消息。`}`,
   forgeDone: (surface, role, removed) =>
     `已在${memoryOf(surface)}末尾添加一条伪造的${role === 'user' ? '用户' : '助手'}消息（序号 -1）；模型会当作真的说过。${
@@ -343,10 +347,10 @@ export const zhCN: Catalogue = {
     },
     memory: {
       name: '记忆',
-      description: '选择本频道记忆的保留方式：按消息条数上限，或按 token 上限',
+      description: '选择本频道记忆的保留方式：消息条数上限、token 上限，或持续更新的摘要',
       options: {
-        mode: { name: '模式', description: 'window：消息条数上限；tokens：另加 token 上限' },
-        tokens: { name: 'token数', description: 'token 模式的 token 上限（固定的消息也计入）' },
+        mode: { name: '模式', description: 'window：消息条数上限；tokens：另加 token 上限；summary：把离开的消息汇总' },
+        tokens: { name: 'token数', description: 'token 模式：token 上限（固定的消息也计入）；摘要模式：最近消息的 token 数' },
       },
     },
     export: { name: '导出', description: '把本频道的记忆保存为文件：历史、固定的消息、设置（仅你可见）', options: {} },

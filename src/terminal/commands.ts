@@ -68,7 +68,7 @@ export function parseLine(line: string): TerminalInput {
     }
     case 'memory': {
       const [mode = '', tokens] = rest;
-      if (mode !== 'window' && mode !== 'tokens') throw userError('bad_choice', { value: mode, allowed: [...MEMORY_MODES] });
+      if (mode !== 'window' && mode !== 'tokens' && mode !== 'summary') throw userError('bad_choice', { value: mode, allowed: [...MEMORY_MODES] });
       const cap = tokens === undefined ? undefined : /^\d{1,9}$/.test(tokens) ? Number(tokens) : Number.NaN;
       if (cap !== undefined && !Number.isInteger(cap)) {
         throw userError('bad_memory_tokens', { reason: 'range', tokens: 0, min: MIN_MEMORY_TOKENS, max: MAX_MEMORY_TOKENS });

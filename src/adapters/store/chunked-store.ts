@@ -244,6 +244,7 @@ export class ChunkedSessionStore implements SessionStore {
       next: after.next,
       ...(pinned.length > 0 ? { pinned } : {}),
       ...(pending.length > 0 ? { pending } : {}),
+      ...(after.summary === undefined ? {} : { summary: after.summary }),
     } as const;
     const text = encodeHeadWith(head, plan.layout.chunks.map(headEntryText));
     const stored = await this.backend.commit(rows, { key: headKey(key), text }, basis.version);
@@ -495,8 +496,14 @@ function liveChunk(entry: HeadEntry, text: string | undefined, pinned: ReadonlyS
 
 /** The session a head and its live messages make. */
 function sessionOf(history: readonly HistoryMessage[], head: HeadRecord): Session {
-  const { settings, next, pending } = head;
-  return pending === undefined || pending.length === 0 ? { history, settings, next } : { history, settings, next, pending };
+  const { settings, next, pending, summary } = head;
+  return {
+    history,
+    settings,
+    next,
+    ...(pending === undefined || pending.length === 0 ? {} : { pending }),
+    ...(summary === undefined ? {} : { summary }),
+  };
 }
 
 /** Why `session` could not be stored and read back as it is, if it could not: seqs must ascend and stay below `next`. */

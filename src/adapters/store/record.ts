@@ -3,6 +3,7 @@ import type { PartSummary } from '../../domain/context.js';
 import type { HistoryMessage } from '../../domain/message.js';
 import type { PendingDelivery, SessionSettings } from '../../domain/session.js';
 import { settingsSchema } from '../../domain/settings.js';
+import type { Summary } from '../../domain/summary.js';
 
 /**
  * How a session is stored: a head (`session:{key}`) holding the settings, the version, the seqs
@@ -164,6 +165,7 @@ const headSchema = z.object({
   next: seq,
   pinned: z.array(seq).optional(),
   pending: z.array(z.object({ seq, since: z.number() })).optional(),
+  summary: z.object({ text: z.string().min(1), tokens: z.number().int().nonnegative() }).optional(),
   chunks: z.array(headEntrySchema),
 });
 
@@ -201,6 +203,8 @@ export interface HeadRecord {
   readonly pinned?: readonly number[];
   /** Answers stored but not yet confirmed delivered (the domain's PendingDelivery), absent when none. */
   readonly pending?: readonly PendingDelivery[];
+  /** The running summary (summary mode), absent when none. */
+  readonly summary?: Summary;
   readonly chunks: readonly HeadEntry[];
 }
 
