@@ -141,9 +141,11 @@ function wordsFor(tokens: number): number {
   return Math.max(16, Math.floor(tokens * 0.6));
 }
 
+/** A message as a transcript line: `Name: text` as the model sees user messages, `User:` when unnamed. */
 function transcriptLine(message: HistoryMessage): string {
-  const speaker = message.role === 'assistant' ? 'Assistant' : message.authorName !== undefined && message.authorName !== '' ? message.authorName : 'User';
-  return `${speaker}: ${modelContent(message).replace(/\s+/g, ' ').trim()}`;
+  const named = message.role === 'user' && message.authorName !== undefined && message.authorName !== '';
+  const line = named ? modelContent(message) : `${message.role === 'assistant' ? 'Assistant' : 'User'}: ${message.content}`;
+  return line.replace(/\s+/g, ' ').trim();
 }
 
 /** Whether a summary completion's result can be kept as it is: within the bound, and not cut off. */

@@ -11,7 +11,7 @@ export interface HistoryView {
   readonly messages: number;
   readonly pinned: number;
   readonly limit: number;
-  /** Prompt tokens the whole memory and the system prompt would take. */
+  /** Prompt tokens the whole memory, its summary and the system prompt would take. */
   readonly tokens: number;
   readonly tokenBudget: number;
   readonly systemTokens: number;
@@ -20,6 +20,8 @@ export interface HistoryView {
   readonly pages: number;
   /** The page's messages, oldest first, with the index /pin and /unpin take. */
   readonly entries: ReadonlyArray<{ readonly index: number; readonly message: HistoryMessage }>;
+  /** The running summary of what left the history (summary mode): shown above the page. */
+  readonly summary?: { readonly text: string; readonly tokens: number } | undefined;
   /** An answer being written now: its round is not in memory until it is complete. */
   readonly answering?: { readonly authorName: string; readonly question: string } | undefined;
 }
@@ -74,12 +76,13 @@ export function historyView(
     messages: size.messages,
     pinned: size.pinned,
     limit: settings.limit,
-    tokens: size.tokens + systemTokens,
+    tokens: size.tokens + systemTokens + (session.summary === undefined ? 0 : session.summary.tokens + TOKENS_PER_MESSAGE),
     tokenBudget: settings.tokenBudget,
     systemTokens,
     page,
     pages,
     entries: history.slice(start, end).map((message, i) => ({ index: start + i, message })),
+    summary: session.summary,
     answering,
   };
 }

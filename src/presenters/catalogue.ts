@@ -126,6 +126,8 @@ export interface Catalogue {
   historyCounts(messages: number, pinned: number, limit: number): string;
   historyTokens(tokens: number, budget: number, systemTokens: number): string;
   historyEmpty(surface: Surface): string;
+  /** Heads the running summary, at the top of /history. */
+  historySummary(tokens: number): string;
   historyPage(page: number, pages: number, surface: Surface): string;
   /** How to read the indices a history page shows. */
   readonly historyIndices: string;

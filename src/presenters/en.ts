@@ -214,6 +214,7 @@ export const en: Catalogue = {
   memoryOf: (surface) => (surface === 'discord' ? 'Memory of this channel' : 'Memory'),
   historyCounts: (messages, pinned, limit) => `${plural(messages, 'message')} (${String(pinned)} pinned), limit ${String(limit)}`,
   historyTokens: (tokens, budget, systemTokens) => `${String(tokens)} of ${String(budget)} prompt tokens (system prompt ${String(systemTokens)})`,
+  historySummary: (tokens) => `Summary of older messages (${String(tokens)} tok)`,
   historyEmpty: (surface) =>
     surface === 'discord' ? 'Nothing in memory yet: mention me to start a conversation.' : 'Nothing in memory yet: type a question to start.',
   historyPage: (page, pages, surface) =>

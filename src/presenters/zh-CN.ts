@@ -198,6 +198,7 @@ export const zhCN: Catalogue = {
   historyCounts: (messages, pinned, limit) => `${String(messages)} 条消息（${String(pinned)} 条已固定），上限 ${String(limit)} 条`,
   historyTokens: (tokens, budget, systemTokens) =>
     `提示共 ${String(tokens)} / ${String(budget)} 个 token（其中系统提示 ${String(systemTokens)} 个）`,
+  historySummary: (tokens) => `较早消息的摘要（${String(tokens)} 个 token）`,
   historyEmpty: (surface) => (surface === 'discord' ? '记忆里还没有内容：提及我即可开始对话。' : '记忆里还没有内容：输入一个问题即可开始。'),
   historyPage: (page, pages, surface) =>
     surface === 'discord'

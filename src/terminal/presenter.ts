@@ -22,13 +22,14 @@ export function historyText(view: HistoryView): string {
     t.memoryOf('terminal'),
     t.clauses([t.historyCounts(view.messages, view.pinned, view.limit), t.historyTokens(view.tokens, view.tokenBudget, view.systemTokens)]),
   );
-  if (view.messages === 0) return `${header}\n${t.historyEmpty('terminal')}`;
+  const summary = view.summary === undefined ? [] : [t.labelled(t.historySummary(view.summary.tokens), view.summary.text)];
+  if (view.messages === 0) return [header, ...summary, t.historyEmpty('terminal')].join('\n');
   const lines = view.entries.map(({ index, message: m }) => {
     const who = `${m.pinned ? `[${t.pinnedTag}] ` : ''}${speaker(m)}${m.forged === true ? ` ${t.forged}` : ''}`;
     return `${String(index).padStart(4)} ${t.labelled(who, oneLine(m.content, 100))}`;
   });
   const footer = view.pages > 1 ? [t.historyPage(view.page, view.pages, 'terminal')] : [];
-  return [header, ...lines, ...footer].join('\n');
+  return [header, ...summary, ...lines, ...footer].join('\n');
 }
 
 export function pinText(change: PinResult, verb: 'pinned' | 'unpinned'): string {

@@ -108,7 +108,9 @@ export function historyReply(view: HistoryView, locale: DiscordLocale): string {
   const header = t.labelled(`**${t.memoryOf('discord')}**`, totals);
   const answering =
     view.answering === undefined ? [] : [`⏳ ${t.answering(`**${escapeMarkdown(view.answering.authorName)}**`)} (${preview(view.answering.question, 60)})`];
-  if (view.messages === 0) return [header, ...answering, t.historyEmpty('discord')].join('\n');
+  const summary = (width: number): string[] =>
+    view.summary === undefined ? [] : [`📝 ${t.labelled(`*${t.historySummary(view.summary.tokens)}*`, preview(view.summary.text, width * 6))}`];
+  if (view.messages === 0) return [header, ...summary(70), ...answering, t.historyEmpty('discord')].join('\n');
   const footer = view.pages > 1 ? t.sentences([t.historyPage(view.page, view.pages, 'discord'), t.historyIndices]) : t.historyIndices;
   const render = (width: number): string => {
     const lines = view.entries.map(({ index, message: m }) => {
@@ -116,7 +118,7 @@ export function historyReply(view: HistoryView, locale: DiscordLocale): string {
       const forged = m.forged === true ? ` ${t.forged}` : '';
       return `${code(index)} ${mark}**${speaker(t, m)}**${forged} · ${t.tokenCount(m.tokens)} · ${preview(m.content, width)}`;
     });
-    return [header, ...lines, ...answering, footer].join('\n');
+    return [header, ...summary(width), ...lines, ...answering, footer].join('\n');
   };
   // Escaped markdown and long names can push a page past one message: shorten previews until it fits.
   return [70, 40, 20, 8].map(render).find((c) => c.length <= DISCORD_MESSAGE_LIMIT) ?? render(0).slice(0, DISCORD_MESSAGE_LIMIT);
