@@ -22,6 +22,8 @@ import {
   unpin,
   storeAnswered,
   confirmDelivered,
+  applyFold,
+  summaryOf,
 } from '../../../src/domain/index.js';
 import { Memory, MemoryBusyError } from '../../../src/engine/memory.js';
 import { type Snapshot, StoreConflictError } from '../../../src/engine/session-store.js';
@@ -639,6 +641,25 @@ export function describeSessionStoreContract(name: string, createDatabase: () =>
       const { store: third } = await open();
       expect((await third.load('s250')).session).toEqual(applyChange(applyChange(two.session, { delivered: [3] }), { delivered: [5] }));
       expect((await third.load('s250')).session.pending).toBeUndefined();
+    });
+
+    it('a running summary is kept in the head: read back cold whole and for a context, a fold removes what it folded, a reset clears it, old heads without one load', async () => {
+      const { store } = await open();
+      const start = await commitAll(store, 'sum', 4);
+      const summary = summaryOf('Ada’s cat is called Miso.', wordTokens);
+      const folded = applyFold(start.session, { base: undefined, folded: [0, 1] }, summary);
+      await store.commit(start, folded.change);
+      const { store: cold } = await open();
+      const read = await cold.load('sum');
+      expect(read.session.summary).toEqual(summary);
+      expect(read.session.history.map((m) => m.seq)).toEqual(folded.session.history.map((m) => m.seq));
+      expect((await (await open()).store.loadForContext('sum', () => 5)).session.summary).toEqual(summary);
+      await cold.commit(read, reset(read.session).change);
+      const { store: third } = await open();
+      expect((await third.load('sum')).session.summary).toBeUndefined();
+      // A head without one (every head written before summaries existed) has no `summary` field at all.
+      const { backend } = await open();
+      expect(await backend.get(headKey('sum'))).not.toContain('"summary"');
     });
 
     it('sessionKeys, through the cached store, lists every stored session once in key order: its own, cached or not, and another writer\'s', async () => {
