@@ -351,6 +351,61 @@ describe('/memory end to end', () => {
     expect((await memory?.read(GENERAL))?.settings).toEqual({});
   });
 
+  it('summary mode folds what the limit drops into a summary the next request carries, shown in /history, exported, imported, cleared by /reset; a failed summary drops nothing', async () => {
+    const isSummary = (body: { messages: ReadonlyArray<{ role: string; content: unknown }> }): boolean =>
+      body.messages.some((m) => m.role === 'system' && typeof m.content === 'string' && m.content.includes('running summary of a chat'));
+    let summaries = 0;
+    let failSummaries = true;
+    world.openai.setResponder((req) => {
+      if (!isSummary(req.body)) return 'fine';
+      summaries += 1;
+      if (failSummaries) throw new Error('summary server down');
+      return 'Ada’s cat is called Miso.';
+    });
+    const memory = world.app?.ctx.engine.memory;
+    await run('limit', [{ name: 'messages', type: INTEGER, value: 4 }]);
+    const set = await run('memory', [{ name: 'mode', type: STRING, value: 'summary' }]);
+    expect(set.content).toMatch(/a running summary of what leaves them/);
+    for (const q of ['my cat is called Miso', 'second', 'third']) await world.ask(GENERAL, q);
+    // The summary server failed: nothing was dropped, though the limit is 4.
+    expect(summaries).toBeGreaterThan(0);
+    let session = await memory?.read(GENERAL);
+    expect(session?.summary).toBeUndefined();
+    expect(session?.history.map((m) => m.content)).toEqual(['my cat is called Miso', 'fine', 'second', 'fine', 'third', 'fine']);
+
+    failSummaries = false;
+    await world.ask(GENERAL, 'fourth');
+    session = await memory?.read(GENERAL);
+    expect(session?.summary?.text).toBe('Ada’s cat is called Miso.');
+    expect(session?.history.map((m) => m.content)).toEqual(['third', 'fine', 'fourth', 'fine']);
+    // The summary request went to the model server with the summary's bound as max_tokens, through the real SDK.
+    const summaryRequest = world.openai.requests.filter((r) => isSummary(r.body)).at(-1);
+    expect(summaryRequest?.body.messages.at(-1)?.content).toMatch(/New lines:\nAda: my cat is called Miso\nAssistant: fine\n/);
+
+    await world.ask(GENERAL, 'what is my cat called?');
+    const asked = world.openai.requests.filter((r) => !isSummary(r.body)).at(-1)?.body.messages.map((m) => m.content as string) ?? [];
+    expect(asked[1]).toMatch(/^Summary of the earlier conversation.*\nAda’s cat is called Miso\.$/s);
+    expect(asked.slice(2)).toEqual(['Ada: third', 'fine', 'Ada: fourth', 'fine', 'Ada: what is my cat called?'])
+
+    const history = await run('history');
+    expect(history.content).toMatch(/📝 \*Summary of older messages \(\d+ tok\)\*: Ada’s cat is called Miso\./);
+
+    const reply = await run('export');
+    const text = await (await fetch(reply.attachments[0]?.url ?? '')).text();
+    const file = exportSchema.parse(JSON.parse(text));
+    expect(file.summary).toBe('Ada’s cat is called Miso.');
+    expect(file.settings).toMatchObject({ memoryMode: 'summary', limit: 4 });
+    const into = await world.discord.command({ channelId: RANDOM, user: ada, name: 'import', options: [{ name: 'file', type: ATTACHMENT, attachment: { filename: 'memory.json', content: text } }] });
+    await world.discord.waitFor(() => into.reply());
+    expect((await memory?.read(RANDOM))?.summary).toEqual((await memory?.read(GENERAL))?.summary);
+
+    await run('reset');
+    session = await memory?.read(GENERAL);
+    expect(session?.summary).toBeUndefined();
+    expect(session?.history).toEqual([]);
+    expect(session?.settings.memoryMode).toBe('summary');
+  });
+
   it('tokens mode without a cap is refused, changing nothing', async () => {
     await world.ask(GENERAL, 'hello');
     const reply = await run('memory', [{ name: 'mode', type: STRING, value: 'tokens' }]);
