@@ -265,6 +265,21 @@ describe('npm run chat, piped', () => {
     expect(third.stdout).toContain('Memory: 4 messages (1 pinned)');
   });
 
+  it('/memory summary: what the limit drops is summarised, kept across runs, shown by /history and sent after the system prompt', async () => {
+    const isSummary = (messages: ReadonlyArray<{ role: string; content: unknown }>): boolean =>
+      messages.some((m) => m.role === 'system' && typeof m.content === 'string' && m.content.includes('running summary of a chat'));
+    openai.setResponder((req) => (isSummary(req.body.messages) ? 'Ada is planning a trip to Oslo.' : 'ok'));
+    const first = await chat(['/limit 2', '/memory summary', 'I am planning a trip to Oslo', 'in May'], env, ['--name', 'Ada']);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('a running summary of what leaves them');
+    const second = await chat(['/history', 'when do I go?'], env, ['--name', 'Ada']);
+    expect(second.stderr).toBe('');
+    expect(second.stdout).toMatch(/Summary of older messages \(\d+ tok\): Ada is planning a trip to Oslo\./);
+    const asked = openai.requests.filter((r) => !isSummary(r.body.messages)).at(-1)?.body.messages.map((m) => m.content);
+    expect(asked).toEqual([expect.any(String), expect.stringContaining('Ada is planning a trip to Oslo.'), 'Ada: in May', 'ok', 'Ada: when do I go?']);
+  });
+
   it('a bad file, a missing file and a bad role are refused on stderr, nothing changed, exit 1', async () => {
     const bad = join(dir.path, 'bad.json');
     writeFileSync(bad, JSON.stringify([{ role: 'user', content: 'a' }, { role: 'assistant', content: '' }]));
