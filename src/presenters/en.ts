@@ -315,7 +315,7 @@ export const en: Catalogue = {
     '  /limit [messages]   show or set how many messages memory keeps',
     '  /reset              forget the conversation (settings stay)',
     '  /forge user|assistant TEXT   add a made-up message at the end of memory',
-    '  /memory window | /memory tokens N   keep memory by the message limit, or also by N tokens',
+    '  /memory window | tokens N | summary [N]   keep memory by the message limit, also by N tokens, or summarise what leaves',
     '  /export FILE  /import FILE   save memory to a file, or replace it with one (asks first: y/n)',
     '  /settings           this session’s settings, and which are its own',
     '  /system [show|set PROMPT|reset]   show, set or reset the system prompt',

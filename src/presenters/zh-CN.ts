@@ -292,7 +292,7 @@ export const zhCN: Catalogue = {
     '  /limit [messages]   查看或设置记忆保留的消息条数',
     '  /reset              忘记这段对话（设置保留）',
     '  /forge user|assistant TEXT   在记忆末尾添加一条编造的消息',
-    '  /memory window | /memory tokens N   按消息条数上限保留记忆，或另加 N 个 token 的上限',
+    '  /memory window | tokens N | summary [N]   按消息条数上限保留记忆，另加 N 个 token 的上限，或把离开的消息汇总成摘要',
     '  /export FILE  /import FILE   把记忆保存到文件，或用文件替换记忆（会先询问：y/n）',
     '  /settings           本会话的设置，以及哪些是它自己的',
     '  /system [show|set PROMPT|reset]   查看、设置或重置系统提示',
