@@ -438,10 +438,10 @@ export class Engine {
     if (planned === undefined) return;
     const { plan, model } = planned;
     const request = (messages: CompletionRequest['messages']): CompletionRequest => ({ model, messages, maxTokens: plan.bound, signal });
-    let made = await this.slots.use(() => this.model.complete(request(plan.messages), () => undefined));
+    let made = await this.slots.useInBackground(() => this.model.complete(request(plan.messages), () => undefined));
     if (!fitsBound(this.memory.summaryOf(made.text), plan.bound, made.finishReason)) {
       // Grown past its bound (or cut off there): summarised again, once, before it is kept.
-      made = await this.slots.use(() => this.model.complete(request(condenseMessages(made.text, plan.bound)), () => undefined));
+      made = await this.slots.useInBackground(() => this.model.complete(request(condenseMessages(made.text, plan.bound)), () => undefined));
       if (!fitsBound(this.memory.summaryOf(made.text), plan.bound, made.finishReason)) throw new Error(`the summary stayed over its bound of ${String(plan.bound)} tokens`);
     }
     if (made.text.trim() === '') throw new Error('the summary completion was empty');
