@@ -51,7 +51,7 @@ export type ModelCommandOption =
   | 'reasoning_effort';
 
 /** The settings /settings lists, in its order. */
-export const SETTING_NAMES = ['systemPrompt', 'model', 'params', 'listen', 'limit', 'tokenBudget'] as const;
+export const SETTING_NAMES = ['systemPrompt', 'model', 'params', 'listen', 'limit', 'memoryMode', 'tokenBudget'] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
 export type CommandKey = keyof CommandOptions;

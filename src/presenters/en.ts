@@ -266,6 +266,7 @@ export const en: Catalogue = {
     params: 'Parameters',
     listen: 'Listen mode',
     limit: 'Message limit',
+    memoryMode: 'Memory mode',
     tokenBudget: 'Token budget',
   },
   settingSource: (own, surface) => (own ? (surface === 'discord' ? '(this channel’s own)' : '(this session’s own)') : '(default)'),

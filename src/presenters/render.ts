@@ -178,6 +178,10 @@ export function settingValue(t: Catalogue, view: SettingsView, name: SettingName
       return t.listenState(resolved.listen === true);
     case 'limit':
       return String(resolved.limit);
+    case 'memoryMode': {
+      const mode = resolved.memoryMode ?? 'window';
+      return mode === 'window' || resolved.memoryTokens === undefined ? t.memoryModes[mode] : `${t.memoryModes[mode]}, ${t.tokenCount(resolved.memoryTokens)}`;
+    }
     case 'tokenBudget':
       return String(resolved.tokenBudget);
   }

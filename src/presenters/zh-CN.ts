@@ -247,6 +247,7 @@ export const zhCN: Catalogue = {
     params: '参数',
     listen: '监听模式',
     limit: '消息上限',
+    memoryMode: '记忆模式',
     tokenBudget: 'token 预算',
   },
   settingSource: (own, surface) => (own ? (surface === 'discord' ? '（本频道自己的）' : '（本会话自己的）') : '（默认）'),

@@ -100,12 +100,15 @@ describe('per-channel control end to end', () => {
         '• Parameters: none set (the server’s defaults apply) (default)',
         '• Listen mode: off: only mentions are answered (default)',
         '• Message limit: 100 (default)',
+        '• Memory mode: window (the message limit) (default)',
         '• Token budget: 7168 (default)',
       ]);
       await run('system', sub('set', [{ name: 'prompt', type: STRING, value: 'Be *brief*.' }]));
       const own = await run('settings');
       expect(own.content).toContain('• System prompt: Be \\*brief\\*. **(this channel’s own)**');
       expect((await run('settings', [], ada, RANDOM)).content).toContain('• System prompt: You are a test bot. (default)');
+      await run('memory', [{ name: 'mode', type: STRING, value: 'summary' }, { name: 'tokens', type: 4, value: 800 }]);
+      expect((await run('settings')).content).toContain('• Memory mode: summary (older messages summarised), 800 tok **(this channel’s own)**');
     });
   });
 
