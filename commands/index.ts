@@ -14,8 +14,9 @@ import rollback from './rollback.js';
 import settings from './settings.js';
 import system from './system.js';
 import unpin from './unpin.js';
+import usage from './usage.js';
 
 /** Every slash command, used by the bot and by deploy-commands. */
-export const commands: readonly Command[] = [rollback, pin, unpin, limit, reset, retry, history, settings, system, model, listen, forge, memory, exportCommand, importCommand];
+export const commands: readonly Command[] = [rollback, pin, unpin, limit, reset, retry, history, settings, system, model, listen, forge, memory, exportCommand, importCommand, usage];
 
 export const commandsByName: ReadonlyMap<string, Command> = new Map(commands.map((c) => [c.data.name, c]));

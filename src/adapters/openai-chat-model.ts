@@ -88,6 +88,7 @@ export class OpenAIChatModel implements ChatModel {
   async complete(request: CompletionRequest, onText: (textSoFar: string) => void): Promise<Completion> {
     let text = '';
     let finishReason: string | null = null;
+    let usage: Completion['usage'];
     // The SDK's timeout stops at the headers; a stream that then goes silent is stopped by this one.
     const idle = new AbortController();
     const signal = request.signal === undefined ? idle.signal : AbortSignal.any([request.signal, idle.signal]);
@@ -110,12 +111,16 @@ export class OpenAIChatModel implements ChatModel {
           ...limit,
           ...paramsBody(request.params ?? {}),
           stream: true,
+          // The usage comes in one last chunk with no choices (/usage); an operator's OPENAI_EXTRA_BODY
+          // may set stream_options itself, e.g. for a server that refuses the field.
+          ...('stream_options' in this.extraBody ? {} : { stream_options: { include_usage: true } }),
         },
         { signal },
       );
       rearm();
       for await (const chunk of stream) {
         rearm();
+        if (chunk.usage !== undefined && chunk.usage !== null) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
         const choice = chunk.choices[0];
         if (choice === undefined) continue;
         if (choice.finish_reason !== null) finishReason = choice.finish_reason;
@@ -133,7 +138,7 @@ export class OpenAIChatModel implements ChatModel {
     } finally {
       clearTimeout(timer);
     }
-    return { text, finishReason };
+    return usage === undefined ? { text, finishReason } : { text, finishReason, usage };
   }
 }
 

@@ -70,6 +70,8 @@ export interface UserErrorDetails {
   readonly nothing_to_retry: { readonly reason: 'empty' | 'no_question' };
   /** /retry of a round someone else asked, by someone who is not a moderator; `author` is who asked (may be empty). */
   readonly retry_not_yours: { readonly author: string };
+  /** The whole bot's /usage: in a DM, or for a moderator (Manage Messages). */
+  readonly usage_bot_not_allowed: Record<string, never>;
   /** The round being regenerated changed while the new answer was written (a /rollback, another process). */
   readonly retry_stale: Record<string, never>;
 }

@@ -11,3 +11,4 @@ export * from './channel-settings.js';
 export * from './model-params.js';
 export * from './placeholders.js';
 export * from './summary.js';
+export * from './usage.js';

@@ -4,6 +4,7 @@ import { TOKENS_PER_MESSAGE } from './tokens.js';
 import { type DraftMessage, type HistoryMessage, isBlank } from './message.js';
 import type { ModelParams } from './model-params.js';
 import type { Summary } from './summary.js';
+import { addUsage, sameUsage, type UsageEntry, type UsageLedger } from './usage.js';
 
 /**
  * How a session's memory is kept (memory-mode.ts): by the message limit alone, also by tokens, or
@@ -49,6 +50,8 @@ export interface Session {
   readonly pending?: readonly PendingDelivery[];
   /** What left the history folded into a running summary (summary mode); absent when none. */
   readonly summary?: Summary;
+  /** The tokens its completions cost (/usage); kept by /reset and /import, not exported. */
+  readonly usage?: UsageLedger;
 }
 
 /**
@@ -83,7 +86,7 @@ export function resolveSettings(session: Pick<Session, 'settings'>, defaults: Re
 /**
  * What a rule does to a session, named explicitly, so a store applies it instead of working it
  * out by comparing sessions. Applied in this order: reset, append, remove, pin, unpin, settings,
- * summary, delivered, pending (applyChange is the one definition).
+ * summary, usage, delivered, pending (applyChange is the one definition).
  */
 export interface SessionChange {
   /** Every message goes, and the summary; settings and `next` stay. */
@@ -98,6 +101,8 @@ export interface SessionChange {
   readonly settings?: SessionSettings;
   /** The running summary as a whole, when it changes; null clears it. */
   readonly summary?: Summary | null;
+  /** Completions to count in the session's usage (the answer's, a summary's). */
+  readonly usage?: readonly UsageEntry[];
   /** Marks an answer pending delivery (it must be in the history after the change). */
   readonly pending?: PendingDelivery;
   /** Seqs of answers now delivered: their pending marks go. */
@@ -120,6 +125,7 @@ export function isEmptyChange(change: SessionChange): boolean {
     (change.unpin?.length ?? 0) === 0 &&
     change.settings === undefined &&
     change.summary === undefined &&
+    (change.usage?.length ?? 0) === 0 &&
     change.pending === undefined &&
     (change.delivered?.length ?? 0) === 0
   );
@@ -171,12 +177,15 @@ export function applyChange(session: Session, change: SessionChange): Session {
   }
   const pending = pendingAfter(session.pending ?? [], change, history);
   const summary = change.summary === undefined ? (change.reset === true ? undefined : session.summary) : (change.summary ?? undefined);
+  let usage = session.usage;
+  for (const entry of change.usage ?? []) usage = addUsage(usage, entry);
   return {
     history,
     settings: change.settings ?? session.settings,
     next,
     ...(pending.length > 0 ? { pending } : {}),
     ...(summary === undefined ? {} : { summary }),
+    ...(usage === undefined ? {} : { usage }),
   };
 }
 
@@ -506,7 +515,7 @@ export function reset(session: Session): Changed<Removed> {
  */
 export function sameSession(a: Session, b: Session): boolean {
   if (a.next !== b.next || !sameSettings(a.settings, b.settings) || a.history.length !== b.history.length) return false;
-  if (a.summary?.text !== b.summary?.text || a.summary?.tokens !== b.summary?.tokens) return false;
+  if (a.summary?.text !== b.summary?.text || a.summary?.tokens !== b.summary?.tokens || !sameUsage(a.usage, b.usage)) return false;
   const [pa, pb] = [a.pending ?? [], b.pending ?? []];
   if (pa.length !== pb.length || pa.some((mark, i) => mark.seq !== pb[i]?.seq || mark.since !== pb[i].since)) return false;
   return a.history.every((message, i) => {

@@ -15,6 +15,8 @@ export interface Completion {
   readonly text: string;
   /** 'stop', or 'length' when the reply hit the token cap. */
   readonly finishReason: string | null;
+  /** The tokens the server says it took, when it said (stream_options.include_usage). */
+  readonly usage?: { readonly promptTokens: number; readonly completionTokens: number };
 }
 
 /**

@@ -4,6 +4,8 @@ import { isUserError, type UserError } from '../domain/errors.js';
 import type { DraftMessage, HistoryMessage } from '../domain/message.js';
 import { draftOf, type RetryTarget, retryTarget, type StoredRound } from '../domain/session.js';
 import { condenseMessages, fitsBound } from '../domain/summary.js';
+import { TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMING } from '../domain/tokens.js';
+import type { UsageEntry, UsageKind } from '../domain/usage.js';
 import type { ModelParams } from '../domain/model-params.js';
 import { fillPlaceholders, type Place, placeholderValues } from '../domain/placeholders.js';
 import type { Logger } from '../logger.js';
@@ -359,6 +361,7 @@ export class Engine {
     const cutOff = (): boolean => abort.signal.aborted;
     let completed: Awaited<ReturnType<Engine['complete']>>;
     let summarise = false;
+    let model = '';
     try {
       const prepared = await this.prepare(turn, sink);
       if (cutOff()) return await this.cutOff(abort.signal, '', sink, attached, log);
@@ -366,8 +369,8 @@ export class Engine {
         await fail({ code: 'refused', error: prepared });
         return 'rejected';
       }
-      const { context, model, params } = prepared;
-      summarise = prepared.summarise;
+      const { context, params } = prepared;
+      ({ model, summarise } = prepared);
       completed = await this.complete(turn, context, { model, params }, sink, abort.signal, started, log);
     } finally {
       // Complete (or not): from here on a command acts on the stored round instead of cutting it off.
@@ -393,8 +396,10 @@ export class Engine {
 
     const reply = this.memory.message({ role: 'assistant', content: text });
     this.observer.tokens(completed.promptTokens, reply.tokens);
+    // What it cost goes with the round: the server's count, else the bot's own.
+    const usage = usageEntry(model, turn.replaces === undefined ? 'answer' : 'retry', completed.result.completion, { prompt: completed.promptTokens, completion: reply.tokens }, this.now());
     // Acknowledged means stored: the round is committed before the person can see it complete.
-    const stored = await this.store(turn, { ...reply, discordMessageIds: await sink.settle() }, log);
+    const stored = await this.store(turn, { ...reply, discordMessageIds: await sink.settle() }, [usage], log);
     if (turn.replaces !== undefined && isProblem(stored)) {
       // A retry that cannot be stored is not shown: the old round stays, in memory and on screen.
       await fail(stored, completed.shown);
@@ -437,15 +442,29 @@ export class Engine {
     const planned = await this.memory.foldPlan(key);
     if (planned === undefined) return;
     const { plan, model } = planned;
-    const request = (messages: CompletionRequest['messages']): CompletionRequest => ({ model, messages, maxTokens: plan.bound, signal });
-    let made = await this.slots.useInBackground(() => this.model.complete(request(plan.messages), () => undefined));
-    if (!fitsBound(this.memory.summaryOf(made.text), plan.bound, made.finishReason)) {
-      // Grown past its bound (or cut off there): summarised again, once, before it is kept.
-      made = await this.slots.useInBackground(() => this.model.complete(request(condenseMessages(made.text, plan.bound)), () => undefined));
-      if (!fitsBound(this.memory.summaryOf(made.text), plan.bound, made.finishReason)) throw new Error(`the summary stayed over its bound of ${String(plan.bound)} tokens`);
+    // Summaries cost tokens too: each completion is counted, kept or not.
+    const usage: UsageEntry[] = [];
+    const summarise = async (messages: CompletionRequest['messages']): Promise<Completion> => {
+      const made = await this.slots.useInBackground(() => this.model.complete({ model, messages, maxTokens: plan.bound, signal }, () => undefined));
+      const counted = this.memory.tokens.count(made.text);
+      const prompt = messages.reduce((sum, m) => sum + this.memory.tokens.count(m.content) + TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMING);
+      usage.push(usageEntry(model, 'summary', made, { prompt, completion: counted }, this.now()));
+      return made;
+    };
+    let made: Completion;
+    try {
+      made = await summarise(plan.messages);
+      if (!fitsBound(this.memory.summaryOf(made.text), plan.bound, made.finishReason)) {
+        // Grown past its bound (or cut off there): summarised again, once, before it is kept.
+        made = await summarise(condenseMessages(made.text, plan.bound));
+        if (!fitsBound(this.memory.summaryOf(made.text), plan.bound, made.finishReason)) throw new Error(`the summary stayed over its bound of ${String(plan.bound)} tokens`);
+      }
+      if (made.text.trim() === '') throw new Error('the summary completion was empty');
+    } catch (error) {
+      await this.memory.recordUsage(key, usage).catch(() => undefined);
+      throw error;
     }
-    if (made.text.trim() === '') throw new Error('the summary completion was empty');
-    const folded = await this.memory.applyFold(key, plan, made.text);
+    const folded = await this.memory.applyFold(key, plan, made.text, usage);
     log.info({ folded, planned: plan.folded.length }, folded > 0 ? 'older messages were folded into the summary' : 'memory changed while the summary was made; it was not kept');
   }
 
@@ -553,11 +572,11 @@ export class Engine {
    * Stores the complete round, pending delivery: a question's as a new round, a retry's in place of
    * the one it regenerates. The problem to tell the person when it cannot be.
    */
-  private async store(turn: Turn, reply: DraftMessage, log: Logger): Promise<StoredRound | NotStored> {
+  private async store(turn: Turn, reply: DraftMessage, usage: readonly UsageEntry[], log: Logger): Promise<StoredRound | NotStored> {
     const key = turn.question.sessionKey;
     try {
-      if (turn.replaces !== undefined) return await this.memory.replaceRound(key, turn.replaces, reply);
-      return await this.memory.storeAnswered(key, [turn.asked, reply]);
+      if (turn.replaces !== undefined) return await this.memory.replaceRound(key, turn.replaces, reply, usage);
+      return await this.memory.storeAnswered(key, [turn.asked, reply], usage);
     } catch (error) {
       if (isUserError(error)) {
         log.info({ code: error.code }, 'the round being regenerated changed meanwhile; the new answer is not stored');
@@ -724,6 +743,14 @@ function contextNotes(omitted: number, finishReason: string | null): AnswerNote[
   if (omitted > 0) notes.push({ code: 'left_out', count: omitted });
   if (finishReason === 'length') notes.push({ code: 'cut_off' });
   return notes;
+}
+
+/** A completion's tokens: what the server reported, else `counted` (the bot's own count), marked estimated. */
+function usageEntry(model: string, kind: UsageKind, completion: Completion, counted: { prompt: number; completion: number }, at: number): UsageEntry {
+  const reported = completion.usage;
+  return reported === undefined
+    ? { model, kind, promptTokens: counted.prompt, completionTokens: counted.completion, estimated: true, at }
+    : { model, kind, promptTokens: reported.promptTokens, completionTokens: reported.completionTokens, estimated: false, at };
 }
 
 function isContextLength(error: unknown): boolean {

@@ -1,4 +1,5 @@
 import {
+  applyChange,
   buildContext,
   type Changed,
   commitRound,
@@ -52,6 +53,9 @@ import {
   type FoldPlan,
   planFold,
   summaryOf,
+  type UsageEntry,
+  type UsageLedger,
+  mergeUsage,
 } from '../domain/index.js';
 import { ContextcordError } from '../domain/errors.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -202,9 +206,9 @@ export class Memory {
    * Stores a complete answer before it is shown, marked pending delivery and not yet trimmed
    * (the domain's storeAnswered): "acknowledged means stored".
    */
-  async storeAnswered(key: string, round: readonly DraftMessage[]): Promise<StoredRound> {
+  async storeAnswered(key: string, round: readonly DraftMessage[], usage: readonly UsageEntry[] = []): Promise<StoredRound> {
     const since = this.rules.now();
-    const { result, snapshot } = await this.changeFrom(key, (session) => storeAnswered(session, round, since));
+    const { result, snapshot } = await this.changeFrom(key, (session) => counting(storeAnswered(session, round, since), usage));
     if (snapshot !== undefined) this.delivering.set(key, snapshot);
     return result;
   }
@@ -227,9 +231,33 @@ export class Memory {
    * Stores a retry's new answer in place of the round it regenerates, pending delivery (the
    * domain's replaceRound): memory holds one of the two rounds at every moment.
    */
-  replaceRound(key: string, target: RetryTarget, answer: DraftMessage): Promise<StoredRound> {
+  replaceRound(key: string, target: RetryTarget, answer: DraftMessage, usage: readonly UsageEntry[] = []): Promise<StoredRound> {
     const since = this.rules.now();
-    return this.change(key, (session) => replaceRound(session, target, answer, since));
+    return this.change(key, (session) => counting(replaceRound(session, target, answer, since), usage));
+  }
+
+  /** Counts completions whose tokens no other change carries (a summary that was not kept). */
+  async recordUsage(key: string, usage: readonly UsageEntry[]): Promise<void> {
+    if (usage.length > 0) await this.change(key, (session) => counting({ session, change: {}, result: undefined }, usage));
+  }
+
+  /** The session's token usage, as stored (/usage). */
+  async usage(key: string): Promise<UsageLedger | undefined> {
+    return (await this.lock.run(key, () => this.store.loadForContext(key, () => 1))).session.usage;
+  }
+
+  /**
+   * Every stored session's usage as one (/usage for the whole bot). Each is read as a context of
+   * one token is (its head and newest part), so the pass costs heads, not whole histories; no
+   * process keeps a shared total, which every answer would have to write.
+   */
+  async botUsage(): Promise<UsageLedger> {
+    const ledgers: UsageLedger[] = [];
+    for await (const key of this.store.sessionKeys()) {
+      const usage = await this.usage(key);
+      if (usage !== undefined) ledgers.push(usage);
+    }
+    return mergeUsage(ledgers);
   }
 
   /** A retry's new answer could not be shown: the round it replaced comes back (restoreReplaced). */
@@ -354,9 +382,9 @@ export class Memory {
   }
 
   /** Commits a fold's summary, its messages leaving (applyFold); how many left (0: the session moved on, nothing changed). */
-  async applyFold(key: string, plan: FoldPlan, text: string): Promise<number> {
+  async applyFold(key: string, plan: FoldPlan, text: string, usage: readonly UsageEntry[] = []): Promise<number> {
     const summary = this.summaryOf(text.trim());
-    return (await this.change(key, (session) => applyFold(session, plan, summary))).folded;
+    return (await this.change(key, (session) => counting(applyFold(session, plan, summary), usage))).folded;
   }
 
   /** Resolves when every read and change queued so far is done. */
@@ -364,4 +392,11 @@ export class Memory {
     return this.lock.drain();
   }
 
+}
+
+/** A rule's change with completions' usage counted in it: one commit for the round and its cost. */
+function counting<R>(changed: Changed<R>, usage: readonly UsageEntry[]): Changed<R> {
+  if (usage.length === 0) return changed;
+  const change = { ...changed.change, usage: [...(changed.change.usage ?? []), ...usage] };
+  return { session: applyChange(changed.session, { usage }), change, result: changed.result };
 }

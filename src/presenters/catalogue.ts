@@ -13,6 +13,7 @@ import type { ModelErrorDetails, ModelErrorKind } from '../engine/chat-model.js'
 import type { AnswerProblem } from '../engine/problems.js';
 import type { ReasoningEffort } from '../domain/model-params.js';
 import type { MemoryMode } from '../domain/session.js';
+import type { UsageCounts } from '../domain/usage.js';
 
 /** Where a phrase is shown: some say "this channel" on Discord and "this session" in a terminal. */
 export type Surface = 'discord' | 'terminal';
@@ -34,6 +35,7 @@ export interface CommandOptions {
   readonly model: ModelCommandOption;
   readonly listen: 'on' | 'off';
   readonly retry: never;
+  readonly usage: 'scope';
 }
 
 /** /model's subcommands and the options of `/model set`, by their default (English) names. */
@@ -168,6 +170,20 @@ export interface Catalogue {
   /** No parameters set: none are sent, so the server's defaults apply. */
   readonly noParams: string;
   listenState(on: boolean): string;
+
+  // ---- /usage ----
+  /** Heads the usage of this channel (session) or of the whole bot. */
+  usageOf(surface: Surface, scope: 'channel' | 'bot'): string;
+  /** Nothing counted yet. */
+  usageNone(surface: Surface, scope: 'channel' | 'bot'): string;
+  readonly usageSoFar: string;
+  usageRecent(days: number): string;
+  usageCounts(counts: UsageCounts): string;
+  /** An estimated cost in US dollars. */
+  usageCost(dollars: number): string;
+  usageUnpriced(models: string): string;
+  readonly usageNote: string;
+  readonly usageScopes: { readonly channel: string; readonly bot: string };
   /** The choices of `/model set reasoning_effort:`, as Discord shows them. */
   readonly reasoningEfforts: { readonly [E in ReasoningEffort]: string };
   /** /system show's heading; the prompt follows it. */

@@ -130,6 +130,7 @@ export const en: Catalogue = {
         : 'There is nothing to retry: the last round in memory has no question (it was trimmed away).',
     retry_not_yours: ({ author }) =>
       `Only ${author === '' ? 'the person who asked it' : author} or a moderator (Manage Messages) can retry the last answer. Nothing was changed.`,
+    usage_bot_not_allowed: () => 'The whole bot’s usage is shown to moderators (Manage Messages), or in a DM with the bot. Use /usage without scope for this channel’s.',
     retry_stale: () => 'The last round changed while the new answer was being written (a /rollback, or another copy of the bot), so it was not replaced. Nothing was changed.',
   },
   emptyMention: 'The message is empty: say something after mentioning me.',
@@ -272,6 +273,17 @@ export const en: Catalogue = {
   settingSource: (own, surface) => (own ? (surface === 'discord' ? '(this channel’s own)' : '(this session’s own)') : '(default)'),
   noSystemPrompt: 'none (no system message is sent)',
   noParams: 'none set (the server’s defaults apply)',
+  usageOf: (surface, scope) => (scope === 'bot' ? 'Usage of the whole bot' : surface === 'discord' ? 'Usage of this channel' : 'Usage of this session'),
+  usageNone: (surface, scope) =>
+    scope === 'bot' ? 'No completions counted yet.' : `No completions counted yet in ${surface === 'discord' ? 'this channel' : 'this session'}.`,
+  usageSoFar: 'So far',
+  usageRecent: (days) => `Last ${String(days)} days`,
+  usageCounts: ({ prompt, completion, requests, estimated }) =>
+    `${String(prompt)} prompt + ${String(completion)} completion tokens in ${plural(requests, 'completion')}${estimated === 0 ? '' : ` (${String(estimated)} counted by the bot: the server sent no usage)`}`,
+  usageCost: (dollars) => `≈ $${dollars < 0.01 && dollars > 0 ? dollars.toFixed(4) : dollars.toFixed(2)}`,
+  usageUnpriced: (models) => `No price is known for ${models}, so no cost is shown for it or for the totals.`,
+  usageNote: 'Answers, retries and summaries all count. Costs are estimates at list prices (gpt-tokenizer’s model list).',
+  usageScopes: { channel: 'this channel', bot: 'the whole bot' },
   listenState: (on) => (on ? 'on: every message here is answered' : 'off: only mentions are answered'),
   reasoningEfforts: { low: 'low', medium: 'medium', high: 'high' },
   systemShown: (surface, own, tokens) =>
@@ -319,6 +331,7 @@ export const en: Catalogue = {
     '  /memory window | tokens N | summary [N]   keep memory by the message limit, also by N tokens, or summarise what leaves',
     '  /export FILE  /import FILE   save memory to a file, or replace it with one (asks first: y/n)',
     '  /settings           this session’s settings, and which are its own',
+    '  /usage [bot]         tokens this session’s completions took (or the whole bot’s), and their cost',
     '  /system [show|set PROMPT|reset]   show, set or reset the system prompt',
     '  /model [show|set NAME [param=value…]|reset]   show, set or reset the model and its parameters',
     '                      (temperature= top_p= max_tokens= frequency_penalty= presence_penalty= seed= reasoning_effort=)',
@@ -421,6 +434,11 @@ export const en: Catalogue = {
       },
     },
     retry: { name: 'retry', description: 'Regenerate the last answer (of your question; moderators: of any)', options: {} },
+    usage: {
+      name: 'usage',
+      description: 'Tokens this channel’s completions took, and what they cost (only you see it)',
+      options: { scope: { name: 'scope', description: 'This channel, or the whole bot (moderators, or in a DM)' } },
+    },
   },
 };
 

@@ -120,6 +120,7 @@ export const zhCN: Catalogue = {
       reason === 'empty' ? '没有可以重新生成的回答：本频道的记忆中还没有消息。' : '没有可以重新生成的回答：记忆中最后一轮没有提问（已被裁掉）。',
     retry_not_yours: ({ author }) =>
       `只有${author === '' ? '提问的人' : ` ${author} `}或管理员（管理消息权限）可以重新生成最后的回答。没有做任何更改。`,
+    usage_bot_not_allowed: () => '整个机器人的用量只对管理员（管理消息权限）显示，或在与机器人的私信中显示。不带 scope 使用 /usage 可查看本频道的用量。',
     retry_stale: () => '新回答生成期间，最后一轮被改动了（/rollback，或另一个机器人实例），所以没有替换它。没有做任何更改。',
   },
   emptyMention: '消息是空的：请在提及我之后说点什么。',
@@ -253,6 +254,16 @@ export const zhCN: Catalogue = {
   settingSource: (own, surface) => (own ? (surface === 'discord' ? '（本频道自己的）' : '（本会话自己的）') : '（默认）'),
   noSystemPrompt: '无（不发送系统消息）',
   noParams: '未设置（使用服务器的默认值）',
+  usageOf: (surface, scope) => (scope === 'bot' ? '整个机器人的用量' : surface === 'discord' ? '本频道的用量' : '本会话的用量'),
+  usageNone: (surface, scope) => (scope === 'bot' ? '还没有统计到任何补全。' : `${surface === 'discord' ? '本频道' : '本会话'}还没有统计到任何补全。`),
+  usageSoFar: '累计',
+  usageRecent: (days) => `最近 ${String(days)} 天`,
+  usageCounts: ({ prompt, completion, requests, estimated }) =>
+    `提示 ${String(prompt)} + 补全 ${String(completion)} 个 token，共 ${String(requests)} 次补全${estimated === 0 ? '' : `（其中 ${String(estimated)} 次由机器人自己计数：服务器没有返回用量）`}`,
+  usageCost: (dollars) => `≈ $${dollars < 0.01 && dollars > 0 ? dollars.toFixed(4) : dollars.toFixed(2)}`,
+  usageUnpriced: (models) => `不知道 ${models} 的价格，所以不显示它和总计的花费。`,
+  usageNote: '回答、重试和摘要都计入。花费是按标价（gpt-tokenizer 的模型列表）估算的。',
+  usageScopes: { channel: '本频道', bot: '整个机器人' },
   listenState: (on) => (on ? '开：回答这里的每条消息' : '关：只回答提及我的消息'),
   reasoningEfforts: { low: '低', medium: '中', high: '高' },
   systemShown: (surface, own, tokens) => `${where(surface)}使用${own ? '自己的' : '默认的'}系统提示（${String(tokens)} 个 token）：`,
@@ -296,6 +307,7 @@ export const zhCN: Catalogue = {
     '  /memory window | tokens N | summary [N]   按消息条数上限保留记忆，另加 N 个 token 的上限，或把离开的消息汇总成摘要',
     '  /export FILE  /import FILE   把记忆保存到文件，或用文件替换记忆（会先询问：y/n）',
     '  /settings           本会话的设置，以及哪些是它自己的',
+    '  /usage [bot]         本会话（或整个机器人）的补全用了多少 token，以及花费',
     '  /system [show|set PROMPT|reset]   查看、设置或重置系统提示',
     '  /model [show|set NAME [参数=值…]|reset]   查看、设置或重置模型及其参数',
     '                      （参数：temperature= top_p= max_tokens= frequency_penalty= presence_penalty= seed= reasoning_effort=）',
@@ -398,5 +410,10 @@ export const zhCN: Catalogue = {
       },
     },
     retry: { name: '重试', description: '重新生成最后的回答（你的问题的；管理员可重新生成任何人的）', options: {} },
+    usage: {
+      name: '用量',
+      description: '本频道的补全用了多少 token、估计花费多少（只有你能看到）',
+      options: { scope: { name: '范围', description: '本频道，或整个机器人（管理员，或在私信中）' } },
+    },
   },
 };

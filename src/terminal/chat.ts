@@ -5,6 +5,8 @@ import { rounds } from '../domain/session.js';
 import type { Asker } from '../domain/access.js';
 import type { AnswerOutcome, Engine } from '../engine/engine.js';
 import { historyView } from '../engine/history-view.js';
+import { usageView } from '../engine/usage-view.js';
+import { modelPrice } from '../adapters/model-prices.js';
 import { en } from '../presenters/en.js';
 import { commandFailureText } from '../presenters/render.js';
 import { parseLine } from './commands.js';
@@ -21,6 +23,7 @@ import {
   limitSetText,
   limitShownText,
   memoryModeText,
+  usageText,
   modelResetText,
   modelSetText,
   modelShownText,
@@ -133,6 +136,11 @@ export class TerminalChat {
         return print(forgeText(input.role, await memory.forge(key, [{ role: input.role, content: input.content }])));
       case 'memory':
         return print(memoryModeText(await memory.setMemoryMode(key, input.mode, input.tokens)));
+      case 'usage': {
+        // The terminal's user runs the bot: the whole bot's usage is theirs to see.
+        const ledger = input.scope === 'bot' ? await memory.botUsage() : await memory.usage(key);
+        return print(usageText(usageView(ledger, Date.now(), input.scope, modelPrice)));
+      }
       case 'export': {
         const file = await memory.export(key);
         await writeFile(input.path, exportText(file)).catch((error: unknown) => {

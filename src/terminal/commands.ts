@@ -26,6 +26,7 @@ export type TerminalInput =
   | { readonly kind: 'memory'; readonly mode: MemoryMode; readonly tokens: number | undefined }
   | { readonly kind: 'export' | 'import'; readonly path: string }
   | { readonly kind: 'settings' }
+  | { readonly kind: 'usage'; readonly scope: 'channel' | 'bot' }
   | { readonly kind: 'system'; readonly action: 'show' | 'reset' }
   | { readonly kind: 'system'; readonly action: 'set'; readonly prompt: string }
   | { readonly kind: 'model'; readonly action: 'show' | 'reset' }
@@ -81,6 +82,9 @@ export function parseLine(line: string): TerminalInput {
       return { kind: name, path: args };
     case 'settings':
       return { kind: 'settings' };
+    case 'usage':
+      if (args !== '' && args !== 'bot') throw userError('bad_choice', { value: args, allowed: ['bot'] });
+      return { kind: 'usage', scope: args === 'bot' ? 'bot' : 'channel' };
     case 'system':
       return systemInput(text);
     case 'model':

@@ -7,6 +7,7 @@ import type { HistoryMessage } from '../domain/message.js';
 import type { ExportedSession, ReplaceResult } from '../domain/portable.js';
 import type { PinResult, Removed } from '../domain/session.js';
 import type { HistoryView, SessionSize } from '../engine/history-view.js';
+import type { CostedCounts, UsageView } from '../engine/usage-view.js';
 import { localDateTime } from '../domain/placeholders.js';
 import { en as t } from '../presenters/en.js';
 import type { ModelChoice, SettingsView } from '../domain/channel-settings.js';
@@ -95,6 +96,20 @@ export const HELP = t.terminalHelp.join('\n');
 
 export function forgeText(role: 'user' | 'assistant', removed: Removed): string {
   return t.forgeDone('terminal', role, removed.length);
+}
+
+export function usageText(view: UsageView): string {
+  const title = t.usageOf('terminal', view.scope);
+  if (view.total.requests === 0) return `${title}\n${t.usageNone('terminal', view.scope)}`;
+  const line = (counts: CostedCounts) => `${t.usageCounts(counts)}${counts.cost === undefined ? '' : ` ${t.usageCost(counts.cost)}`}`;
+  return [
+    title,
+    `  ${t.labelled(t.usageSoFar, line(view.total))}`,
+    `  ${t.labelled(t.usageRecent(view.days), line(view.recent))}`,
+    ...view.models.map((m) => `  ${t.labelled(m.model, `${line(m.total)}; ${t.labelled(t.usageRecent(view.days), line(m.recent))}`)}`),
+    ...(view.unpriced.length === 0 ? [] : [t.usageUnpriced(t.list(view.unpriced))]),
+    t.usageNote,
+  ].join('\n');
 }
 
 export function memoryModeText(result: MemoryModeResult): string {

@@ -207,6 +207,7 @@ describe('the bot end to end (real discord.js and openai SDK against fakes)', ()
       reset: '8192',
       // For everyone: the person who asked retries their own answer; the bot checks who may (moderators, anyone's).
       retry: null,
+      usage: null,
       history: null,
       forge: '8192',
       memory: '8192',

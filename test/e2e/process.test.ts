@@ -43,9 +43,9 @@ describe('the bot process', () => {
     );
     child = run.child;
     expect(await run.exited).toBe(0);
-    expect(run.output()).toMatch(/Registered 15 commands to guild/);
+    expect(run.output()).toMatch(/Registered 16 commands to guild/);
     const names = (world.discord.registeredCommands(GUILD) as Array<{ name: string }>).map((c) => c.name);
-    expect(names.sort()).toEqual(['export', 'forge', 'history', 'import', 'limit', 'listen', 'memory', 'model', 'pin', 'reset', 'retry', 'rollback', 'settings', 'system', 'unpin']);
+    expect(names.sort()).toEqual(['export', 'forge', 'history', 'import', 'limit', 'listen', 'memory', 'model', 'pin', 'reset', 'retry', 'rollback', 'settings', 'system', 'unpin', 'usage']);
   });
 
   it('on SIGTERM it finishes the answer in flight, stores it, and exits 0', async () => {

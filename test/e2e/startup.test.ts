@@ -115,8 +115,8 @@ describe('deploy-commands', () => {
     discord.addGuild({ id: GUILD, name: 'Test Server', channels: [{ id: '100000000000000010', name: 'general' }] });
     const run = world.start({ DISCORD_TOKEN: TOKEN, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: GUILD }, DEPLOY_ENTRY);
     expect(await run.exited, run.output()).toBe(0);
-    expect(run.stdout()).toBe(`Registered 15 commands to guild ${GUILD}.\n`);
-    expect(discord.registeredCommands(GUILD)).toHaveLength(15);
+    expect(run.stdout()).toBe(`Registered 16 commands to guild ${GUILD}.\n`);
+    expect(discord.registeredCommands(GUILD)).toHaveLength(16);
   });
 
   it('without DISCORD_TOKEN: one line naming only it, not the model server variables', async () => {

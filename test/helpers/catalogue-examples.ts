@@ -79,6 +79,7 @@ export const USER_ERROR_EXAMPLES: { readonly [C in UserErrorCode]: readonly User
   nothing_to_retry: [{ reason: 'empty' }, { reason: 'no_question' }],
   retry_not_yours: [{ author: 'Ada' }, { author: '' }],
   retry_stale: [{}],
+  usage_bot_not_allowed: [{}],
 };
 
 /** Every kind of model failure, with the reasons each words differently. */
@@ -179,6 +180,15 @@ export const RENDER: { readonly [K in keyof Catalogue]: (t: Catalogue) => readon
   historyTokens: (t) => [t.historyTokens(14, 500, 5)],
   historyEmpty: (t) => SURFACES.map((s) => t.historyEmpty(s)),
   historySummary: (t) => [t.historySummary(120)],
+  usageOf: (t) => SURFACES.flatMap((s) => [t.usageOf(s, 'channel'), t.usageOf(s, 'bot')]),
+  usageNone: (t) => SURFACES.flatMap((s) => [t.usageNone(s, 'channel'), t.usageNone(s, 'bot')]),
+  usageSoFar: (t) => [t.usageSoFar],
+  usageRecent: (t) => [t.usageRecent(30)],
+  usageCounts: (t) => [t.usageCounts({ prompt: 1200, completion: 300, requests: 4, estimated: 0 }), t.usageCounts({ prompt: 10, completion: 2, requests: 1, estimated: 1 })],
+  usageCost: (t) => [t.usageCost(0.0042), t.usageCost(12.5)],
+  usageUnpriced: (t) => [t.usageUnpriced('llama3')],
+  usageNote: (t) => [t.usageNote],
+  usageScopes: (t) => [t.usageScopes.channel, t.usageScopes.bot],
   historyPage: (t) => SURFACES.map((s) => t.historyPage(2, 3, s)),
   historyIndices: (t) => [t.historyIndices],
   pinChanged: (t) => VERBS.map((v) => t.pinChanged(v, '`2`')),

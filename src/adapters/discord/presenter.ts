@@ -12,6 +12,7 @@ import type { ExportedSession, ReplaceResult } from '../../domain/portable.js';
 import type { PinResult, Removed } from '../../domain/session.js';
 import { type AnswerNote, type AttachmentNote, isContextNote } from '../../engine/attachment-notes.js';
 import type { HistoryView } from '../../engine/history-view.js';
+import type { CostedCounts, UsageView } from '../../engine/usage-view.js';
 import type { AnswerProblem } from '../../engine/problems.js';
 import type { Catalogue } from '../../presenters/catalogue.js';
 import { catalogueFor } from '../../presenters/index.js';
@@ -195,6 +196,23 @@ export function cancelledReply(by: 'reset' | 'rollback', locale: DiscordLocale):
 }
 
 const span = (text: string): string => `\`${text.replaceAll('`', "'")}\``;
+
+/** /usage: the totals so far and for the last days, with cost where known, then each model. */
+export function usageReply(view: UsageView, locale: DiscordLocale): string {
+  const t = catalogueFor(locale);
+  const title = `📊 **${t.usageOf('discord', view.scope)}**`;
+  if (view.total.requests === 0) return `${title}\n${t.usageNone('discord', view.scope)}`;
+  const line = (counts: CostedCounts) => `${t.usageCounts(counts)}${counts.cost === undefined ? '' : ` · ${t.usageCost(counts.cost)}`}`;
+  const lines = [
+    title,
+    t.labelled(`**${t.usageSoFar}**`, line(view.total)),
+    t.labelled(`**${t.usageRecent(view.days)}**`, line(view.recent)),
+    ...view.models.slice(0, 20).map((m) => `• ${t.labelled(span(m.model), `${line(m.total)}; ${t.labelled(t.usageRecent(view.days), line(m.recent))}`)}`),
+    ...(view.unpriced.length === 0 ? [] : [`-# ${t.usageUnpriced(t.list(view.unpriced.map(span)))}`]),
+    `-# ${t.usageNote}`,
+  ];
+  return lines.join('\n').slice(0, DISCORD_MESSAGE_LIMIT);
+}
 
 /** /settings: every effective setting of the channel, its own ones marked. */
 export function settingsReply(view: SettingsView, locale: DiscordLocale): string {

@@ -245,6 +245,7 @@ export class ChunkedSessionStore implements SessionStore {
       ...(pinned.length > 0 ? { pinned } : {}),
       ...(pending.length > 0 ? { pending } : {}),
       ...(after.summary === undefined ? {} : { summary: after.summary }),
+      ...(after.usage === undefined ? {} : { usage: after.usage }),
     } as const;
     const text = encodeHeadWith(head, plan.layout.chunks.map(headEntryText));
     const stored = await this.backend.commit(rows, { key: headKey(key), text }, basis.version);
@@ -496,13 +497,14 @@ function liveChunk(entry: HeadEntry, text: string | undefined, pinned: ReadonlyS
 
 /** The session a head and its live messages make. */
 function sessionOf(history: readonly HistoryMessage[], head: HeadRecord): Session {
-  const { settings, next, pending, summary } = head;
+  const { settings, next, pending, summary, usage } = head;
   return {
     history,
     settings,
     next,
     ...(pending === undefined || pending.length === 0 ? {} : { pending }),
     ...(summary === undefined ? {} : { summary }),
+    ...(usage === undefined ? {} : { usage }),
   };
 }
 

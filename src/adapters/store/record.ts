@@ -4,6 +4,7 @@ import type { HistoryMessage } from '../../domain/message.js';
 import type { PendingDelivery, SessionSettings } from '../../domain/session.js';
 import { settingsSchema } from '../../domain/settings.js';
 import type { Summary } from '../../domain/summary.js';
+import type { UsageLedger } from '../../domain/usage.js';
 
 /**
  * How a session is stored: a head (`session:{key}`) holding the settings, the version, the seqs
@@ -158,6 +159,15 @@ const headEntrySchema = z.object({
   pins: z.number().int().positive().optional(),
 });
 
+const usageBucketSchema = z.object({
+  model: z.string(),
+  day: z.number().int().optional(),
+  prompt: z.number().int().nonnegative(),
+  completion: z.number().int().nonnegative(),
+  requests: z.number().int().nonnegative(),
+  estimated: z.number().int().nonnegative(),
+});
+
 const headSchema = z.object({
   v: z.literal(HEAD_VERSION),
   ver: z.number().int().positive(),
@@ -166,6 +176,7 @@ const headSchema = z.object({
   pinned: z.array(seq).optional(),
   pending: z.array(z.object({ seq, since: z.number() })).optional(),
   summary: z.object({ text: z.string().min(1), tokens: z.number().int().nonnegative() }).optional(),
+  usage: z.object({ days: z.array(usageBucketSchema), older: z.array(usageBucketSchema) }).optional(),
   chunks: z.array(headEntrySchema),
 });
 
@@ -205,6 +216,8 @@ export interface HeadRecord {
   readonly pending?: readonly PendingDelivery[];
   /** The running summary (summary mode), absent when none. */
   readonly summary?: Summary;
+  /** The session's token usage (/usage), absent before its first completion. */
+  readonly usage?: UsageLedger;
   readonly chunks: readonly HeadEntry[];
 }
 
