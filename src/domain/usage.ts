@@ -8,13 +8,9 @@
 export const USAGE_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export const USAGE_KINDS = ['answer', 'retry', 'summary'] as const;
-export type UsageKind = (typeof USAGE_KINDS)[number];
-
 /** One completion's tokens. */
 export interface UsageEntry {
   readonly model: string;
-  readonly kind: UsageKind;
   readonly promptTokens: number;
   readonly completionTokens: number;
   /** Counted by the bot: the server sent no usage. */

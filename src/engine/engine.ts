@@ -5,7 +5,7 @@ import type { DraftMessage, HistoryMessage } from '../domain/message.js';
 import { draftOf, type RetryTarget, retryTarget, type StoredRound } from '../domain/session.js';
 import { condenseMessages, fitsBound } from '../domain/summary.js';
 import { TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMING } from '../domain/tokens.js';
-import type { UsageEntry, UsageKind } from '../domain/usage.js';
+import type { UsageEntry } from '../domain/usage.js';
 import type { ModelParams } from '../domain/model-params.js';
 import { fillPlaceholders, type Place, placeholderValues } from '../domain/placeholders.js';
 import type { Logger } from '../logger.js';
@@ -397,7 +397,7 @@ export class Engine {
     const reply = this.memory.message({ role: 'assistant', content: text });
     this.observer.tokens(completed.promptTokens, reply.tokens);
     // What it cost goes with the round: the server's count, else the bot's own.
-    const usage = usageEntry(model, turn.replaces === undefined ? 'answer' : 'retry', completed.result.completion, { prompt: completed.promptTokens, completion: reply.tokens }, this.now());
+    const usage = usageEntry(model, completed.result.completion, { prompt: completed.promptTokens, completion: reply.tokens }, this.now());
     // Acknowledged means stored: the round is committed before the person can see it complete.
     const stored = await this.store(turn, { ...reply, discordMessageIds: await sink.settle() }, [usage], log);
     if (turn.replaces !== undefined && isProblem(stored)) {
@@ -448,7 +448,7 @@ export class Engine {
       const made = await this.slots.useInBackground(() => this.model.complete({ model, messages, maxTokens: plan.bound, signal }, () => undefined));
       const counted = this.memory.tokens.count(made.text);
       const prompt = messages.reduce((sum, m) => sum + this.memory.tokens.count(m.content) + TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMING);
-      usage.push(usageEntry(model, 'summary', made, { prompt, completion: counted }, this.now()));
+      usage.push(usageEntry(model, made, { prompt, completion: counted }, this.now()));
       return made;
     };
     let made: Completion;
@@ -746,11 +746,11 @@ function contextNotes(omitted: number, finishReason: string | null): AnswerNote[
 }
 
 /** A completion's tokens: what the server reported, else `counted` (the bot's own count), marked estimated. */
-function usageEntry(model: string, kind: UsageKind, completion: Completion, counted: { prompt: number; completion: number }, at: number): UsageEntry {
+function usageEntry(model: string, completion: Completion, counted: { prompt: number; completion: number }, at: number): UsageEntry {
   const reported = completion.usage;
   return reported === undefined
-    ? { model, kind, promptTokens: counted.prompt, completionTokens: counted.completion, estimated: true, at }
-    : { model, kind, promptTokens: reported.promptTokens, completionTokens: reported.completionTokens, estimated: false, at };
+    ? { model, promptTokens: counted.prompt, completionTokens: counted.completion, estimated: true, at }
+    : { model, promptTokens: reported.promptTokens, completionTokens: reported.completionTokens, estimated: false, at };
 }
 
 function isContextLength(error: unknown): boolean {

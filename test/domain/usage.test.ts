@@ -20,7 +20,7 @@ import { assistant, sessionOf, user, wordTokens } from '../helpers/domain.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const T0 = Date.UTC(2026, 11, 1, 12);
-const entry = (over: Partial<UsageEntry> = {}): UsageEntry => ({ model: 'gpt-4o', kind: 'answer', promptTokens: 100, completionTokens: 20, estimated: false, at: T0, ...over });
+const entry = (over: Partial<UsageEntry> = {}): UsageEntry => ({ model: 'gpt-4o', promptTokens: 100, completionTokens: 20, estimated: false, at: T0, ...over });
 
 function ledgerOf(...entries: UsageEntry[]): UsageLedger {
   let ledger: UsageLedger | undefined;

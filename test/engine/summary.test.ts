@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openSessionStore } from '../../src/adapters/store/open-session-store.js';
 import { OPEN_POLICY } from '../../src/domain/access.js';
 import { TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMING } from '../../src/domain/tokens.js';
+import { usageReport } from '../../src/domain/usage.js';
 import { type ChatModel, type Completion, type CompletionRequest, ModelError } from '../../src/engine/chat-model.js';
 import { Engine, type Question, type ReplySink } from '../../src/engine/engine.js';
 import { Memory } from '../../src/engine/memory.js';
@@ -84,6 +85,9 @@ describe('summary mode in the engine', () => {
     const session = await memory.read('c1');
     expect(session.summary?.text).toBe('Ada asked q1 and q2.');
     expect(session.history.map((m) => m.content)).toEqual(['q2', 'answer 4', 'q3', 'answer 6']);
+    // Summaries cost tokens as answers do: three answers and one summary are counted (by the bot: this model reports no usage).
+    const usage = usageReport(session.usage, Date.now()).total.get('m');
+    expect(usage).toMatchObject({ requests: 4, estimated: 4 });
     // Its request: the summary's prompt, then what it folds (the limit's overflow, oldest first).
     expect(model.summaries).toHaveLength(1);
     expect(model.summaries[0]?.messages[1]?.content).toContain('New lines:\nAda: q1\nAssistant: answer 2');
