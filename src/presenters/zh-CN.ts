@@ -260,7 +260,7 @@ export const zhCN: Catalogue = {
   usageRecent: (days) => `最近 ${String(days)} 天`,
   usageCounts: ({ prompt, completion, requests, estimated }) =>
     `提示 ${String(prompt)} + 补全 ${String(completion)} 个 token，共 ${String(requests)} 次补全${estimated === 0 ? '' : `（其中 ${String(estimated)} 次由机器人自己计数：服务器没有返回用量）`}`,
-  usageCost: (dollars) => `≈ $${dollars < 0.01 && dollars > 0 ? dollars.toFixed(4) : dollars.toFixed(2)}`,
+  usageCost: (dollars) => `约 $${dollars < 0.01 && dollars > 0 ? dollars.toFixed(4) : dollars.toFixed(2)}`,
   usageUnpriced: (models) => `不知道 ${models} 的价格，所以不显示它和总计的花费。`,
   usageNote: '回答、重试和摘要都计入。花费是按标价（gpt-tokenizer 的模型列表）估算的。',
   usageScopes: { channel: '本频道', bot: '整个机器人' },

@@ -8,7 +8,7 @@ import {
   StreamIdleError,
 } from '../../src/adapters/openai-chat-model.js';
 import { ModelError } from '../../src/engine/chat-model.js';
-import { FakeOpenAI } from '../fakes/fake-openai.js';
+import { FakeOpenAI, roughTokens } from '../fakes/fake-openai.js';
 
 describe('OpenAIChatModel against the fake OpenAI server', () => {
   let fake: FakeOpenAI;
@@ -28,7 +28,13 @@ describe('OpenAIChatModel against the fake OpenAI server', () => {
     fake.setResponder(() => 'Hello there, how are you today?');
     const seen: string[] = [];
     const completion = await model.complete(request, (t) => seen.push(t));
-    expect(completion).toEqual({ text: 'Hello there, how are you today?', finishReason: 'stop' });
+    // The usage the server sent in its last chunk, asked for with stream_options (the fake counts as roughTokens does).
+    expect(completion).toEqual({
+      text: 'Hello there, how are you today?',
+      finishReason: 'stop',
+      usage: { promptTokens: roughTokens('hello'), completionTokens: roughTokens('Hello there, how are you today?') },
+    });
+    expect(fake.requests[0]?.body).toMatchObject({ stream_options: { include_usage: true } });
     expect(seen.length).toBeGreaterThan(1);
     expect(seen.at(-1)).toBe(completion.text);
     const sent = fake.requests[0]?.body;
@@ -157,13 +163,13 @@ describe('OpenAIChatModel sends the chosen limit parameter, and only that one', 
     );
 
   it('max_tokens to another server', async () => {
-    await expect(ask({ model: 'llama3.1' })).resolves.toEqual({ text: 'ok', finishReason: 'stop' });
+    await expect(ask({ model: 'llama3.1' })).resolves.toMatchObject({ text: 'ok', finishReason: 'stop' });
     expect(fake.requests[0]?.body.max_tokens).toBe(50);
     expect(fake.requests[0]?.body).not.toHaveProperty('max_completion_tokens');
   });
 
   it('max_completion_tokens for a reasoning model, which the server accepts', async () => {
-    await expect(ask({ model: 'gpt-5-mini' })).resolves.toEqual({ text: 'ok', finishReason: 'stop' });
+    await expect(ask({ model: 'gpt-5-mini' })).resolves.toMatchObject({ text: 'ok', finishReason: 'stop' });
     expect(fake.requests[0]?.body.max_completion_tokens).toBe(50);
     expect(fake.requests[0]?.body).not.toHaveProperty('max_tokens');
   });
