@@ -49,7 +49,8 @@ function dayOf(at: number): number {
   return Math.floor(at / DAY_MS);
 }
 
-function plus(a: UsageCounts, b: UsageCounts): UsageCounts {
+/** Two counts added up. */
+export function plus(a: UsageCounts, b: UsageCounts): UsageCounts {
   return { prompt: a.prompt + b.prompt, completion: a.completion + b.completion, requests: a.requests + b.requests, estimated: a.estimated + b.estimated };
 }
 

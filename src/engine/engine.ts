@@ -3,7 +3,7 @@ import type { Context } from '../domain/context.js';
 import { isUserError, type UserError } from '../domain/errors.js';
 import type { DraftMessage, HistoryMessage } from '../domain/message.js';
 import { draftOf, type RetryTarget, retryTarget, type StoredRound } from '../domain/session.js';
-import { condenseMessages, fitsBound } from '../domain/summary.js';
+import { condenseMessages, fitsBound, type Summary } from '../domain/summary.js';
 import { TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMING } from '../domain/tokens.js';
 import type { UsageEntry } from '../domain/usage.js';
 import type { ModelParams } from '../domain/model-params.js';
@@ -451,20 +451,22 @@ export class Engine {
       usage.push(usageEntry(model, made, { prompt, completion: counted }, this.now()));
       return made;
     };
-    let made: Completion;
+    let kept: Summary;
     try {
-      made = await summarise(plan.messages);
-      if (!fitsBound(this.memory.summaryOf(made.text), plan.bound, made.finishReason)) {
+      let made = await summarise(plan.messages);
+      kept = this.memory.summaryOf(made.text.trim());
+      if (!fitsBound(kept, plan.bound, made.finishReason)) {
         // Grown past its bound (or cut off there): summarised again, once, before it is kept.
         made = await summarise(condenseMessages(made.text, plan.bound));
-        if (!fitsBound(this.memory.summaryOf(made.text), plan.bound, made.finishReason)) throw new Error(`the summary stayed over its bound of ${String(plan.bound)} tokens`);
+        kept = this.memory.summaryOf(made.text.trim());
+        if (!fitsBound(kept, plan.bound, made.finishReason)) throw new Error(`the summary stayed over its bound of ${String(plan.bound)} tokens`);
       }
-      if (made.text.trim() === '') throw new Error('the summary completion was empty');
+      if (kept.text === '') throw new Error('the summary completion was empty');
     } catch (error) {
       await this.memory.recordUsage(key, usage).catch(() => undefined);
       throw error;
     }
-    const folded = await this.memory.applyFold(key, plan, made.text, usage);
+    const folded = await this.memory.applyFold(key, plan, kept, usage);
     log.info({ folded, planned: plan.folded.length }, folded > 0 ? 'older messages were folded into the summary' : 'memory changed while the summary was made; it was not kept');
   }
 

@@ -56,6 +56,7 @@ import {
   type UsageEntry,
   type UsageLedger,
   mergeUsage,
+  type Summary,
 } from '../domain/index.js';
 import { ContextcordError } from '../domain/errors.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -377,13 +378,12 @@ export class Memory {
   }
 
   /** Counts a summary completion's text as the session would keep it. */
-  summaryOf(text: string): ReturnType<typeof summaryOf> {
+  summaryOf(text: string): Summary {
     return summaryOf(text, this.rules.tokens);
   }
 
   /** Commits a fold's summary, its messages leaving (applyFold); how many left (0: the session moved on, nothing changed). */
-  async applyFold(key: string, plan: FoldPlan, text: string, usage: readonly UsageEntry[] = []): Promise<number> {
-    const summary = this.summaryOf(text.trim());
+  async applyFold(key: string, plan: FoldPlan, summary: Summary, usage: readonly UsageEntry[] = []): Promise<number> {
     return (await this.change(key, (session) => counting(applyFold(session, plan, summary), usage))).folded;
   }
 

@@ -56,11 +56,15 @@ export class Semaphore {
 
   private acquireBackground(): Promise<void> {
     if (this.backgroundMay) {
-      this.active += 1;
-      this.background += 1;
+      this.takeBackground();
       return Promise.resolve();
     }
     return new Promise((resolve) => this.waitingBackground.push(resolve));
+  }
+
+  private takeBackground(): void {
+    this.active += 1;
+    this.background += 1;
   }
 
   private release(): void {
@@ -72,8 +76,7 @@ export class Semaphore {
     }
     this.active -= 1;
     if (this.waitingBackground.length > 0 && this.backgroundMay) {
-      this.active += 1;
-      this.background += 1;
+      this.takeBackground();
       this.waitingBackground.shift()?.();
     }
   }

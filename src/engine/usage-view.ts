@@ -1,4 +1,4 @@
-import { type ModelPrice, costOf, NO_USAGE, type UsageCounts, type UsageLedger, usageReport, USAGE_DAYS } from '../domain/usage.js';
+import { type ModelPrice, costOf, NO_USAGE, plus, type UsageCounts, type UsageLedger, usageReport, USAGE_DAYS } from '../domain/usage.js';
 
 /** Counts, with their estimated cost in US dollars when every model in them has a known price. */
 export interface CostedCounts extends UsageCounts {
@@ -36,7 +36,7 @@ export function usageView(ledger: UsageLedger | undefined, now: number, scope: U
     let cost: number | undefined = 0;
     for (const m of models) {
       const c = pick(m);
-      counts = { prompt: counts.prompt + c.prompt, completion: counts.completion + c.completion, requests: counts.requests + c.requests, estimated: counts.estimated + c.estimated };
+      counts = plus(counts, c);
       cost = cost === undefined || c.cost === undefined ? undefined : cost + c.cost;
     }
     return { ...counts, cost };

@@ -68,8 +68,9 @@ export function parseLine(line: string): TerminalInput {
       return { kind: 'forge', role, content: words.length === 0 ? '' : content };
     }
     case 'memory': {
-      const [mode = '', tokens] = rest;
-      if (mode !== 'window' && mode !== 'tokens' && mode !== 'summary') throw userError('bad_choice', { value: mode, allowed: [...MEMORY_MODES] });
+      const [typed = '', tokens] = rest;
+      const mode = MEMORY_MODES.find((m) => m === typed);
+      if (mode === undefined) throw userError('bad_choice', { value: typed, allowed: [...MEMORY_MODES] });
       const cap = tokens === undefined ? undefined : /^\d{1,9}$/.test(tokens) ? Number(tokens) : Number.NaN;
       if (cap !== undefined && !Number.isInteger(cap)) {
         throw userError('bad_memory_tokens', { reason: 'range', tokens: 0, min: MIN_MEMORY_TOKENS, max: MAX_MEMORY_TOKENS });
